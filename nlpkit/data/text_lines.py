@@ -1,0 +1,133 @@
+"""Reading plain-text corpora: as a list of lines (one item each) or as one continuous stream.
+
+Used by the character-level language model (`mode="lines"` reads names one a line,
+`mode="stream"` reads a whole book) and by anything else that trains on raw text files.
+Undecodable bytes raise `DataFormatError` naming the file and the line.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+from nlpkit.errors import DataFormatError
+
+__all__ = ["read_lines", "read_text", "iter_text_chunks"]
+
+
+def _read_bytes(path: str | os.PathLike) -> tuple[Path, bytes]:
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"Text file {path} does not exist (or is not a file).")
+    return path, path.read_bytes()
+
+
+def _decode(path: Path, data: bytes, encoding: str, line_offset: int = 0) -> str:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as e:
+        line = line_offset + data[: e.start].count(b"\n") + 1
+        raise DataFormatError(
+            path,
+            line,
+            f"cannot decode byte {data[e.start : e.start + 1]!r} as {encoding} ({e.reason}). "
+            f"Re-save the file as {encoding} or pass the right `encoding=`.",
+        ) from e
+    except LookupError as e:
+        raise ValueError(f"Unknown text encoding: encoding={encoding!r}") from e
+
+
+def read_text(path: str | os.PathLike, *, encoding: str = "utf-8") -> str:
+    """Read a whole text file as one string (a stream of characters); newlines normalised to \\n.
+
+    Args:
+        path: The file.
+        encoding: Its text encoding.
+
+    Returns:
+        The text, with `\\r\\n` and `\\r` line ends turned into `\\n`.
+
+    Raises:
+        FileNotFoundError: `path` does not exist.
+        DataFormatError: some bytes cannot be decoded; the message names the file and line.
+
+    Example:
+        >>> text = read_text("../shared/data/chargen/tinyshakespeare.txt")  # doctest: +SKIP
+    """
+    path, data = _read_bytes(path)
+    text = _decode(path, data, encoding)
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def read_lines(
+    path: str | os.PathLike,
+    *,
+    encoding: str = "utf-8",
+    strip: bool = True,
+    skip_empty: bool = True,
+) -> list[str]:
+    """Read a text file as a list of lines, one item per line.
+
+    Args:
+        path: The file.
+        encoding: Its text encoding.
+        strip: Remove leading/trailing whitespace from every line (line ends are always removed).
+        skip_empty: Drop lines that are empty (after stripping).
+
+    Returns:
+        The lines.
+
+    Raises:
+        FileNotFoundError: `path` does not exist.
+        DataFormatError: a line cannot be decoded; the message names the file and line.
+
+    Example:
+        >>> names = read_lines("../shared/data/chargen/dinos.txt")  # doctest: +SKIP
+    """
+    path, data = _read_bytes(path)
+    out = []
+    for number, raw in enumerate(data.splitlines(), start=1):
+        line = _decode(path, raw, encoding, line_offset=number - 1)
+        if strip:
+            line = line.strip()
+        if skip_empty and not line:
+            continue
+        out.append(line)
+    return out
+
+
+def iter_text_chunks(
+    path: str | os.PathLike, chunk_chars: int = 1 << 20, *, encoding: str = "utf-8"
+) -> Iterator[str]:
+    """Stream a large text file in chunks of whole lines of about `chunk_chars` characters.
+
+    Args:
+        path: The file.
+        chunk_chars: Approximate characters per chunk (chunks end at line ends).
+        encoding: Its text encoding.
+
+    Yields:
+        Consecutive pieces of the text whose concatenation is the whole file.
+
+    Raises:
+        FileNotFoundError: `path` does not exist.
+        DataFormatError: a line cannot be decoded; the message names the file and line.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"Text file {path} does not exist (or is not a file).")
+    if chunk_chars < 1:
+        raise ValueError(f"`chunk_chars` must be >= 1. Received: chunk_chars={chunk_chars}")
+    buf: list[str] = []
+    size = 0
+    with open(path, "rb") as fh:
+        for number, raw in enumerate(fh, start=1):
+            line = _decode(path, raw, encoding, line_offset=number - 1)
+            buf.append(line)
+            size += len(line)
+            if size >= chunk_chars:
+                yield "".join(buf)
+                buf, size = [], 0
+    if buf:
+        yield "".join(buf)
