@@ -37,4 +37,7 @@ def fit_keras_model(
                 monitor=monitor, patience=int(early_stopping), restore_best_weights=True
             )
         )
-    return model.fit(train, validation_data=validation, epochs=epochs, callbacks=cbs, verbose=verbose)
+    # Datasets come pre-shuffled (seeded) from the pipelines; Keras's own shuffle does not apply.
+    return model.fit(
+        train, validation_data=validation, epochs=epochs, callbacks=cbs, verbose=verbose, shuffle=False
+    )

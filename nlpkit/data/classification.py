@@ -1,0 +1,225 @@
+"""Readers for labelled text: CSV/TSV, JSON lines, folder-per-class trees, fastText, TFDS.
+
+Every reader returns `(texts, labels)`: two lists of equal length, ready for
+`TextClassifier.fit`. Malformed files raise `DataFormatError` naming the file and line.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import os
+from pathlib import Path
+
+from nlpkit.errors import DataFormatError, OfflineError
+
+__all__ = ["read_csv", "read_jsonl", "read_folder", "read_fasttext", "read_tfds", "open_text"]
+
+
+def open_text(path: str | os.PathLike) -> io.TextIOBase:
+    """Open a text file for reading as UTF-8, transparently decompressing `.gz`."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"Data file {path} does not exist.")
+    if path.suffix == ".gz":
+        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8", newline="")
+    return open(path, encoding="utf-8", newline="")
+
+
+def _label(value, path, line):
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise DataFormatError(path, line, "empty label")
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise DataFormatError(path, line, f"label must be a string or an integer, got {value!r}")
+    return value
+
+
+def read_csv(
+    path: str | os.PathLike,
+    text_column: str = "text",
+    label_column: str = "label",
+    *,
+    delimiter: str | None = None,
+    label_type: str = "auto",
+) -> tuple[list[str], list]:
+    """Read a CSV or TSV file with a header row.
+
+    Args:
+        path: The file (`.csv`, `.tsv`, optionally `.gz`).
+        text_column: Name of the column holding the text.
+        label_column: Name of the column holding the label.
+        delimiter: Field separator; default tab for `.tsv`, comma otherwise.
+        label_type: 'str', 'int' or 'auto' (int when every label is an integer literal).
+
+    Returns:
+        `(texts, labels)`.
+
+    Raises:
+        ValueError: a named column is missing (the message names the column and the file).
+        DataFormatError: a row has the wrong number of fields or an empty label.
+
+    Example:
+        >>> texts, labels = read_csv("reviews.csv", text_column="review", label_column="sentiment")  # doctest: +SKIP
+    """
+    path = Path(path)
+    if delimiter is None:
+        delimiter = "\t" if ".tsv" in path.suffixes else ","
+    texts, labels = [], []
+    with open_text(path) as fh:
+        reader = csv.reader(fh, delimiter=delimiter)
+        try:
+            header = next(reader)
+        except StopIteration:
+            raise DataFormatError(path, 1, "the file is empty (expected a header row)") from None
+        for name, role in ((text_column, "text_column"), (label_column, "label_column")):
+            if name not in header:
+                raise ValueError(
+                    f"{path} has no column {name!r} (`{role}`). Columns found: {header}. "
+                    f"Pass {role}= with one of them."
+                )
+        ti, li = header.index(text_column), header.index(label_column)
+        for row in reader:
+            line = reader.line_num
+            if not row:
+                continue
+            if len(row) != len(header):
+                raise DataFormatError(path, line, f"expected {len(header)} fields, found {len(row)}")
+            texts.append(row[ti])
+            labels.append(_label(row[li], path, line))
+    return texts, _convert_labels(labels, label_type)
+
+
+def _convert_labels(labels: list, label_type: str) -> list:
+    if label_type not in ("auto", "int", "str"):
+        raise ValueError(f"`label_type` must be one of 'auto', 'int', 'str'. Received: label_type={label_type!r}")
+    if label_type == "str":
+        return [str(v) for v in labels]
+    def is_int(v):
+        return isinstance(v, int) or (isinstance(v, str) and v.strip().lstrip("-").isdigit())
+    if label_type == "int" or (labels and all(is_int(v) for v in labels)):
+        try:
+            return [int(v) for v in labels]
+        except ValueError as e:
+            raise ValueError(f"label_type='int' but a label is not an integer: {e}") from e
+    return labels
+
+
+def read_jsonl(
+    path: str | os.PathLike, text_field: str = "text", label_field: str = "label"
+) -> tuple[list[str], list]:
+    """Read JSON lines (one object a line, optionally `.gz`) with a text and a label field.
+
+    Raises:
+        DataFormatError: a line is not a JSON object or lacks a field (file and line named).
+
+    Example:
+        >>> texts, labels = read_jsonl("train.jsonl.gz")  # doctest: +SKIP
+    """
+    path = Path(path)
+    texts, labels = [], []
+    with open_text(path) as fh:
+        for i, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise DataFormatError(path, i, f"not valid JSON: {e.msg}") from e
+            if not isinstance(obj, dict):
+                raise DataFormatError(path, i, "expected a JSON object")
+            for field in (text_field, label_field):
+                if field not in obj:
+                    raise DataFormatError(path, i, f"missing field {field!r} (fields: {sorted(obj)})")
+            if not isinstance(obj[text_field], str):
+                raise DataFormatError(path, i, f"field {text_field!r} must be a string")
+            texts.append(obj[text_field])
+            labels.append(_label(obj[label_field], path, i))
+    return texts, labels
+
+
+def read_folder(root: str | os.PathLike, *, pattern: str = "*.txt") -> tuple[list[str], list[str]]:
+    """Read a folder-per-class tree: `root/<label>/<any>.txt`, one example a file.
+
+    Raises:
+        ValueError: `root` has no class sub-folders or no files match `pattern`.
+    """
+    root = Path(root)
+    if not root.is_dir():
+        raise FileNotFoundError(f"Folder {root} does not exist.")
+    classes = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    if not classes:
+        raise ValueError(f"{root} has no class sub-folders (expected {root}/<label>/{pattern}).")
+    texts, labels = [], []
+    for cls_dir in classes:
+        for f in sorted(cls_dir.glob(pattern)):
+            try:
+                texts.append(f.read_text(encoding="utf-8"))
+            except UnicodeDecodeError as e:
+                raise DataFormatError(f, None, f"not valid UTF-8: {e}") from e
+            labels.append(cls_dir.name)
+    if not texts:
+        raise ValueError(f"No files matching {pattern!r} under the class folders of {root}.")
+    return texts, labels
+
+
+def read_fasttext(path: str | os.PathLike, *, prefix: str = "__label__") -> tuple[list[str], list[str]]:
+    """Read fastText-style lines: `__label__<label> text ...` (gensim's pang_lee_polarity.cor).
+
+    Raises:
+        DataFormatError: a non-empty line does not start with the label prefix.
+    """
+    path = Path(path)
+    texts, labels = [], []
+    with open_text(path) as fh:
+        for i, line in enumerate(fh, start=1):
+            line = line.strip()
+            if not line:
+                continue
+            head, _, rest = line.partition(" ")
+            if not head.startswith(prefix) or len(head) == len(prefix):
+                raise DataFormatError(path, i, f"expected a line starting with {prefix}<label>")
+            labels.append(head[len(prefix):])
+            texts.append(rest.strip())
+    return texts, labels
+
+
+def read_tfds(
+    name: str,
+    split: str = "train",
+    *,
+    data_dir: str | os.PathLike | None = None,
+    text_key: str = "text",
+    label_key: str = "label",
+    download: bool = False,
+    max_examples: int | None = None,
+) -> tuple[list[str], list]:
+    """Read a TensorFlow Datasets text-classification dataset (e.g. 'imdb_reviews').
+
+    Nothing is downloaded unless `download=True`; when the prepared data is not in `data_dir`
+    (default `~/tensorflow_datasets`), `OfflineError` says how to provide it.
+    """
+    import tensorflow_datasets as tfds
+
+    try:
+        builder = tfds.builder(name, data_dir=None if data_dir is None else os.fspath(data_dir))
+    except Exception as e:  # tfds raises its own DatasetNotFoundError
+        raise ValueError(f"Unknown TFDS dataset {name!r}: {e}") from e
+    if not builder.is_prepared():
+        if not download:
+            raise OfflineError(
+                f"TFDS dataset {name!r} is not prepared in {builder.data_dir}. Either pass "
+                f"download=True (needs network), prepare it elsewhere and pass data_dir= pointing "
+                f"at that folder, or read your own copy with read_csv/read_jsonl/read_folder."
+            )
+        builder.download_and_prepare()
+    ds = builder.as_dataset(split=split)
+    if max_examples:
+        ds = ds.take(max_examples)
+    texts, labels = [], []
+    for ex in tfds.as_numpy(ds):
+        t = ex[text_key]
+        texts.append(t.decode("utf-8") if isinstance(t, bytes) else str(t))
+        labels.append(int(ex[label_key]))
+    return texts, labels

@@ -1,0 +1,480 @@
+"""Text classification: raw text in, labels and probabilities out.
+
+`TextClassifier` vectorises inside the model (Keras `TextVectorization`), encodes with a
+recurrent stack (RNN, GRU or LSTM; stacked; optionally bidirectional) over trained or pretrained
+word embeddings, and exports a SavedModel that serves raw `tf.string` input.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from nlpkit.layers.recurrent_stack import CELLS, RecurrentStack
+from nlpkit.metrics.classification import classification_report
+from nlpkit.pipelines.base import DEFAULT_EXPORT_ROOT, Pipeline
+from nlpkit.pipelines.training import fit_keras_model, set_seed
+from nlpkit.utils.files import hash_strings, next_version_dir, read_json, write_json
+from nlpkit.utils.validation import (
+    check_bool,
+    check_choice,
+    check_float,
+    check_int,
+    check_same_length,
+    check_texts,
+)
+
+__all__ = ["TextClassifier", "SentimentClassifier", "run_recipe"]
+
+logger = logging.getLogger("nlpkit")
+
+STANDARDIZE = ("lower_and_strip_punctuation", "lower", "strip_punctuation", None)
+
+
+def _check_labels(name: str, labels: Any) -> list:
+    if isinstance(labels, (str, bytes)):
+        raise TypeError(f"`{name}` must be a list of labels, not a single string.")
+    if isinstance(labels, np.ndarray):
+        labels = labels.tolist()
+    labels = list(labels)
+    out = []
+    for i, v in enumerate(labels):
+        if isinstance(v, bytes):
+            v = v.decode("utf-8")
+        if isinstance(v, np.integer):
+            v = int(v)
+        if isinstance(v, bool) or not isinstance(v, (str, int)):
+            raise TypeError(
+                f"`{name}` must contain strings or integers. Received {type(v).__name__} at index {i}: {v!r:.60}"
+            )
+        out.append(v)
+    kinds = {type(v) for v in out}
+    if len(kinds) > 1:
+        raise TypeError(f"`{name}` mixes strings and integers; use one type for all labels.")
+    return out
+
+
+def _dataset_to_lists(dataset: tf.data.Dataset) -> tuple[list[str], list | None]:
+    """Materialise a `tf.data.Dataset` of texts or (text, label) pairs, batched or not."""
+    texts, labels = [], []
+    spec = dataset.element_spec
+    paired = isinstance(spec, tuple)
+    if paired and len(spec) != 2:
+        raise ValueError(f"A dataset must yield texts or (text, label) pairs. Element spec: {spec}")
+    for item in dataset.as_numpy_iterator():
+        t, y = (item if paired else (item, None))
+        t = np.atleast_1d(t)
+        texts.extend(s.decode("utf-8") if isinstance(s, bytes) else str(s) for s in t)
+        if paired:
+            labels.extend(np.atleast_1d(y).tolist())
+    return texts, (labels if paired else None)
+
+
+def _xy(x, y, name_x="x", name_y="y"):
+    if isinstance(x, tf.data.Dataset):
+        if y is not None:
+            raise ValueError(f"When `{name_x}` is a tf.data.Dataset of (text, label) pairs, `{name_y}` must be None.")
+        x, y = _dataset_to_lists(x)
+        if y is None:
+            raise ValueError(f"`{name_x}` is a dataset of texts only; labels are needed: yield (text, label) pairs.")
+    texts = check_texts(name_x, x)
+    if y is None:
+        raise ValueError(f"`{name_y}` (the labels) is required.")
+    labels = _check_labels(name_y, y)
+    check_same_length(name_x, texts, name_y, labels)
+    return texts, labels
+
+
+class TextClassifier(Pipeline):
+    """Recurrent text classifier (binary or multi-class) that serves raw text.
+
+    Args:
+        cell: Recurrent cell: 'rnn', 'gru' or 'lstm'.
+        bidirectional: Read the text in both directions.
+        num_layers: Stacked recurrent layers.
+        hidden_size: Units per direction and layer.
+        dropout: Dropout between layers and before the output layer.
+        embedding_dim: Size of trained word embeddings (ignored when `embeddings` is given).
+        embeddings: Pretrained vectors: a GloVe/word2vec/fastText file path, a gensim
+            `KeyedVectors`, or a preset name such as 'glove-6B-50d' (see `nlpkit.embeddings`).
+        trainable_embeddings: Fine-tune pretrained vectors (trained embeddings always train).
+        max_length: Tokens kept per text (the first `max_length`).
+        max_tokens: Vocabulary size, including padding and the out-of-vocabulary token.
+        standardize: Text standardisation before whitespace splitting:
+            'lower_and_strip_punctuation', 'lower', 'strip_punctuation' or None.
+        batch_size: Training and inference batch size.
+        learning_rate: Adam learning rate.
+        early_stopping: Patience in epochs on validation loss (best weights restored); None
+            disables it. Only used when validation data is given.
+        seed: Seed for weights, shuffling and dropout; a CPU run with a seed repeats exactly.
+        verbose: Keras verbosity for training ('auto' shows a progress bar).
+
+    Example:
+        >>> clf = TextClassifier(cell="gru", hidden_size=16, seed=0)
+        >>> clf = clf.fit(["good film", "bad film", "great", "awful"], ["pos", "neg", "pos", "neg"],
+        ...               epochs=2, verbose=0)
+        >>> len(clf.predict(["good"]))
+        1
+    """
+
+    export_name = "classifier"
+    _binary_only = False
+
+    def __init__(
+        self,
+        *,
+        cell: str = "lstm",
+        bidirectional: bool = True,
+        num_layers: int = 1,
+        hidden_size: int = 64,
+        dropout: float = 0.2,
+        embedding_dim: int = 100,
+        embeddings: Any = None,
+        trainable_embeddings: bool = False,
+        max_length: int = 200,
+        max_tokens: int = 20000,
+        standardize: str | None = "lower_and_strip_punctuation",
+        batch_size: int = 32,
+        learning_rate: float = 1e-3,
+        early_stopping: int | None = 3,
+        seed: int | None = None,
+        verbose: int | str = "auto",
+    ):
+        self.cell = check_choice("cell", cell, CELLS)
+        self.bidirectional = check_bool("bidirectional", bidirectional)
+        self.num_layers = check_int("num_layers", num_layers, 1)
+        self.hidden_size = check_int("hidden_size", hidden_size, 1)
+        self.dropout = check_float("dropout", dropout, 0.0, 1.0, high_inclusive=False)
+        self.embedding_dim = check_int("embedding_dim", embedding_dim, 1)
+        if embeddings is not None and not isinstance(embeddings, (str, os.PathLike)) and not hasattr(
+            embeddings, "vector_size"
+        ):
+            raise TypeError(
+                "`embeddings` must be None, a file path, a preset name or a gensim KeyedVectors. "
+                f"Received: {type(embeddings).__name__}"
+            )
+        self.embeddings = embeddings
+        self.trainable_embeddings = check_bool("trainable_embeddings", trainable_embeddings)
+        self.max_length = check_int("max_length", max_length, 1)
+        self.max_tokens = check_int("max_tokens", max_tokens, 3)
+        self.standardize = check_choice("standardize", standardize, STANDARDIZE)
+        self.batch_size = check_int("batch_size", batch_size, 1)
+        self.learning_rate = check_float("learning_rate", learning_rate, 0.0, low_inclusive=False)
+        self.early_stopping = check_int("early_stopping", early_stopping, 1, allow_none=True)
+        self.seed = check_int("seed", seed, 0, allow_none=True)
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ building blocks
+    def _make_vectorizer(self, vocabulary=None) -> keras.layers.TextVectorization:
+        return keras.layers.TextVectorization(
+            max_tokens=self.max_tokens,
+            standardize=self.standardize,
+            split="whitespace",
+            output_mode="int",
+            vocabulary=vocabulary,
+            name="vectorizer",
+        )
+
+    def _vectorize(self, texts: tf.Tensor, vectorizer=None) -> tf.Tensor:
+        """Raw strings `(batch,)` -> token ids `(batch, <= max_length)`, at least one column."""
+        ids = (vectorizer or self.vectorizer_)(texts)[:, : self.max_length]
+        return tf.pad(ids, [[0, 0], [0, tf.maximum(0, 1 - tf.shape(ids)[1])]])
+
+    def _build_model(self, vocab_size: int, matrix: np.ndarray | None) -> keras.Model:
+        ids = keras.Input(shape=(None,), dtype="int64", name="token_ids")
+        if matrix is not None:
+            emb = keras.layers.Embedding(
+                vocab_size,
+                matrix.shape[1],
+                embeddings_initializer=keras.initializers.Constant(matrix),
+                mask_zero=True,
+                trainable=self.trainable_embeddings,
+                name="embedding",
+            )
+        else:
+            emb = keras.layers.Embedding(vocab_size, self.embedding_dim, mask_zero=True, name="embedding")
+        x = emb(ids)
+        x = RecurrentStack(
+            self.cell,
+            self.hidden_size,
+            num_layers=self.num_layers,
+            bidirectional=self.bidirectional,
+            dropout=self.dropout,
+            name="encoder",
+        )(x)
+        x = keras.layers.Dropout(self.dropout, name="output_dropout")(x)
+        probs = keras.layers.Dense(len(self.classes_), activation="softmax", name="classes")(x)
+        model = keras.Model(ids, probs, name="text_classifier")
+        model.compile(
+            optimizer=keras.optimizers.Adam(self.learning_rate),
+            loss="sparse_categorical_crossentropy",
+            metrics=["accuracy"],
+        )
+        return model
+
+    def _dataset(self, texts, label_ids=None, *, shuffle=False, vectorizer=None) -> tf.data.Dataset:
+        items = (texts,) if label_ids is None else (texts, np.asarray(label_ids, "int32"))
+        ds = tf.data.Dataset.from_tensor_slices(items)
+        if shuffle:
+            ds = ds.shuffle(len(texts), seed=self.seed, reshuffle_each_iteration=True)
+        ds = ds.batch(self.batch_size)
+        if label_ids is None:
+            ds = ds.map(lambda t: self._vectorize(t, vectorizer))
+        else:
+            ds = ds.map(lambda t, y: (self._vectorize(t, vectorizer), y))
+        return ds.prefetch(tf.data.AUTOTUNE)
+
+    def _label_ids(self, labels: list, name: str) -> np.ndarray:
+        index = {c: i for i, c in enumerate(self.classes_)}
+        unseen = sorted({repr(v) for v in labels if v not in index})
+        if unseen:
+            raise ValueError(
+                f"`{name}` contains label(s) never seen in fit: {', '.join(unseen[:10])}. "
+                f"Known labels: {list(self.classes_)}"
+            )
+        return np.array([index[v] for v in labels], dtype="int32")
+
+    # ------------------------------------------------------------------ verbs
+    def fit(self, x, y=None, *, validation_data=None, epochs: int = 10, callbacks=None) -> TextClassifier:
+        """Fit the vocabulary, the label map and the network.
+
+        Args:
+            x: Texts (list of str / NumPy array) or a `tf.data.Dataset` of (text, label).
+            y: Labels (strings or integers); None when `x` is a dataset.
+            validation_data: `(texts, labels)` or a dataset; enables early stopping.
+            epochs: Maximum training epochs.
+            callbacks: Extra Keras callbacks, passed through to `model.fit`.
+
+        Returns:
+            self.
+
+        Raises:
+            TypeError: non-string texts or labels of the wrong type.
+            ValueError: empty data, mismatched lengths, a single class, or validation labels
+                never seen in the training data.
+        """
+        texts, labels = _xy(x, y)
+        check_int("epochs", epochs, 1)
+        classes = sorted(set(labels))
+        if len(classes) < 2:
+            raise ValueError(f"`y` must contain at least two classes. Received only: {classes}")
+        if self._binary_only and len(classes) != 2:
+            raise ValueError(
+                f"{type(self).__name__} is binary: `y` must have exactly two classes. "
+                f"Received {len(classes)}: {classes[:10]}. Use TextClassifier for more."
+            )
+        val = _xy(*validation_data, "validation_data[0]", "validation_data[1]") if isinstance(
+            validation_data, (tuple, list)
+        ) else (_xy(validation_data, None, "validation_data") if validation_data is not None else None)
+        vectors = None
+        if self.embeddings is not None:
+            from nlpkit import embeddings as nlpkit_embeddings
+
+            vectors = nlpkit_embeddings.load(self.embeddings)
+
+        set_seed(self.seed)
+        previous = getattr(self, "classes_", None)
+        self.classes_ = classes  # needed by _label_ids and _build_model; restored on failure
+        try:
+            label_ids = self._label_ids(labels, "y")
+            val_ids = self._label_ids(val[1], "validation_data labels") if val else None
+            vectorizer = self._make_vectorizer()
+            vectorizer.adapt(tf.data.Dataset.from_tensor_slices(texts).batch(512))
+            vocabulary = [str(v) for v in vectorizer.get_vocabulary()]
+            matrix, oov = None, None
+            if vectors is not None:
+                matrix, oov = nlpkit_embeddings.embedding_matrix(vocabulary, vectors, seed=self.seed or 0)
+                logger.info("Embedding coverage: %s", oov)
+            model = self._build_model(len(vocabulary), matrix)
+            train_ds = self._dataset(texts, label_ids, shuffle=True, vectorizer=vectorizer)
+            val_ds = self._dataset(val[0], val_ids, vectorizer=vectorizer) if val else None
+            history = fit_keras_model(
+                model,
+                train_ds,
+                validation=val_ds,
+                epochs=epochs,
+                callbacks=callbacks,
+                early_stopping=self.early_stopping,
+                verbose=self.verbose,
+            )
+        except BaseException:
+            self.classes_ = previous
+            raise
+        # Commit the learned state only once training has finished.
+        self.vectorizer_ = vectorizer
+        self.vocabulary_ = vocabulary
+        self.model_ = model
+        self.history_ = {k: [float(v) for v in vs] for k, vs in history.history.items()}
+        self.oov_report_ = oov
+        self.card_ = {
+            "task": "text classification",
+            "train_examples": len(texts),
+            "train_data_hash": hash_strings(f"{t}\t{lab}" for t, lab in zip(texts, labels, strict=True)),
+            "classes": [str(c) for c in classes],
+            "epochs_run": len(history.epoch),
+            "vocabulary_size": len(vocabulary),
+            "seed": self.seed,
+        }
+        if oov is not None:
+            self.card_["embedding_coverage"] = oov.to_dict()
+        if val:
+            self.card_["validation_metrics"] = self.evaluate(*val)
+        return self
+
+    def predict_proba(self, x) -> np.ndarray:
+        """Class probabilities, shape `(n, len(classes_))`, columns in `classes_` order."""
+        self._check_fitted("predict_proba")
+        if isinstance(x, tf.data.Dataset):
+            x, _ = _dataset_to_lists(x.map(lambda *a: a[0]) if isinstance(x.element_spec, tuple) else x)
+        texts = check_texts("x", x)
+        return np.asarray(self.model_.predict(self._dataset(texts), verbose=0), dtype="float32")
+
+    def predict(self, x) -> list:
+        """Predicted labels (same type as the training labels)."""
+        self._check_fitted("predict")
+        probs = self.predict_proba(x)
+        return [self.classes_[i] for i in probs.argmax(axis=-1)]
+
+    def evaluate(self, x, y=None) -> dict[str, float]:
+        """Accuracy, macro-F1, per-class precision/recall/F1 and mean cross-entropy `loss`.
+
+        Raises:
+            ValueError: a label was never seen in fit (the message lists it).
+        """
+        self._check_fitted("evaluate")
+        texts, labels = _xy(x, y)
+        ids = self._label_ids(labels, "y")
+        probs = self.predict_proba(texts)
+        report = classification_report(ids, probs.argmax(-1), [str(c) for c in self.classes_])
+        p_true = np.clip(probs[np.arange(len(ids)), ids], 1e-12, 1.0)
+        report["loss"] = float(-np.mean(np.log(p_true)))
+        return report
+
+    # ------------------------------------------------------------------ persistence
+    def _save_state(self, directory: Path) -> None:
+        self.model_.save(directory / "model.keras")
+        # vocabulary without the padding '' (index 0) and '[UNK]' (index 1) which Keras adds back
+        (directory / "vocabulary.txt").write_text("\n".join(self.vocabulary_[2:]) + "\n", encoding="utf-8")
+        (directory / "labels.txt").write_text("\n".join(str(c) for c in self.classes_) + "\n", encoding="utf-8")
+        write_json(directory / "labels.json", list(self.classes_))
+        write_json(directory / "history.json", self.history_)
+
+    def _load_state(self, directory: Path) -> None:
+        vocab = (directory / "vocabulary.txt").read_text(encoding="utf-8").split("\n")[:-1]
+        self.classes_ = read_json(directory / "labels.json")
+        self.vectorizer_ = self._make_vectorizer(vocabulary=vocab)
+        self.vocabulary_ = [str(v) for v in self.vectorizer_.get_vocabulary()]
+        self.model_ = keras.saving.load_model(directory / "model.keras")
+        self.history_ = read_json(directory / "history.json")
+        self.oov_report_ = None
+
+    def _export(self, directory: Path) -> None:
+        archive = keras.export.ExportArchive()
+        archive.track(self.model_)
+        archive.track(self.vectorizer_)
+        class_names = tf.constant([str(c) for c in self.classes_])
+
+        @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="text")])
+        def serve(text):
+            probs = self.model_(self._vectorize(text), training=False)
+            label_id = tf.argmax(probs, axis=-1, output_type=tf.int32)
+            return {"label": tf.gather(class_names, label_id), "label_id": label_id, "scores": probs}
+
+        archive.add_endpoint("serving_default", serve)
+        archive.write_out(os.fspath(directory), verbose=False)
+        (directory / "assets").mkdir(exist_ok=True)
+        (directory / "assets" / "labels.txt").write_text(
+            "\n".join(str(c) for c in self.classes_) + "\n", encoding="utf-8"
+        )
+
+
+class SentimentClassifier(TextClassifier):
+    """Binary preset of `TextClassifier` (e.g. positive/negative), exported as `sentiment`.
+
+    Same arguments and defaults as `TextClassifier`; `fit` requires exactly two classes.
+
+    Example:
+        >>> clf = SentimentClassifier(hidden_size=8, seed=0).fit(
+        ...     ["good", "bad"], ["pos", "neg"], epochs=1, verbose=0)
+        >>> clf.classes_
+        ['neg', 'pos']
+    """
+
+    export_name = "sentiment"
+    _binary_only = True
+
+
+# ---------------------------------------------------------------------- recipes
+def _read_data(spec: dict[str, Any], key: str) -> tuple[list[str], list]:
+    from nlpkit.data import classification as readers
+    from nlpkit.data.paths import resolve_data_path
+
+    fmt = spec.get("format", "csv")
+    source = spec[key]
+    if fmt == "tfds":
+        return readers.read_tfds(source, split=spec.get(f"{key}_split", key), data_dir=spec.get("data_dir"))
+    path = resolve_data_path(source)
+    if fmt in ("csv", "tsv"):
+        return readers.read_csv(path, spec.get("text_column", "text"), spec.get("label_column", "label"))
+    if fmt == "jsonl":
+        return readers.read_jsonl(path, spec.get("text_column", "text"), spec.get("label_column", "label"))
+    if fmt == "folder":
+        return readers.read_folder(path)
+    if fmt == "fasttext":
+        return readers.read_fasttext(path)
+    raise ValueError(
+        f"[data] format must be one of 'csv', 'tsv', 'jsonl', 'folder', 'fasttext', 'tfds'. Received: format={fmt!r}"
+    )
+
+
+def _split(texts, labels, fraction: float, seed: int):
+    order = list(range(len(texts)))
+    random.Random(seed).shuffle(order)
+    n_held = int(round(len(order) * fraction))
+    held, kept = order[:n_held], order[n_held:]
+    pick = lambda idx: ([texts[i] for i in idx], [labels[i] for i in idx])  # noqa: E731
+    return pick(kept), pick(held)
+
+
+def run_recipe(recipe: dict[str, Any], recipe_path: Path) -> dict[str, Any]:
+    """Train, evaluate and export from a recipe (see `pipelines/sentiment.toml`)."""
+    data = recipe.get("data", {})
+    seed = int(recipe.get("seed", 0))
+    train = _read_data(data, "train")
+    if "test" in data:
+        test = _read_data(data, "test")
+    else:
+        train, test = _split(*train, float(data.get("test_fraction", 0.2)), seed)
+    train, val = _split(*train, float(data.get("validation_fraction", 0.1)), seed + 1)
+    model_cfg = dict(recipe.get("model", {}))
+    model_cfg.setdefault("seed", seed)
+    klass = SentimentClassifier if recipe.get("preset") == "sentiment" else TextClassifier
+    clf = klass(**model_cfg)
+    fit_cfg = recipe.get("fit", {})
+    clf.fit(*train, validation_data=val, epochs=int(fit_cfg.get("epochs", 10)))
+    metrics = clf.evaluate(*test)
+    name = recipe.get("name", clf.export_name)
+    export_dir = clf.export(next_version_dir(Path(recipe.get("export", {}).get("root", DEFAULT_EXPORT_ROOT)) / name))
+    reloaded = tf.saved_model.load(os.fspath(export_dir))
+    samples = test[0][:3]
+    served = reloaded.signatures["serving_default"](tf.constant(samples))
+    return {
+        "recipe": str(recipe_path),
+        "train_examples": len(train[0]),
+        "validation_examples": len(val[0]),
+        "test_examples": len(test[0]),
+        "test_metrics": {k: round(v, 4) for k, v in metrics.items()},
+        "embedding_coverage": str(clf.oov_report_) if clf.oov_report_ is not None else None,
+        "export": str(export_dir),
+        "served_by_savedmodel": [
+            {"text": t, "label": lab.decode(), "score": round(float(max(s)), 4)}
+            for t, lab, s in zip(samples, served["label"].numpy(), served["scores"].numpy(), strict=True)
+        ],
+    }
