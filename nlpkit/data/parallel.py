@@ -1,0 +1,105 @@
+"""Readers for parallel text: two line-aligned files, or one TSV file of `source<TAB>target`.
+
+Gzipped files (`.gz`) are read transparently.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+from pathlib import Path
+
+from nlpkit.errors import DataFormatError
+from nlpkit.utils.validation import check_int
+
+__all__ = ["read_parallel", "read_lines"]
+
+
+def _open(path: Path):
+    return gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")
+
+
+def read_lines(path: str | os.PathLike, max_lines: int | None = None) -> list[str]:
+    """Read a UTF-8 text file (optionally gzipped) into a list of lines without line endings.
+
+    Raises:
+        FileNotFoundError: `path` does not exist.
+        DataFormatError: A line is not valid UTF-8 (the message names the file and line).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"Parallel text file {path} does not exist.")
+    lines: list[str] = []
+    with _open(path) as fh:
+        for lineno, raw in enumerate(fh, start=1):
+            if max_lines is not None and lineno > max_lines:
+                break
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as e:
+                raise DataFormatError(path, lineno, f"not valid UTF-8 text ({e.reason})") from e
+            lines.append(line.rstrip("\r\n"))
+    return lines
+
+
+def read_parallel(
+    source: str | os.PathLike,
+    target: str | os.PathLike | None = None,
+    *,
+    separator: str = "\t",
+    max_examples: int | None = None,
+) -> tuple[list[str], list[str]]:
+    """Read a parallel corpus.
+
+    Two forms: `read_parallel("train.en", "train.de")` reads two line-aligned files (line `i` of
+    one translates line `i` of the other); `read_parallel("pairs.tsv")` reads one file whose lines
+    are `source<TAB>target` (blank lines are skipped).
+
+    Args:
+        source: The source-language file, or the TSV file when `target` is None.
+        target: The target-language file, line-aligned with `source`.
+        separator: Field separator of the TSV form.
+        max_examples: Read at most this many pairs (None: all).
+
+    Returns:
+        `(sources, targets)`: two lists of strings of equal length.
+
+    Raises:
+        FileNotFoundError: A file does not exist.
+        DataFormatError: The two files have different line counts (both are named), or a TSV line
+            does not have exactly two fields (file and line are named).
+
+    Example:
+        >>> src, tgt = read_parallel("train.en.gz", "train.de.gz")  # doctest: +SKIP
+    """
+    check_int("max_examples", max_examples, 1, allow_none=True)
+    if target is not None:
+        src_lines = read_lines(source)
+        tgt_lines = read_lines(target)
+        if len(src_lines) != len(tgt_lines):
+            raise DataFormatError(
+                source,
+                None,
+                f"has {len(src_lines)} lines but {target} has {len(tgt_lines)}: the source and "
+                "target files must be line-aligned (one translation per line).",
+            )
+        if max_examples is not None:
+            src_lines, tgt_lines = src_lines[:max_examples], tgt_lines[:max_examples]
+        return src_lines, tgt_lines
+    sources: list[str] = []
+    targets: list[str] = []
+    for lineno, line in enumerate(read_lines(source), start=1):
+        if not line.strip():
+            continue
+        fields = line.split(separator)
+        if len(fields) != 2:
+            raise DataFormatError(
+                source,
+                lineno,
+                f"expected 2 fields (source{separator!r}target), found {len(fields)}: {line!r:.80}",
+            )
+        sources.append(fields[0])
+        targets.append(fields[1])
+        if max_examples is not None and len(sources) >= max_examples:
+            break
+    return sources, targets
