@@ -15,17 +15,33 @@ from pathlib import Path
 
 from nlpkit.errors import DataFormatError, OfflineError
 
-__all__ = ["read_csv", "read_jsonl", "read_folder", "read_fasttext", "read_tfds", "open_text"]
+__all__ = ["read_csv", "read_jsonl", "read_folder", "read_fasttext", "read_tfds", "open_text", "iter_lines"]
 
 
-def open_text(path: str | os.PathLike) -> io.TextIOBase:
-    """Open a text file for reading as UTF-8, transparently decompressing `.gz`."""
+def open_text(path: str | os.PathLike, encoding: str = "utf-8") -> io.TextIOBase:
+    """Open a text file for reading, transparently decompressing `.gz`."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"Data file {path} does not exist.")
     if path.suffix == ".gz":
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8", newline="")
-    return open(path, encoding="utf-8", newline="")
+        return io.TextIOWrapper(gzip.open(path, "rb"), encoding=encoding, newline="")
+    return open(path, encoding=encoding, newline="")
+
+
+def iter_lines(path: str | os.PathLike, encoding: str = "utf-8"):
+    """Yield `(line_number, text)` for each line; undecodable bytes name the file and line."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"Data file {path} does not exist.")
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rb") as fh:
+        for i, raw in enumerate(fh, start=1):
+            try:
+                yield i, raw.decode(encoding).rstrip("\r\n")
+            except UnicodeDecodeError as e:
+                raise DataFormatError(
+                    path, i, f"not valid {encoding} ({e.reason} at byte {e.start}); pass encoding= (e.g. 'latin-1')"
+                ) from e
 
 
 def _label(value, path, line):
@@ -43,6 +59,7 @@ def read_csv(
     *,
     delimiter: str | None = None,
     label_type: str = "auto",
+    encoding: str = "utf-8",
 ) -> tuple[list[str], list]:
     """Read a CSV or TSV file with a header row.
 
@@ -67,7 +84,7 @@ def read_csv(
     if delimiter is None:
         delimiter = "\t" if ".tsv" in path.suffixes else ","
     texts, labels = [], []
-    with open_text(path) as fh:
+    with open_text(path, encoding) as fh:
         reader = csv.reader(fh, delimiter=delimiter)
         try:
             header = next(reader)
@@ -107,7 +124,7 @@ def _convert_labels(labels: list, label_type: str) -> list:
 
 
 def read_jsonl(
-    path: str | os.PathLike, text_field: str = "text", label_field: str = "label"
+    path: str | os.PathLike, text_field: str = "text", label_field: str = "label", *, encoding: str = "utf-8"
 ) -> tuple[list[str], list]:
     """Read JSON lines (one object a line, optionally `.gz`) with a text and a label field.
 
@@ -119,23 +136,22 @@ def read_jsonl(
     """
     path = Path(path)
     texts, labels = [], []
-    with open_text(path) as fh:
-        for i, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise DataFormatError(path, i, f"not valid JSON: {e.msg}") from e
-            if not isinstance(obj, dict):
-                raise DataFormatError(path, i, "expected a JSON object")
-            for field in (text_field, label_field):
-                if field not in obj:
-                    raise DataFormatError(path, i, f"missing field {field!r} (fields: {sorted(obj)})")
-            if not isinstance(obj[text_field], str):
-                raise DataFormatError(path, i, f"field {text_field!r} must be a string")
-            texts.append(obj[text_field])
-            labels.append(_label(obj[label_field], path, i))
+    for i, line in iter_lines(path, encoding):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise DataFormatError(path, i, f"not valid JSON: {e.msg}") from e
+        if not isinstance(obj, dict):
+            raise DataFormatError(path, i, "expected a JSON object")
+        for field in (text_field, label_field):
+            if field not in obj:
+                raise DataFormatError(path, i, f"missing field {field!r} (fields: {sorted(obj)})")
+        if not isinstance(obj[text_field], str):
+            raise DataFormatError(path, i, f"field {text_field!r} must be a string")
+        texts.append(obj[text_field])
+        labels.append(_label(obj[label_field], path, i))
     return texts, labels
 
 
@@ -164,7 +180,9 @@ def read_folder(root: str | os.PathLike, *, pattern: str = "*.txt") -> tuple[lis
     return texts, labels
 
 
-def read_fasttext(path: str | os.PathLike, *, prefix: str = "__label__") -> tuple[list[str], list[str]]:
+def read_fasttext(
+    path: str | os.PathLike, *, prefix: str = "__label__", encoding: str = "utf-8"
+) -> tuple[list[str], list[str]]:
     """Read fastText-style lines: `__label__<label> text ...` (gensim's pang_lee_polarity.cor).
 
     Raises:
@@ -172,16 +190,15 @@ def read_fasttext(path: str | os.PathLike, *, prefix: str = "__label__") -> tupl
     """
     path = Path(path)
     texts, labels = [], []
-    with open_text(path) as fh:
-        for i, line in enumerate(fh, start=1):
-            line = line.strip()
-            if not line:
-                continue
-            head, _, rest = line.partition(" ")
-            if not head.startswith(prefix) or len(head) == len(prefix):
-                raise DataFormatError(path, i, f"expected a line starting with {prefix}<label>")
-            labels.append(head[len(prefix):])
-            texts.append(rest.strip())
+    for i, line in iter_lines(path, encoding):
+        line = line.strip()
+        if not line:
+            continue
+        head, _, rest = line.partition(" ")
+        if not head.startswith(prefix) or len(head) == len(prefix):
+            raise DataFormatError(path, i, f"expected a line starting with {prefix}<label>")
+        labels.append(head[len(prefix):])
+        texts.append(rest.strip())
     return texts, labels
 
 

@@ -421,14 +421,16 @@ def _read_data(spec: dict[str, Any], key: str) -> tuple[list[str], list]:
     if fmt == "tfds":
         return readers.read_tfds(source, split=spec.get(f"{key}_split", key), data_dir=spec.get("data_dir"))
     path = resolve_data_path(source)
+    enc = spec.get("encoding", "utf-8")
+    text_col, label_col = spec.get("text_column", "text"), spec.get("label_column", "label")
     if fmt in ("csv", "tsv"):
-        return readers.read_csv(path, spec.get("text_column", "text"), spec.get("label_column", "label"))
+        return readers.read_csv(path, text_col, label_col, encoding=enc)
     if fmt == "jsonl":
-        return readers.read_jsonl(path, spec.get("text_column", "text"), spec.get("label_column", "label"))
+        return readers.read_jsonl(path, text_col, label_col, encoding=enc)
     if fmt == "folder":
         return readers.read_folder(path)
     if fmt == "fasttext":
-        return readers.read_fasttext(path)
+        return readers.read_fasttext(path, encoding=enc)
     raise ValueError(
         f"[data] format must be one of 'csv', 'tsv', 'jsonl', 'folder', 'fasttext', 'tfds'. Received: format={fmt!r}"
     )
