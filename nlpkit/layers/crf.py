@@ -1,0 +1,280 @@
+"""`CRF`: a linear-chain conditional random field output layer, and its log-likelihood."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import keras
+import tensorflow as tf
+from keras import ops
+
+__all__ = ["CRF", "crf_log_likelihood", "viterbi_decode"]
+
+_FORBIDDEN = -1e9
+
+
+def _time_major(x):
+    perm = [1, 0] + list(range(2, len(x.shape)))
+    return ops.transpose(x, perm)
+
+
+def _steps(potentials, mask):
+    """Time-major scan inputs: (potentials_t, mask_t, is_first_step)."""
+    first = ops.equal(ops.arange(ops.shape(potentials)[1]), 0)
+    return (_time_major(potentials), _time_major(mask), first)
+
+
+def _mask_or_ones(potentials, mask):
+    if mask is None:
+        return ops.ones(ops.shape(potentials)[:2], dtype="bool")
+    return ops.cast(mask, "bool")
+
+
+def crf_log_likelihood(potentials, tags, mask, transitions, start_transitions, end_transitions):
+    """Log-likelihood of tag sequences under a linear-chain CRF (Lafferty et al. 2001).
+
+    `log p(tags | x) = score(tags) - log Z`, where the score sums the potentials of the chosen
+    tags, the transitions between consecutive tags and the start/end transitions, and `log Z`
+    (the log-sum-exp of the scores of all paths) is computed with the forward algorithm.
+
+    Args:
+        potentials: Float tensor `(batch, time, num_tags)` of unary scores.
+        tags: Int tensor `(batch, time)` of gold tag indices.
+        mask: Bool tensor `(batch, time)`, True at real tokens. Real tokens must come first
+            (right padding); each sequence needs at least one. None means no padding.
+        transitions: `(num_tags, num_tags)`; `transitions[i, j]` scores tag j following tag i.
+        start_transitions: `(num_tags,)` scores of the first tag.
+        end_transitions: `(num_tags,)` scores of the last tag.
+
+    Returns:
+        A float tensor `(batch,)` of log-likelihoods (use `-mean` as a loss).
+
+    Example:
+        >>> import numpy as np
+        >>> ll = crf_log_likelihood(np.zeros((1, 3, 2), "float32"), np.zeros((1, 3), "int32"),
+        ...     None, np.zeros((2, 2), "float32"), np.zeros(2, "float32"), np.zeros(2, "float32"))
+        >>> round(float(ll[0]), 4)  # 8 equally likely paths
+        -2.0794
+    """
+    potentials = ops.convert_to_tensor(potentials)
+    dtype = potentials.dtype
+    transitions = ops.cast(transitions, dtype)
+    start_transitions = ops.cast(start_transitions, dtype)
+    end_transitions = ops.cast(end_transitions, dtype)
+    mask = _mask_or_ones(potentials, mask)
+    tags = ops.cast(tags, "int32")
+    num_tags = ops.shape(potentials)[-1]
+    maskf = ops.cast(mask, dtype)
+
+    # Score of the gold path.
+    emit = ops.squeeze(ops.take_along_axis(potentials, tags[..., None], axis=-1), -1)
+    emit = ops.sum(emit * maskf, axis=1)
+    flat_pairs = tags[:, :-1] * num_tags + tags[:, 1:]
+    trans = ops.take(ops.reshape(transitions, (-1,)), flat_pairs)
+    trans = ops.sum(trans * maskf[:, 1:], axis=1)
+    lengths = ops.sum(ops.cast(mask, "int32"), axis=1)
+    last = ops.take_along_axis(tags, ops.maximum(lengths - 1, 0)[:, None], axis=1)[:, 0]
+    score = emit + trans + ops.take(start_transitions, tags[:, 0]) + ops.take(end_transitions, last)
+
+    # Forward algorithm for log Z. The scan runs over every step (the first one starts the
+    # recursion) so that it never scans an empty sequence inside a graph.
+    def step(alpha, inputs):
+        emit_t, mask_t, first_t = inputs
+        rec = ops.logsumexp(alpha[:, :, None] + transitions[None], axis=1) + emit_t
+        nxt = ops.where(first_t, start_transitions[None, :] + emit_t, rec)
+        return ops.where(ops.logical_or(mask_t, first_t)[:, None], nxt, alpha)
+
+    alpha = tf.scan(step, _steps(potentials, mask), initializer=ops.zeros_like(potentials[:, 0]))[
+        -1
+    ]
+    log_z = ops.logsumexp(alpha + end_transitions[None, :], axis=1)
+    return score - log_z
+
+
+def viterbi_decode(
+    potentials, mask, transitions, start_transitions, end_transitions, *, penalties=None
+):
+    """Most likely tag sequence under a linear-chain CRF (Viterbi algorithm).
+
+    Args:
+        potentials: `(batch, time, num_tags)` unary scores.
+        mask: `(batch, time)` bool, True at real tokens (right padding), or None.
+        transitions, start_transitions, end_transitions: As in `crf_log_likelihood`.
+        penalties: Optional `(transitions, start, end)` additive penalties (0 or a large
+            negative number) for constrained decoding.
+
+    Returns:
+        `(tags, scores)`: int32 `(batch, time)` best tags (0 at padded positions) and the float
+        `(batch,)` score of each best path.
+    """
+    potentials = ops.convert_to_tensor(potentials)
+    dtype = potentials.dtype
+    mask = _mask_or_ones(potentials, mask)
+    transitions = ops.cast(transitions, dtype)
+    start = ops.cast(start_transitions, dtype)
+    end = ops.cast(end_transitions, dtype)
+    if penalties is not None:
+        transitions = transitions + ops.cast(penalties[0], dtype)
+        start = start + ops.cast(penalties[1], dtype)
+        end = end + ops.cast(penalties[2], dtype)
+    num_tags = ops.shape(potentials)[-1]
+    identity = ops.arange(num_tags, dtype="int32")
+
+    def forward(carry, inputs):
+        score, _ = carry
+        emit_t, mask_t, first_t = inputs
+        cand = score[:, :, None] + transitions[None]  # (batch, prev, cur)
+        best_prev = ops.cast(ops.argmax(cand, axis=1), "int32")
+        nxt = ops.where(first_t, start[None, :] + emit_t, ops.max(cand, axis=1) + emit_t)
+        score = ops.where(ops.logical_or(mask_t, first_t)[:, None], nxt, score)
+        pointers = ops.where(mask_t[:, None], best_prev, identity[None, :])
+        return score, pointers
+
+    init = (ops.zeros_like(potentials[:, 0]), ops.zeros_like(potentials[:, 0], dtype="int32"))
+    scores, pointers = tf.scan(forward, _steps(potentials, mask), initializer=init)
+    final = scores[-1] + end[None, :]
+    best_last = ops.cast(ops.argmax(final, axis=1), "int32")
+    best_score = ops.max(final, axis=1)
+
+    def backward(tag, pointer_t):
+        # pointer_t[b, tag at t] is the best tag at t - 1.
+        return ops.take_along_axis(pointer_t, tag[:, None], axis=1)[:, 0]
+
+    previous = tf.scan(backward, pointers, initializer=best_last, reverse=True)  # [t] = tag t-1
+    tags = ops.concatenate([ops.transpose(previous[1:], (1, 0)), best_last[:, None]], axis=1)
+    tags = ops.where(mask, tags, ops.zeros_like(tags))
+    return tags, best_score
+
+
+@keras.saving.register_keras_serializable(package="nlpkit")
+class CRF(keras.layers.Layer):
+    """Linear-chain conditional random field output layer (Lafferty et al. 2001), as used for
+    named-entity recognition by Lample et al. (2016) and Ma & Hovy (2016).
+
+    The layer owns a transition matrix and start/end transition vectors. `call` returns the
+    Viterbi-decoded tags; training uses the separate `crf_log_likelihood` function (or
+    `layer.log_likelihood(...)`), so the decoding stays inside any exported graph.
+
+    Args:
+        allowed_transitions: Optional `num_tags x num_tags` nested list of booleans for
+            constrained decoding: `allowed_transitions[i][j]` False forbids tag j after tag i
+            (for example `I-PER` after `O` in IOB2; see `nlpkit.text.tags.allowed_transitions`).
+        allowed_start: Optional list of booleans: which tags may start a sequence.
+        allowed_end: Optional list of booleans: which tags may end a sequence.
+
+    Constraints only affect decoding, not the likelihood.
+
+    Call args:
+        inputs: `(batch, time, num_tags)` potentials (unnormalised scores).
+        mask: Optional `(batch, time)` bool mask, True at real tokens (right padding). Padded
+            steps do not change the result and are returned as tag 0.
+
+    Returns:
+        int32 `(batch, time)` tag indices.
+
+    Example:
+        >>> import numpy as np
+        >>> crf = CRF()
+        >>> crf(np.random.rand(2, 5, 3).astype("float32")).shape
+        (2, 5)
+    """
+
+    def __init__(
+        self,
+        allowed_transitions: Sequence[Sequence[bool]] | None = None,
+        allowed_start: Sequence[bool] | None = None,
+        allowed_end: Sequence[bool] | None = None,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.allowed_transitions = (
+            None
+            if allowed_transitions is None
+            else [[bool(v) for v in row] for row in allowed_transitions]
+        )
+        self.allowed_start = None if allowed_start is None else [bool(v) for v in allowed_start]
+        self.allowed_end = None if allowed_end is None else [bool(v) for v in allowed_end]
+        self.supports_masking = True
+
+    def build(self, input_shape):
+        num_tags = input_shape[-1]
+        if num_tags is None:
+            raise ValueError("CRF needs a known last dimension (the number of tags).")
+        for name, value, shape in (
+            ("allowed_transitions", self.allowed_transitions, (num_tags, num_tags)),
+            ("allowed_start", self.allowed_start, (num_tags,)),
+            ("allowed_end", self.allowed_end, (num_tags,)),
+        ):
+            if value is not None:
+                got = (len(value), len(value[0])) if len(shape) == 2 else (len(value),)
+                if got != shape:
+                    raise ValueError(
+                        f"`{name}` must have shape {shape} for {num_tags} tags. Received shape {got}"
+                    )
+        self.num_tags = int(num_tags)
+        init = keras.initializers.RandomUniform(-0.1, 0.1)
+        self.transitions = self.add_weight(
+            name="transitions", shape=(num_tags, num_tags), initializer=init
+        )
+        self.start_transitions = self.add_weight(
+            name="start_transitions", shape=(num_tags,), initializer=init
+        )
+        self.end_transitions = self.add_weight(
+            name="end_transitions", shape=(num_tags,), initializer=init
+        )
+        self.built = True
+
+    def _penalties(self):
+        if (
+            self.allowed_transitions is None
+            and self.allowed_start is None
+            and self.allowed_end is None
+        ):
+            return None
+        k = self.num_tags
+
+        def pen(value, shape):
+            if value is None:
+                return ops.zeros(shape)
+            return ops.where(ops.convert_to_tensor(value), 0.0, _FORBIDDEN)
+
+        return (
+            pen(self.allowed_transitions, (k, k)),
+            pen(self.allowed_start, (k,)),
+            pen(self.allowed_end, (k,)),
+        )
+
+    def call(self, inputs, mask=None, training=False):
+        tags, _ = viterbi_decode(
+            inputs,
+            mask,
+            self.transitions,
+            self.start_transitions,
+            self.end_transitions,
+            penalties=self._penalties(),
+        )
+        return tags
+
+    def log_likelihood(self, potentials, tags, mask=None):
+        """`crf_log_likelihood` with this layer's transition weights."""
+        return crf_log_likelihood(
+            potentials, tags, mask, self.transitions, self.start_transitions, self.end_transitions
+        )
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape[:-1])
+
+    def compute_output_spec(self, inputs, mask=None, training=False):
+        return keras.KerasTensor(tuple(inputs.shape[:-1]), dtype="int32")
+
+    def compute_mask(self, inputs, mask=None):
+        return mask
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            allowed_transitions=self.allowed_transitions,
+            allowed_start=self.allowed_start,
+            allowed_end=self.allowed_end,
+        )
+        return config
