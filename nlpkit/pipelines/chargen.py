@@ -1,0 +1,785 @@
+"""`CharGenerator`: character-level language models (names one a line, or running text).
+
+Two ways to read text:
+
+- `mode="lines"`: every string (every line of a file) is one item, framed by start and end
+  markers; the model learns to generate whole items (dinosaur names, first names) and stops by
+  itself. Greedy decoding and beam search are available besides sampling.
+- `mode="stream"`: continuous text (a play, a book) cut into windows of `seq_len` characters; the
+  model continues a prompt for `max_length` characters.
+
+In both modes the model reads `[start] c1 ... c(n-1)` and predicts `c1 ... cn` (plus `[end]` in
+`mode="lines"`), so every character of the data is predicted exactly once and an empty prompt
+means "start of an item" (lines) or "start of a window" (stream).
+
+Generation runs a stateful step model (the trained recurrent cells applied one character at a
+time, carrying their states) inside a `tf.while_loop`, with `nlpkit.ops.sample_logits` doing the
+sampling. `generate()` calls exactly the graph function that `export()` saves, so a reloaded
+SavedModel draws the same samples for the same seed.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from nlpkit.data.text_lines import read_lines, read_text
+from nlpkit.errors import MissingDependencyError
+from nlpkit.layers.recurrent_stack import CELLS, RecurrentStack
+from nlpkit.metrics.language_model import lm_metrics
+from nlpkit.ops.sampling import sample_logits
+from nlpkit.pipelines.base import Pipeline
+from nlpkit.pipelines.training import fit_keras_model, set_seed
+from nlpkit.text.char_vocabulary import (
+    BOS_ID,
+    EOS_ID,
+    PAD_ID,
+    UNK_ID,
+    UNKNOWN_POLICIES,
+    CharVocabulary,
+)
+from nlpkit.utils.files import hash_strings, read_json, write_json
+from nlpkit.utils.validation import check_choice, check_float, check_int, check_texts
+
+__all__ = ["CharGenerator", "run_recipe", "MODES", "METHODS"]
+
+MODES = ("lines", "stream")
+METHODS = ("sample", "greedy", "beam")
+INPUT_ENCODINGS = ("embedding", "one_hot")
+_NEG = -1e9
+_MODEL_FILE = "model.keras"
+_VOCAB_FILE = "vocabulary.json"
+_STATE_FILE = "state.json"
+
+
+# ---------------------------------------------------------------------------------------------
+# The graph module shared by generate() and export()
+# ---------------------------------------------------------------------------------------------
+class _CharLM(tf.Module):
+    """Encoding, stateful stepping, sampling and scoring as `tf.function`s over a trained model.
+
+    The same object serves `CharGenerator.generate/score` in Python and is what `export()` saves.
+    """
+
+    def __init__(self, model: keras.Model, vocab: CharVocabulary, mode: str, cell: str):
+        super().__init__(name="char_lm")
+        self.model = model
+        self.lookup = vocab.lookup()
+        self.embedding = model.get_layer("embedding")
+        self.recurrent = model.get_layer("recurrent")
+        self.head = model.get_layer("logits")
+        self._lines = mode == "lines"
+        self._states_per_layer = 2 if cell == "lstm" else 1
+        self._num_layers = len(self.recurrent.recurrent_layers)
+        self._hidden = self.recurrent.hidden_size
+        banned = [PAD_ID, UNK_ID, BOS_ID] + ([] if self._lines else [EOS_ID])
+        ban = np.zeros(vocab.size, np.float32)
+        ban[banned] = _NEG
+        self.ban = tf.constant(ban)
+
+    # ---------------------------------------------------------------- building blocks
+    def _zero_states(self, batch):
+        n = self._num_layers * self._states_per_layer
+        return tuple(tf.zeros([batch, self._hidden]) for _ in range(n))
+
+    def _step(self, ids, states):
+        """One character for every row: `(batch,)` ids -> `(batch, vocab)` logits, new states."""
+        x = self.embedding(ids)
+        new_states = []
+        k = self._states_per_layer
+        for i, layer in enumerate(self.recurrent.recurrent_layers):
+            layer_states = list(states[i * k : (i + 1) * k])
+            x, s = layer.cell(x, layer_states, training=False)
+            s = list(s) if isinstance(s, (list, tuple)) else [s]
+            new_states.extend(s)
+        return self.head(x), tuple(new_states)
+
+    def _frame(self, texts):
+        """Strings -> padded `[start] ids ([end])` matrix `(batch, time)` and row lengths."""
+        ids = self.lookup.encode(texts)
+        batch = ids.nrows(out_type=tf.int32)
+        parts = [tf.RaggedTensor.from_tensor(tf.fill([batch, 1], BOS_ID)), ids]
+        if self._lines:
+            parts.append(tf.RaggedTensor.from_tensor(tf.fill([batch, 1], EOS_ID)))
+        framed = tf.concat(parts, axis=1)
+        return framed.to_tensor(PAD_ID), tf.cast(framed.row_lengths(), tf.int32)
+
+    def _prime(self, prompts):
+        """Run the prompts (after the start marker) through the cells; return last logits, states."""
+        ids = self.lookup.encode(prompts)
+        batch = ids.nrows(out_type=tf.int32)
+        framed = tf.concat([tf.RaggedTensor.from_tensor(tf.fill([batch, 1], BOS_ID)), ids], axis=1)
+        padded = framed.to_tensor(PAD_ID)
+        lengths = tf.cast(framed.row_lengths(), tf.int32)
+        states = self._zero_states(batch)
+        last = tf.zeros([batch, tf.shape(self.ban)[0]])
+        for t in tf.range(tf.shape(padded)[1]):
+            tf.autograph.experimental.set_loop_options(
+                shape_invariants=[(last, tf.TensorShape([None, None]))]
+            )
+            logits, new_states = self._step(padded[:, t], states)
+            active = (t < lengths)[:, None]
+            states = tuple(tf.where(active, n, o) for n, o in zip(new_states, states, strict=True))
+            last = tf.where((t == lengths - 1)[:, None], logits, last)
+        return last, states
+
+    def _generate(self, prompts, max_length, temperature, seed, top_k, top_p):
+        logits, states = self._prime(prompts)
+        batch = tf.shape(logits)[0]
+        finished = tf.zeros([batch], tf.bool)
+        out = tf.TensorArray(tf.int32, size=1, dynamic_size=True, element_shape=[None])
+        out = out.write(0, tf.fill([batch], PAD_ID))
+        t = tf.constant(0)
+        while t < max_length and not tf.reduce_all(finished):
+            step_seed = tf.stack([tf.cast(seed, tf.int32), t])
+            nxt = sample_logits(logits + self.ban, step_seed, temperature, top_k, top_p)
+            nxt = tf.where(finished, PAD_ID, nxt)
+            out = out.write(t + 1, nxt)
+            finished = tf.logical_or(finished, tf.equal(nxt, EOS_ID))
+            logits, states = self._step(nxt, states)
+            t += 1
+        ids = tf.transpose(out.stack())[:, 1:]
+        return tf.strings.join([prompts, self.lookup.decode(ids)])
+
+    # ---------------------------------------------------------------- exported signatures
+    @tf.function(
+        input_signature=[
+            tf.TensorSpec([None], tf.string, name="prompts"),
+            tf.TensorSpec([], tf.int32, name="max_length"),
+            tf.TensorSpec([], tf.float32, name="temperature"),
+            tf.TensorSpec([], tf.int32, name="seed"),
+        ]
+    )
+    def generate(self, prompts, max_length, temperature, seed):
+        """Sample continuations of `prompts`; returns `{"text": prompt + generated}`."""
+        return {"text": self._generate(prompts, max_length, temperature, seed, 0, 1.0)}
+
+    @tf.function(
+        input_signature=[
+            tf.TensorSpec([None], tf.string, name="prompts"),
+            tf.TensorSpec([], tf.int32, name="max_length"),
+            tf.TensorSpec([], tf.float32, name="temperature"),
+            tf.TensorSpec([], tf.int32, name="seed"),
+            tf.TensorSpec([], tf.int32, name="top_k"),
+            tf.TensorSpec([], tf.float32, name="top_p"),
+        ]
+    )
+    def generate_filtered(self, prompts, max_length, temperature, seed, top_k, top_p):
+        """`generate` with top-k (0 = off) and top-p (1.0 = off) filtering."""
+        return {"text": self._generate(prompts, max_length, temperature, seed, top_k, top_p)}
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="texts")])
+    def score(self, texts):
+        """Per-item log-likelihood (nats) and the number of characters predicted."""
+        framed, _ = self._frame(texts)
+        inputs, targets = framed[:, :-1], framed[:, 1:]
+        logits = self.model(inputs, training=False)
+        logp = tf.nn.log_softmax(logits, axis=-1)
+        picked = tf.gather(logp, targets, batch_dims=2)
+        mask = tf.not_equal(targets, PAD_ID)
+        ll = tf.reduce_sum(tf.where(mask, picked, 0.0), axis=1)
+        return {"log_likelihood": ll, "num_chars": tf.reduce_sum(tf.cast(mask, tf.int32), axis=1)}
+
+    @tf.function(
+        input_signature=[
+            tf.TensorSpec([None], tf.int32, name="ids"),
+            tf.TensorSpec([None, None, None], tf.float32, name="states"),
+        ]
+    )
+    def step(self, ids, states):
+        """Python-side helper for beam search: states stacked as `(n_states, batch, hidden)`."""
+        logits, new_states = self._step(
+            ids, tuple(tf.unstack(states, num=len(self._zero_states(1))))
+        )
+        return tf.nn.log_softmax(logits + self.ban, axis=-1), tf.stack(new_states)
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="prompts")])
+    def prime(self, prompts):
+        """Python-side helper for beam search: log-probs after the prompts, stacked states."""
+        logits, states = self._prime(prompts)
+        return tf.nn.log_softmax(logits + self.ban, axis=-1), tf.stack(states)
+
+
+# ---------------------------------------------------------------------------------------------
+# The pipeline
+# ---------------------------------------------------------------------------------------------
+class CharGenerator(Pipeline):
+    """A character-level language model that generates, scores and evaluates text.
+
+    Args:
+        mode: 'lines' (each string/line is an item framed by start/end markers; generation
+            stops at the end marker) or 'stream' (continuous text cut into `seq_len` windows).
+        seq_len: Window length in characters for `mode="stream"` (ignored for 'lines').
+        cell: Recurrent cell: 'rnn', 'gru' or 'lstm'.
+        num_layers: Stacked recurrent layers.
+        hidden_size: Units per recurrent layer.
+        dropout: Dropout before each recurrent layer and before the output layer.
+        input_encoding: 'embedding' (learned, `embedding_dim` wide) or 'one_hot' (fixed).
+        embedding_dim: Width of the learned character embedding.
+        min_count: Characters seen fewer times in the training data become the unknown id.
+        max_chars: Keep at most this many characters (most frequent); None keeps all.
+        unknown: What happens to characters outside the vocabulary in prompts, `score` and
+            `evaluate` texts: 'replace' (fed as the unknown id; its embedding is trained only if
+            the training data had characters rarer than `min_count`), 'skip' (dropped) or
+            'error' (`ValueError`). Training data always maps rare characters to the unknown id.
+            Returned texts always start with the prompt exactly as given.
+        learning_rate: Adam learning rate.
+        clipnorm: Gradient-norm clipping (the course clips at 5); None disables it.
+        batch_size: Items (lines) or windows (stream) per training batch.
+        early_stopping: Patience in epochs when `validation_data` is given; None disables it.
+        seed: Seeds weight initialisation and shuffling so that a CPU run repeats.
+
+    Example:
+        >>> gen = CharGenerator(hidden_size=32, seed=0)
+        >>> gen = gen.fit(["anna", "bella", "carla"], epochs=2, verbose=0)
+        >>> len(gen.generate(n=3, seed=1))
+        3
+    """
+
+    export_name = "chargen"
+
+    def __init__(
+        self,
+        mode: str = "lines",
+        seq_len: int = 100,
+        cell: str = "lstm",
+        num_layers: int = 1,
+        hidden_size: int = 128,
+        dropout: float = 0.0,
+        input_encoding: str = "embedding",
+        embedding_dim: int = 32,
+        min_count: int = 1,
+        max_chars: int | None = None,
+        unknown: str = "replace",
+        learning_rate: float = 3e-3,
+        clipnorm: float | None = 5.0,
+        batch_size: int = 64,
+        early_stopping: int | None = 3,
+        seed: int | None = None,
+    ):
+        self.mode = check_choice("mode", mode, MODES)
+        self.seq_len = check_int("seq_len", seq_len, 2)
+        self.cell = check_choice("cell", cell, CELLS)
+        self.num_layers = check_int("num_layers", num_layers, 1)
+        self.hidden_size = check_int("hidden_size", hidden_size, 1)
+        self.dropout = check_float("dropout", dropout, 0.0, 1.0, high_inclusive=False)
+        self.input_encoding = check_choice("input_encoding", input_encoding, INPUT_ENCODINGS)
+        self.embedding_dim = check_int("embedding_dim", embedding_dim, 1)
+        self.min_count = check_int("min_count", min_count, 1)
+        self.max_chars = check_int("max_chars", max_chars, 1, allow_none=True)
+        self.unknown = check_choice("unknown", unknown, UNKNOWN_POLICIES)
+        self.learning_rate = check_float("learning_rate", learning_rate, 0.0, low_inclusive=False)
+        self.clipnorm = check_float("clipnorm", clipnorm, 0.0, low_inclusive=False, allow_none=True)
+        self.batch_size = check_int("batch_size", batch_size, 1)
+        self.early_stopping = check_int("early_stopping", early_stopping, 1, allow_none=True)
+        self.seed = check_int("seed", seed, 0, allow_none=True)
+
+    # ------------------------------------------------------------------ data
+    def _texts(self, x: Any, name: str) -> list[str]:
+        """Accept a list of strings, a `tf.data.Dataset` of strings, or a `pathlib.Path`."""
+        if isinstance(x, os.PathLike):
+            return read_lines(x) if self.mode == "lines" else [read_text(x)]
+        if isinstance(x, tf.data.Dataset):
+            texts = []
+            for item in x.as_numpy_iterator():
+                values = np.asarray(item).reshape(-1)
+                texts.extend(v.decode("utf-8") if isinstance(v, bytes) else str(v) for v in values)
+            x = texts
+        if isinstance(x, str):
+            raise TypeError(
+                f"`{name}` must be a list of strings, a tf.data.Dataset of strings or a "
+                f"pathlib.Path to a text file, not a single string. Use [text] for one text or "
+                f"Path({x!r:.40}) for a file."
+            )
+        texts = check_texts(name, x)
+        if self.mode == "lines":
+            texts = [t for t in texts if t]
+            if not texts:
+                raise ValueError(f"`{name}` has no non-empty items.")
+        return texts
+
+    def _items(self, texts: list[str]) -> list[str]:
+        """Lines mode: the items; stream mode: the texts cut into `seq_len` windows."""
+        if self.mode == "lines":
+            return texts
+        return [t[i : i + self.seq_len] for t in texts for i in range(0, len(t), self.seq_len)]
+
+    def _arrays(self, items: list[str], vocab: CharVocabulary) -> tuple[np.ndarray, np.ndarray]:
+        framed = [
+            vocab.encode(s, add_bos=True, add_eos=self.mode == "lines")
+            for s in items
+            if s or self.mode == "lines"
+        ]
+        width = max(len(f) for f in framed)
+        mat = np.full((len(framed), width), PAD_ID, np.int32)
+        for i, f in enumerate(framed):
+            mat[i, : len(f)] = f
+        return mat[:, :-1], mat[:, 1:]
+
+    def _dataset(self, x, y, shuffle: bool) -> tf.data.Dataset:
+        ds = tf.data.Dataset.from_tensor_slices((x, y))
+        if shuffle:
+            ds = ds.shuffle(len(x), seed=self.seed, reshuffle_each_iteration=True)
+        return ds.batch(self.batch_size).prefetch(tf.data.AUTOTUNE)
+
+    # ------------------------------------------------------------------ model
+    def _build_model(self, vocab_size: int) -> keras.Model:
+        ids = keras.Input((None,), dtype="int32", name="ids")
+        if self.input_encoding == "embedding":
+            x = keras.layers.Embedding(vocab_size, self.embedding_dim, name="embedding")(ids)
+        else:
+            x = keras.layers.Embedding(
+                vocab_size,
+                vocab_size,
+                embeddings_initializer="identity",
+                trainable=False,
+                name="embedding",
+            )(ids)
+        h = RecurrentStack(
+            self.cell,
+            self.hidden_size,
+            num_layers=self.num_layers,
+            dropout=self.dropout,
+            return_sequences=True,
+            name="recurrent",
+        )(x)
+        if self.dropout:
+            h = keras.layers.Dropout(self.dropout, name="output_dropout")(h)
+        logits = keras.layers.Dense(vocab_size, name="logits")(h)
+        model = keras.Model(ids, logits, name="char_lm")
+        self._compile(model)
+        return model
+
+    def _compile(self, model: keras.Model) -> None:
+        model.compile(
+            optimizer=keras.optimizers.Adam(self.learning_rate, clipnorm=self.clipnorm),
+            loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=PAD_ID),
+        )
+
+    def _graph(self) -> _CharLM:
+        if getattr(self, "_lm", None) is None:
+            self._lm = _CharLM(self.model_, self.vocabulary_, self.mode, self.cell)
+        return self._lm
+
+    # ------------------------------------------------------------------ fit
+    def fit(
+        self,
+        x,
+        y=None,
+        *,
+        validation_data=None,
+        epochs: int = 10,
+        callbacks=None,
+        verbose: int | str = "auto",
+    ) -> CharGenerator:
+        """Build the vocabulary and train the model.
+
+        Args:
+            x: Training text: a list of strings (items in 'lines' mode, documents in 'stream'
+                mode), a `tf.data.Dataset` of strings, or a `pathlib.Path` to a UTF-8 text file
+                (read one item per line in 'lines' mode, as one text in 'stream' mode).
+            y: Unused (language models predict their own input); must be None.
+            validation_data: Held-out text in the same forms; enables early stopping.
+            epochs: Maximum passes over the data.
+            callbacks: Extra Keras callbacks.
+            verbose: Keras verbosity.
+
+        Returns:
+            self.
+
+        Raises:
+            TypeError, ValueError: bad arguments or data.
+            DataFormatError: a text file cannot be decoded (names file and line).
+        """
+        if y is not None:
+            raise ValueError(
+                "`y` must be None: a character language model learns to predict its own input. "
+                f"Received: y of type {type(y).__name__}"
+            )
+        epochs = check_int("epochs", epochs, 1)
+        texts = self._texts(x, "x")
+        val_texts = (
+            None if validation_data is None else self._texts(validation_data, "validation_data")
+        )
+        set_seed(self.seed)
+        vocab = CharVocabulary.from_texts(texts, min_count=self.min_count, max_chars=self.max_chars)
+        train_vocab = CharVocabulary(vocab.chars, unknown="replace")
+        items = self._items(texts)
+        x_ids, y_ids = self._arrays(items, train_vocab)
+        train = self._dataset(x_ids, y_ids, shuffle=True)
+        val = None
+        if val_texts is not None:
+            vx, vy = self._arrays(self._items(val_texts), train_vocab)
+            val = self._dataset(vx, vy, shuffle=False)
+        self._lm = None
+        self.vocabulary_ = CharVocabulary(vocab.chars, unknown=self.unknown)
+        self.max_item_length_ = max(len(s) for s in items)
+        model = self._build_model(vocab.size)
+        start = time.perf_counter()
+        history = fit_keras_model(
+            model,
+            train,
+            validation=val,
+            epochs=epochs,
+            callbacks=callbacks,
+            early_stopping=self.early_stopping,
+            verbose=verbose,
+        )
+        self.model_ = model
+        self.history_ = {k: [float(v) for v in vals] for k, vals in history.history.items()}
+        metrics = {"train_seconds": round(time.perf_counter() - start, 2)}
+        if val_texts is not None:
+            for k, v in self._evaluate_items(self._items(val_texts)).items():
+                metrics[f"val_{k}"] = v
+        self.card_ = {
+            "metrics": metrics,
+            "data_hash": hash_strings(texts),
+            "num_items": len(items),
+            "num_chars": sum(len(s) for s in items),
+            "vocabulary_size": vocab.size,
+            "num_parameters": int(model.count_params()),
+            "epochs_run": len(self.history_.get("loss", [])),
+            "seed": self.seed,
+        }
+        return self
+
+    # ------------------------------------------------------------------ scoring
+    def score(self, texts) -> np.ndarray:
+        """Log-likelihood (nats) of each item, end marker included in 'lines' mode.
+
+        Args:
+            texts: A list of strings (or Dataset / Path, as in `fit`).
+
+        Returns:
+            `(len(texts),)` float array of `log p(text)`.
+        """
+        self._check_fitted("score")
+        ll, _ = self._score(self._texts(texts, "texts") if not isinstance(texts, list) else texts)
+        return ll
+
+    def _score(self, items: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        items = check_texts("texts", items)
+        if self.unknown == "error":
+            for i, s in enumerate(items):
+                missing = self.vocabulary_.unknown_chars(s)
+                if missing:
+                    raise ValueError(
+                        f"Text {i} contains characters outside the vocabulary: {missing!r:.200} "
+                        "(unknown='error'). Remove them or use unknown='replace' or 'skip'."
+                    )
+        lm = self._graph()
+        lls, counts = [], []
+        for i in range(0, len(items), self.batch_size):
+            out = lm.score(tf.constant(items[i : i + self.batch_size]))
+            lls.append(out["log_likelihood"].numpy())
+            counts.append(out["num_chars"].numpy())
+        return np.concatenate(lls).astype(np.float64), np.concatenate(counts)
+
+    def _evaluate_items(self, items: list[str]) -> dict[str, float]:
+        ll, counts = self._score(items)
+        m = lm_metrics(-float(ll.sum()), int(counts.sum()))
+        return {
+            "nats_per_char": m["nll"],
+            "bits_per_char": m["bits_per_unit"],
+            "perplexity": m["perplexity"],
+            "num_chars": float(counts.sum()),
+        }
+
+    def evaluate(self, x, y=None) -> dict[str, float]:
+        """Cross-entropy of held-out text.
+
+        Every character is predicted once from the characters before it (within its item in
+        'lines' mode, within its `seq_len` window in 'stream' mode); in 'lines' mode the end
+        marker counts as one character, like the newline of a text file.
+
+        Args:
+            x: Text in the forms `fit` accepts.
+            y: Unused; must be None.
+
+        Returns:
+            `{"nats_per_char", "bits_per_char", "perplexity", "num_chars"}`.
+        """
+        self._check_fitted("evaluate")
+        if y is not None:
+            raise ValueError("`y` must be None for a language model.")
+        return self._evaluate_items(self._items(self._texts(x, "x")))
+
+    # ------------------------------------------------------------------ generation
+    def generate(
+        self,
+        prompt: str = "",
+        n: int = 1,
+        max_length: int | None = None,
+        temperature: float = 1.0,
+        top_k: int | None = None,
+        top_p: float | None = None,
+        seed: int | None = None,
+        *,
+        method: str = "sample",
+        beam_width: int = 5,
+    ) -> list[str]:
+        """Generate `n` texts that start with `prompt`.
+
+        Args:
+            prompt: Text to continue; "" starts a new item ('lines') or window ('stream').
+                Characters outside the vocabulary follow the `unknown` policy; the returned
+                texts start with the prompt exactly as given.
+            n: How many texts to return.
+            max_length: Most characters to add. Default: 2x the longest training item in
+                'lines' mode (generation stops earlier at the end marker), 200 in 'stream' mode.
+            temperature: Softmax temperature; 0 means greedy.
+            top_k: Sample only among the k most probable characters (None: all).
+            top_p: Sample only from the smallest set of characters with probability >= top_p.
+            seed: Same seed, same texts (also through the exported SavedModel). None draws one
+                from NumPy's global generator.
+            method: 'sample', 'greedy' (argmax; same as temperature 0) or 'beam'
+                ('lines' mode only: the `n` most probable complete items of a beam search of
+                width `beam_width`; `temperature`, `top_k`, `top_p` and `seed` are ignored).
+            beam_width: Beams kept by beam search (>= n).
+
+        Returns:
+            A list of `n` strings, each the prompt followed by the generated characters.
+
+        Raises:
+            NotFittedError: called before `fit`.
+            ValueError, TypeError: bad arguments, or unknown characters with unknown='error'.
+        """
+        self._check_fitted("generate")
+        if not isinstance(prompt, str):
+            raise TypeError(f"`prompt` must be a string. Received: prompt={prompt!r:.60}")
+        n = check_int("n", n, 1)
+        if max_length is None:
+            max_length = 2 * self.max_item_length_ if self.mode == "lines" else 200
+        max_length = check_int("max_length", max_length, 1)
+        temperature = check_float("temperature", temperature, 0.0)
+        top_k = check_int("top_k", top_k, 0, allow_none=True) or 0
+        top_p = check_float("top_p", top_p, 0.0, 1.0, low_inclusive=False, allow_none=True)
+        top_p = 1.0 if top_p is None else top_p
+        seed = check_int("seed", seed, 0, allow_none=True)
+        method = check_choice("method", method, METHODS)
+        beam_width = check_int("beam_width", beam_width, 1)
+        self.vocabulary_.encode(prompt)  # raises for unknown='error'
+        if method == "beam":
+            if self.mode != "lines":
+                raise ValueError(
+                    "`method='beam'` needs mode='lines' (whole items with an end marker). "
+                    f"Received: mode={self.mode!r}"
+                )
+            if beam_width < n:
+                raise ValueError(
+                    f"`beam_width` must be >= n. Received: beam_width={beam_width}, n={n}"
+                )
+            return self._beam_search(prompt, n, max_length, beam_width)
+        if method == "greedy":
+            temperature = 0.0
+        if seed is None:
+            seed = int(np.random.randint(0, 2**31 - 1))
+        out = self._graph().generate_filtered(
+            tf.constant([prompt] * n),
+            tf.constant(max_length, tf.int32),
+            tf.constant(temperature, tf.float32),
+            tf.constant(seed % (2**31 - 1), tf.int32),
+            tf.constant(top_k, tf.int32),
+            tf.constant(top_p, tf.float32),
+        )
+        return [s.decode("utf-8") for s in out["text"].numpy()]
+
+    def predict(self, x) -> list[str]:
+        """Greedy completion of each prompt (the deterministic `generate(method="greedy")`)."""
+        self._check_fitted("predict")
+        prompts = check_texts("x", x, allow_empty=True) if not isinstance(x, str) else None
+        if prompts is None:
+            raise TypeError("`x` must be a list of prompt strings; wrap a single prompt in a list.")
+        return [self.generate(p, method="greedy")[0] for p in prompts]
+
+    def _beam_search(self, prompt: str, n: int, max_length: int, width: int) -> list[str]:
+        lm = self._graph()
+        logp, states = lm.prime(tf.constant([prompt]))
+        logp, states = logp.numpy()[0], states.numpy()  # (V,), (S, 1, H)
+        alive = [((), 0.0, 0)]  # (ids, score, row in states)
+        finished: list[tuple[tuple[int, ...], float]] = []
+        logps = logp[None, :]
+        for _ in range(max_length):
+            candidates = []
+            for ids, score, row in alive:
+                top = np.argsort(-logps[row])[: 2 * width]
+                candidates.extend((ids + (int(c),), score + float(logps[row, c]), row) for c in top)
+            candidates.sort(key=lambda c: -c[1])
+            next_alive = []
+            for ids, score, row in candidates:
+                if ids[-1] == EOS_ID:
+                    finished.append((ids[:-1], score))
+                elif len(next_alive) < width:
+                    next_alive.append((ids, score, row))
+            finished.sort(key=lambda f: -f[1])
+            finished = finished[:n]
+            if not next_alive or (len(finished) >= n and finished[-1][1] >= next_alive[0][1]):
+                alive = []
+                break
+            rows = np.array([r for _, _, r in next_alive])
+            last = tf.constant([ids[-1] for ids, _, _ in next_alive], tf.int32)
+            lp, st = lm.step(last, tf.constant(states[:, rows]))
+            logps, states = lp.numpy(), st.numpy()
+            alive = [(ids, score, i) for i, (ids, score, _) in enumerate(next_alive)]
+        results = finished + [(ids, score) for ids, score, _ in alive]
+        results.sort(key=lambda r: -r[1])
+        return [prompt + self.vocabulary_.decode(ids) for ids, _ in results[:n]]
+
+    # ------------------------------------------------------------------ persistence
+    def _save_state(self, directory: Path) -> None:
+        self.model_.save(directory / _MODEL_FILE)
+        self.vocabulary_.save(directory / _VOCAB_FILE)
+        write_json(
+            directory / _STATE_FILE,
+            {"max_item_length": self.max_item_length_, "history": getattr(self, "history_", {})},
+        )
+
+    def _load_state(self, directory: Path) -> None:
+        self.model_ = keras.saving.load_model(directory / _MODEL_FILE, compile=False)
+        self._compile(self.model_)
+        # The configuration's policy wins, so a saved model can be reloaded with another one.
+        chars = CharVocabulary.load(directory / _VOCAB_FILE).chars
+        self.vocabulary_ = CharVocabulary(chars, unknown=self.unknown)
+        state = read_json(directory / _STATE_FILE)
+        self.max_item_length_ = int(state["max_item_length"])
+        self.history_ = state.get("history", {})
+        self._lm = None
+
+    def _export(self, directory: Path) -> None:
+        lm = self._graph()
+        tf.saved_model.save(
+            lm,
+            str(directory),
+            signatures={
+                "generate": lm.generate.get_concrete_function(),
+                "generate_filtered": lm.generate_filtered.get_concrete_function(),
+                "score": lm.score.get_concrete_function(),
+            },
+        )
+        extra = directory / "assets.extra"
+        extra.mkdir(exist_ok=True)
+        self.vocabulary_.save(extra / _VOCAB_FILE)
+        write_json(extra / "config.json", {"class": "CharGenerator", "config": self.get_config()})
+
+
+# ---------------------------------------------------------------------------------------------
+# Recipes (`nlpkit run pipelines/chargen-*.toml`)
+# ---------------------------------------------------------------------------------------------
+_CASES = {"keep": str, "lower": str.lower, "upper": str.upper, "title": str.title}
+
+
+def _census_names(lists: Sequence[str]) -> list[str]:
+    """First names from the US Census 1990 lists shipped inside the `names` package."""
+    try:
+        import names  # noqa: PLC0415
+    except ImportError as e:
+        raise MissingDependencyError("names", "names", "The names demo data") from e
+    out: dict[str, None] = {}
+    for key in lists:
+        if key not in names.FILES:
+            raise ValueError(
+                f"`data.lists` entries must be among {sorted(names.FILES)}. Received: {key!r}"
+            )
+        for line in read_lines(Path(names.FILES[key])):
+            out.setdefault(line.split()[0], None)
+    return list(out)
+
+
+def _resolve(path: str, recipe_path: Path) -> Path:
+    p = Path(path)
+    if p.is_absolute() or p.exists():
+        return p
+    for base in (recipe_path.resolve().parent, recipe_path.resolve().parent.parent):
+        if (base / p).exists():
+            return base / p
+    return p
+
+
+def run_recipe(recipe: dict, recipe_path: Path) -> dict:
+    """Train, evaluate, sample and export a `CharGenerator` from a TOML recipe.
+
+    Recipe tables: `[data]` (`source` = 'names' with `lists`, or 'file' with `path`; `case`;
+    `max_items`; `validation_fraction`), `[model]` (constructor arguments), `[fit]` (`epochs`,
+    `verbose`), `[generate]` (`generate` arguments), `[export]` (`enabled`, `dir`).
+
+    Returns:
+        A summary: data sizes, validation metrics, samples, export path, timings.
+    """
+    data = dict(recipe.get("data", {}))
+    model_cfg = dict(recipe.get("model", {}))
+    fit_cfg = dict(recipe.get("fit", {}))
+    gen_cfg = dict(recipe.get("generate", {}))
+    export_cfg = dict(recipe.get("export", {}))
+    source = check_choice("data.source", data.get("source", "file"), ("names", "file"))
+    mode = model_cfg.get("mode", "lines")
+    if source == "names":
+        texts = _census_names(data.get("lists", ["first:female", "first:male"]))
+    else:
+        if "path" not in data:
+            raise ValueError(f"{recipe_path}: [data] needs `path` when source='file'.")
+        path = _resolve(data["path"], recipe_path)
+        texts = read_lines(path) if mode == "lines" else [read_text(path)]
+    case = check_choice("data.case", data.get("case", "keep"), tuple(_CASES))
+    texts = [_CASES[case](t) for t in texts]
+    frac = check_float("data.validation_fraction", data.get("validation_fraction", 0.1), 0.0, 0.5)
+    if mode == "lines":
+        rng = np.random.default_rng(model_cfg.get("seed", 0))
+        texts = [texts[i] for i in rng.permutation(len(texts))]
+        if "max_items" in data:
+            texts = texts[: check_int("data.max_items", data["max_items"], 2)]
+        cut = len(texts) - int(round(len(texts) * frac))
+        train, val = texts[:cut], texts[cut:]
+    else:
+        text = "".join(texts)
+        if "max_chars" in data:
+            text = text[: check_int("data.max_chars", data["max_chars"], 2)]
+        cut = len(text) - int(round(len(text) * frac))
+        train, val = [text[:cut]], [text[cut:]]
+    gen = CharGenerator(**model_cfg)
+    start = time.perf_counter()
+    gen.fit(
+        train,
+        validation_data=val if val and any(val) else None,
+        epochs=int(fit_cfg.get("epochs", 10)),
+        verbose=fit_cfg.get("verbose", 2),
+    )
+    fit_seconds = time.perf_counter() - start
+    summary: dict[str, Any] = {
+        "task": "chargen",
+        "train_items": len(gen._items(train)),
+        "validation_items": len(gen._items(val)) if any(val) else 0,
+        "vocabulary_size": gen.vocabulary_.size,
+        "fit_seconds": round(fit_seconds, 1),
+        "epochs_run": gen.card_["epochs_run"],
+    }
+    if any(val):
+        summary["validation"] = {k: round(v, 4) for k, v in gen.evaluate(val).items()}
+    gen_args = {"n": 5, "seed": model_cfg.get("seed", 0), **gen_cfg}
+    summary["samples"] = gen.generate(**gen_args)
+    if gen.mode == "lines":
+        summary["beam"] = gen.generate(
+            gen_args.get("prompt", ""), n=3, method="beam", max_length=gen_args.get("max_length")
+        )
+    if export_cfg.get("enabled", True):
+        out = gen.export(export_cfg.get("dir"))
+        loaded = tf.saved_model.load(str(out))
+        default_len = 2 * gen.max_item_length_ if gen.mode == "lines" else 200
+        again = loaded.signatures["generate"](
+            prompts=tf.constant([gen_args.get("prompt", "")] * 2),
+            max_length=tf.constant(int(gen_args.get("max_length") or default_len)),
+            temperature=tf.constant(float(gen_args.get("temperature", 1.0))),
+            seed=tf.constant(1),
+        )["text"]
+        summary["export"] = str(out)
+        summary["export_samples"] = [s.decode("utf-8") for s in again.numpy()]
+    if "save" in recipe:
+        summary["saved"] = str(gen.save(recipe["save"].get("dir", "saved_models/chargen-pipeline")))
+    summary["model"] = repr(gen)
+    return summary

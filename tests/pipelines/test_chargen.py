@@ -1,0 +1,345 @@
+import json
+import math
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from nlpkit.errors import DataFormatError, NotFittedError
+from nlpkit.metrics.language_model import sequence_nll
+from nlpkit.pipelines.chargen import CharGenerator, run_recipe
+from nlpkit.text.char_vocabulary import BOS_ID, EOS_ID, PAD_ID, UNK_ID
+
+NAMES = ["anna", "bella", "carla", "dora", "emma", "fiona", "gina", "hilda"]
+TEXT = "to be or not to be, that is the question. " * 6
+
+
+@pytest.fixture(scope="module")
+def gen():
+    keras.utils.set_random_seed(0)
+    g = CharGenerator(cell="gru", hidden_size=32, learning_rate=0.02, batch_size=8, seed=0)
+    return g.fit(NAMES, epochs=80, verbose=0)
+
+
+@pytest.fixture(scope="module")
+def stream_gen():
+    keras.utils.set_random_seed(1)
+    g = CharGenerator(
+        mode="stream",
+        seq_len=24,
+        cell="lstm",
+        input_encoding="one_hot",
+        hidden_size=24,
+        learning_rate=0.02,
+        batch_size=16,
+        seed=1,
+    )
+    return g.fit([TEXT], epochs=40, verbose=0)
+
+
+def _masked_logits(gen, text):
+    """Full-model logits at every position of `text` (computed without the step model)."""
+    ids = [BOS_ID] + gen.vocabulary_.encode(text)
+    logits = gen.model_(np.array([ids], np.int32), training=False).numpy()[0].astype(np.float64)
+    banned = [PAD_ID, UNK_ID, BOS_ID] + ([] if gen.mode == "lines" else [EOS_ID])
+    logits[:, banned] = -np.inf
+    return logits
+
+
+def _emitted(gen, text, prompt=""):
+    """(position, id) pairs of the characters generated after `prompt` (end marker included)."""
+    ids = gen.vocabulary_.encode(text)
+    start = len(gen.vocabulary_.encode(prompt))
+    emitted = ids[start:]
+    if gen.mode == "lines":
+        emitted = emitted + [EOS_ID]
+    return [(start + j, c) for j, c in enumerate(emitted)]
+
+
+# ----------------------------------------------------------------------------- training
+def test_overfits_tiny_set(gen):
+    loss = gen.history_["loss"]
+    assert loss[-1] < 0.5 * loss[0]
+    assert gen.evaluate(NAMES)["nats_per_char"] < 0.9
+    assert gen.generate("ca", method="greedy") == ["carla"]
+    assert gen.generate("fi", method="greedy") == ["fiona"]
+    assert gen.card_["data_hash"] and gen.card_["seed"] == 0
+
+
+def test_fit_is_repeatable_with_seed():
+    kw = dict(hidden_size=8, batch_size=4, seed=3)
+    a = CharGenerator(**kw).fit(NAMES[:4], epochs=2, verbose=0)
+    b = CharGenerator(**kw).fit(NAMES[:4], epochs=2, verbose=0)
+    np.testing.assert_allclose(a.score(NAMES), b.score(NAMES), rtol=1e-6)
+
+
+def test_dataset_input_equals_list(gen):
+    ds = tf.data.Dataset.from_tensor_slices(NAMES).batch(3)
+    assert gen.evaluate(ds) == gen.evaluate(NAMES)
+
+
+# ----------------------------------------------------------------------------- sampling
+def test_greedy_step_model_matches_full_model(gen):
+    for prompt in ["", "b", "hil"]:
+        text = prompt
+        for _ in range(20):
+            nxt = int(np.argmax(_masked_logits(gen, text)[-1]))
+            if nxt == EOS_ID:
+                break
+            text += gen.vocabulary_.tokens[nxt]
+        assert gen.generate(prompt, method="greedy") == [text]
+
+
+def test_temperature_to_zero_equals_greedy(gen):
+    greedy = gen.generate("", method="greedy")[0]
+    assert gen.generate("", n=4, temperature=1e-4, seed=5) == [greedy] * 4
+    assert gen.generate("", n=2, temperature=0.0, seed=9) == [greedy] * 2
+
+
+def test_same_seed_same_output_other_seed_differs(gen):
+    a = gen.generate("", n=10, temperature=1.5, seed=11)
+    assert a == gen.generate("", n=10, temperature=1.5, seed=11)
+    assert a != gen.generate("", n=10, temperature=1.5, seed=12)
+    assert len(set(a)) > 1
+
+
+def test_top_k_never_emits_outside_top_k(gen):
+    assert (
+        gen.generate("", n=3, top_k=1, temperature=2.0, seed=4)
+        == gen.generate("", method="greedy") * 3
+    )
+    samples = gen.generate("", n=20, top_k=2, temperature=3.0, seed=7)
+    for s in samples:
+        logits = _masked_logits(gen, s)
+        for pos, c in _emitted(gen, s):
+            top2 = np.argsort(-logits[pos])[:2]
+            assert c in top2, (s, pos, c, top2)
+
+
+def test_top_p_respects_its_mass(gen):
+    p = 0.6
+    samples = gen.generate("", n=20, top_p=p, temperature=2.0, seed=8)
+    checked = 0
+    for s in samples:
+        logits = _masked_logits(gen, s) / 2.0
+        for pos, c in _emitted(gen, s):
+            probs = np.exp(logits[pos] - logits[pos].max())
+            probs /= probs.sum()
+            order = np.argsort(-probs)
+            mass_before = np.cumsum(probs[order]) - probs[order]
+            nucleus = set(order[mass_before < p].tolist())
+            assert c in nucleus, (s, pos, c, nucleus)
+            checked += 1
+    assert checked > 40
+
+
+def test_beam_search(gen):
+    assert gen.generate("", method="beam", beam_width=1) == gen.generate("", method="greedy")
+    beams = gen.generate("", n=3, method="beam", beam_width=4)
+    assert len(beams) == 3 and len(set(beams)) == 3
+    scores = gen.score(beams)
+    assert np.all(np.diff(scores) <= 1e-5)
+    assert scores[0] >= gen.score(gen.generate("", method="greedy"))[0] - 1e-5
+
+
+def test_empty_prompt_and_unknown_characters(gen, tmp_path):
+    # Empty prompt: a whole item from the start marker; the end marker stops it.
+    out = gen.generate("", n=5, seed=2)
+    assert all(s and set(s) <= set(gen.vocabulary_.chars) for s in out)
+    # replace (default): the prompt is returned as given, the unknown is fed as <unk>.
+    out = gen.generate("c#", n=2, seed=2, max_length=6)
+    assert all(s.startswith("c#") and len(s) <= 8 for s in out)
+    # skip: the unknown character is dropped before conditioning.
+    gen.save(tmp_path / "g")
+    meta = json.loads((tmp_path / "g" / "config.json").read_text())
+    for policy in ("skip", "error"):
+        meta["config"]["unknown"] = policy
+        (tmp_path / "g" / "config.json").write_text(json.dumps(meta))
+        other = CharGenerator.load(tmp_path / "g")
+        if policy == "skip":
+            greedy = gen.generate("ca", method="greedy")[0]
+            assert other.generate("c#a", method="greedy") == ["c#a" + greedy[2:]]
+        else:
+            with pytest.raises(ValueError, match="outside the vocabulary"):
+                other.generate("c#a")
+            with pytest.raises(ValueError, match="outside the vocabulary"):
+                other.evaluate(["c#a"])
+
+
+# ----------------------------------------------------------------------------- metrics
+def test_bits_per_char_hand_computation(gen):
+    # A numpy computation from the model's logits.
+    framed = [[BOS_ID] + gen.vocabulary_.encode(s) + [EOS_ID] for s in NAMES]
+    width = max(map(len, framed))
+    mat = np.array([f + [PAD_ID] * (width - len(f)) for f in framed], np.int32)
+    logits = gen.model_(mat[:, :-1], training=False).numpy()
+    total, count = sequence_nll(logits, mat[:, 1:], mat[:, 1:] != PAD_ID)
+    m = gen.evaluate(NAMES)
+    assert count == sum(len(s) + 1 for s in NAMES) == m["num_chars"]
+    assert m["nats_per_char"] == pytest.approx(total / count, rel=1e-5)
+    assert m["bits_per_char"] == pytest.approx(total / count / math.log(2), rel=1e-5)
+    assert m["perplexity"] == pytest.approx(math.exp(total / count), rel=1e-5)
+
+
+def test_uniform_model_scores_log_vocab():
+    g = CharGenerator(hidden_size=8, seed=0).fit(NAMES, epochs=1, verbose=0)
+    head = g.model_.get_layer("logits")
+    head.set_weights([np.zeros_like(w) for w in head.get_weights()])
+    v = g.vocabulary_.size
+    m = g.evaluate(NAMES)
+    assert m["nats_per_char"] == pytest.approx(math.log(v), rel=1e-6)
+    assert m["bits_per_char"] == pytest.approx(math.log2(v), rel=1e-6)
+    assert m["perplexity"] == pytest.approx(v, rel=1e-5)
+    np.testing.assert_allclose(g.score(["ab"]), [-3 * math.log(v)], rtol=1e-6)
+
+
+# ----------------------------------------------------------------------------- persistence
+def test_save_load_identical(gen, tmp_path):
+    gen.save(tmp_path / "m")
+    again = CharGenerator.load(tmp_path / "m")
+    assert again.get_config() == gen.get_config()
+    np.testing.assert_allclose(again.score(NAMES), gen.score(NAMES), rtol=1e-6)
+    assert again.generate("", n=6, seed=3) == gen.generate("", n=6, seed=3)
+    assert again.predict(["ca", "d"]) == gen.predict(["ca", "d"])
+
+
+def test_export_reload_same_samples_and_scores(gen, tmp_path):
+    path = gen.export(tmp_path / "export")
+    loaded = tf.saved_model.load(str(path))
+    assert set(loaded.signatures) == {"generate", "generate_filtered", "score"}
+    for n in (1, 3):
+        expected = gen.generate("b", n=n, max_length=10, temperature=1.3, seed=21)
+        got = loaded.signatures["generate"](
+            prompts=tf.constant(["b"] * n),
+            max_length=tf.constant(10),
+            temperature=tf.constant(1.3),
+            seed=tf.constant(21),
+        )["text"]
+        assert [s.decode() for s in got.numpy()] == expected
+    expected = gen.generate("", n=4, max_length=10, top_k=3, top_p=0.9, seed=5)
+    got = loaded.signatures["generate_filtered"](
+        prompts=tf.constant([""] * 4),
+        max_length=tf.constant(10),
+        temperature=tf.constant(1.0),
+        seed=tf.constant(5),
+        top_k=tf.constant(3),
+        top_p=tf.constant(0.9),
+    )["text"]
+    assert [s.decode() for s in got.numpy()] == expected
+    # greedy at two batch sizes: mixed prompts in one batch
+    got = loaded.signatures["generate"](
+        prompts=tf.constant(["ca", "fi", ""]),
+        max_length=tf.constant(12),
+        temperature=tf.constant(0.0),
+        seed=tf.constant(0),
+    )["text"]
+    assert [s.decode() for s in got.numpy()] == gen.predict(["ca", "fi", ""])
+    for batch in (NAMES[:1], NAMES):
+        out = loaded.signatures["score"](texts=tf.constant(batch))
+        np.testing.assert_allclose(out["log_likelihood"].numpy(), gen.score(batch), rtol=1e-5)
+        np.testing.assert_array_equal(out["num_chars"].numpy(), [len(s) + 1 for s in batch])
+
+
+def test_config_json_round_trip(gen):
+    cfg = json.loads(json.dumps(gen.get_config()))
+    again = CharGenerator.from_config(cfg)
+    assert again.get_config() == gen.get_config()
+    assert not again.is_fitted
+
+
+# ----------------------------------------------------------------------------- stream mode
+def test_stream_mode(stream_gen, tmp_path):
+    g = stream_gen
+    assert g.history_["loss"][-1] < 0.6 * g.history_["loss"][0]
+    m = g.evaluate([TEXT])
+    assert m["num_chars"] == len(TEXT)  # every character predicted once, no end marker
+    assert m["nats_per_char"] < 1.5
+    out = g.generate("to be", n=3, max_length=15, seed=1)
+    assert all(s.startswith("to be") and len(s) == 20 for s in out)
+    assert g.generate("", n=2, max_length=7, seed=1)[0].__len__() == 7
+    with pytest.raises(ValueError, match="mode='lines'"):
+        g.generate(method="beam")
+    path = g.export(tmp_path / "s")
+    loaded = tf.saved_model.load(str(path))
+    got = loaded.signatures["generate"](
+        prompts=tf.constant(["to be"] * 3),
+        max_length=tf.constant(15),
+        temperature=tf.constant(1.0),
+        seed=tf.constant(1),
+    )["text"]
+    assert [s.decode() for s in got.numpy()] == out
+    ll = loaded.signatures["score"](texts=tf.constant([TEXT[:24], ""]))["log_likelihood"].numpy()
+    np.testing.assert_allclose(ll, g.score([TEXT[:24], ""]), rtol=1e-5)
+    assert ll[1] == 0.0
+
+
+# ----------------------------------------------------------------------------- errors
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        (
+            {"cell": "lstn"},
+            ValueError,
+            "`cell` must be one of 'rnn', 'gru', 'lstm'. Received: cell='lstn'",
+        ),
+        ({"mode": "words"}, ValueError, "`mode` must be one of 'lines', 'stream'"),
+        ({"unknown": "drop"}, ValueError, "`unknown` must be one of"),
+        ({"hidden_size": 0}, ValueError, "`hidden_size` must be >= 1"),
+        ({"dropout": 1.0}, ValueError, "`dropout` must be in"),
+        ({"input_encoding": "onehot"}, ValueError, "`input_encoding` must be one of"),
+    ],
+)
+def test_bad_config(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        CharGenerator(**kwargs)
+
+
+def test_bad_calls(gen, tmp_path):
+    with pytest.raises(NotFittedError, match="call `fit"):
+        CharGenerator().generate()
+    with pytest.raises(TypeError, match="not a single string"):
+        CharGenerator().fit("anna bella")
+    with pytest.raises(ValueError, match="`y` must be None"):
+        CharGenerator().fit(NAMES, [1] * len(NAMES))
+    with pytest.raises(ValueError, match="no non-empty items"):
+        CharGenerator().fit(["", ""])
+    with pytest.raises(ValueError, match="`temperature` must be in"):
+        gen.generate(temperature=-1.0)
+    with pytest.raises(ValueError, match="`top_p` must be in"):
+        gen.generate(top_p=0.0)
+    with pytest.raises(ValueError, match="`method` must be one of"):
+        gen.generate(method="nucleus")
+    with pytest.raises(ValueError, match="`beam_width` must be >= n"):
+        gen.generate(n=4, method="beam", beam_width=2)
+    with pytest.raises(TypeError, match="`prompt` must be a string"):
+        gen.generate(["a"])
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"anna\nbel\xfful\n")
+    with pytest.raises(DataFormatError, match=r"bad\.txt, line 2"):
+        CharGenerator().fit(bad)
+
+
+def test_fit_from_file(tmp_path):
+    p = tmp_path / "names.txt"
+    p.write_text("\n".join(NAMES) + "\n", encoding="utf-8")
+    g = CharGenerator(hidden_size=8, seed=0).fit(p, epochs=1, verbose=0)
+    assert g.card_["num_items"] == len(NAMES)
+    assert g.evaluate(p)["num_chars"] == sum(len(s) + 1 for s in NAMES)
+
+
+def test_run_recipe_names(tmp_path):
+    recipe = {
+        "task": "chargen",
+        "data": {"source": "names", "case": "title", "max_items": 60},
+        "model": {"hidden_size": 8, "seed": 0, "cell": "gru"},
+        "fit": {"epochs": 1, "verbose": 0},
+        "generate": {"n": 3, "max_length": 12},
+        "export": {"dir": str(tmp_path / "exp")},
+    }
+    summary = run_recipe(recipe, Path("pipelines/chargen-names.toml"))
+    assert summary["train_items"] == 54 and summary["validation_items"] == 6
+    assert len(summary["samples"]) == 3 and len(summary["export_samples"]) == 2
+    assert summary["validation"]["nats_per_char"] > 0
+    assert (tmp_path / "exp" / "saved_model.pb").is_file()
