@@ -1,0 +1,826 @@
+"""`MusicGenerator`: a recurrent language model over musical events.
+
+Two representations (see `nlpkit.data.music_events`):
+
+- `representation="tokens"`: one melodic line as event tokens (`"n60:1"`, `"r:0.5"`), a softmax
+  over the event vocabulary; `evaluate` reports NLL per step (per predicted token, including the
+  closing `<end>`), NLL per event (the same sum over the notes and rests only), bits, perplexity
+  and next-event accuracy.
+- `representation="piano_roll"`: polyphonic multi-hot steps over the 88 piano keys, 88 sigmoid
+  outputs; the NLL of a step is the summed binary cross-entropy over the keys (nats), the measure
+  used for JSB Chorales (Boulanger-Lewandowski et al. 2012).
+
+The network is `Embedding` (tokens) -> `RecurrentStack` (Elman RNN, GRU or LSTM) -> optional
+self-attention over the last `attention_window` steps (a causal, windowed multi-head attention
+with a residual connection, Vaswani et al. 2017) -> `Dense` logits.
+
+Generation runs a `tf.while_loop` one step at a time over the recurrent cells' states, inside a
+`tf.function`, so `generate()` and the exported SavedModel's `generate` signature run the same
+graph and give the same output for the same seed. Tokens are drawn with
+`nlpkit.ops.sample_logits`; piano-roll keys are drawn as independent Bernoulli variables with
+probability `sigmoid(logit / temperature)` from stateless uniform noise.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from nlpkit.data import music_events as me
+from nlpkit.layers.recurrent_stack import CELLS, RecurrentStack
+from nlpkit.metrics.language_model import lm_metrics, sequence_nll
+from nlpkit.ops.sampling import sample_logits
+from nlpkit.pipelines.base import Pipeline
+from nlpkit.pipelines.training import fit_keras_model, set_seed
+from nlpkit.utils.files import hash_strings
+from nlpkit.utils.validation import check_choice, check_float, check_int
+
+__all__ = ["MusicGenerator", "run_recipe", "REPRESENTATIONS"]
+
+REPRESENTATIONS = ("tokens", "piano_roll")
+PAD, START, END, UNK = 0, 1, 2, 3
+_NEG = -1e9
+_WEIGHTS = "model.weights.h5"
+_VOCAB = "vocabulary.txt"
+
+
+# ============================================================================ model pieces
+class _WindowedSelfAttention(keras.layers.Layer):
+    """Causal multi-head self-attention over the last `window` steps plus a residual connection.
+
+    Each step attends to itself and the `window - 1` steps before it (Vaswani et al. 2017,
+    restricted to a local window). `step()` computes the same thing for one new step given a
+    buffer of the last `window` inputs, for step-by-step generation.
+    """
+
+    def __init__(self, window: int, heads: int, units: int, **kwargs):
+        super().__init__(**kwargs)
+        self.window = int(window)
+        self.heads = int(heads)
+        self.units = int(units)
+        self.mha = keras.layers.MultiHeadAttention(
+            num_heads=self.heads, key_dim=max(1, self.units // self.heads), name="mha"
+        )
+
+    def build(self, input_shape):
+        self.mha.build(input_shape, input_shape)
+        self.built = True
+
+    def call(self, inputs, training=False):
+        t = keras.ops.shape(inputs)[1]
+        i = keras.ops.arange(t)[:, None]
+        j = keras.ops.arange(t)[None, :]
+        allowed = keras.ops.logical_and(j <= i, j > i - self.window)
+        mask = keras.ops.broadcast_to(allowed[None], (keras.ops.shape(inputs)[0], t, t))
+        return inputs + self.mha(inputs, inputs, attention_mask=mask, training=training)
+
+    def step(self, x, buffer, valid):
+        """x: (b, units) the new step; buffer: (b, window, units) last inputs ending with x;
+        valid: (b, window) bool, False for buffer slots before the start of the piece."""
+        out = self.mha(x[:, None, :], buffer, attention_mask=valid[:, None, :])
+        return x + out[:, 0, :]
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(window=self.window, heads=self.heads, units=self.units)
+        return config
+
+
+def _pianoroll_loss(y_true, y_pred):
+    """Per-step NLL of a piano-roll step: binary cross-entropy summed over the 88 keys (nats)."""
+    y_true = tf.cast(y_true, y_pred.dtype)
+    return tf.reduce_sum(
+        tf.nn.sigmoid_cross_entropy_with_logits(labels=y_true, logits=y_pred), axis=-1
+    )
+
+
+class _Sampler(tf.Module):
+    """The in-graph generation loop, shared by `MusicGenerator.generate` and the export."""
+
+    def __init__(self, gen: MusicGenerator):
+        super().__init__(name="music_sampler")
+        model = gen.model_
+        self.model = model  # tracks every variable for the SavedModel
+        self._variables = list(model.weights)
+        self.tokens = gen.representation == "tokens"
+        self.stack = model.get_layer("recurrent")
+        self.cells = [layer.cell for layer in self.stack.recurrent_layers]
+        self.units = gen.hidden_size
+        self.window = gen.attention_window
+        self.attention = model.get_layer("attention") if self.window else None
+        self.out = model.get_layer("logits")
+        if self.tokens:
+            self.embedding = model.get_layer("embedding")
+            self.vocab = tf.constant(gen.vocabulary_)
+            forbid = np.zeros(len(gen.vocabulary_), np.float32)
+            forbid[[PAD, START, END, UNK]] = _NEG
+            self.forbid = tf.constant(forbid)
+            primer_spec = tf.TensorSpec([None, None], tf.int32, name="primer")
+        else:
+            primer_spec = tf.TensorSpec([None, None, me.NUM_KEYS], tf.float32, name="primer")
+        self.generate = tf.function(
+            self._generate,
+            input_signature=[
+                primer_spec,
+                tf.TensorSpec([], tf.int32, name="steps"),
+                tf.TensorSpec([], tf.float32, name="temperature"),
+                tf.TensorSpec([], tf.int64, name="seed"),
+            ],
+        )
+
+    def _zero_states(self, batch):
+        states = []
+        for cell in self.cells:
+            sizes = (
+                cell.state_size if isinstance(cell.state_size, (list, tuple)) else [cell.state_size]
+            )
+            states.append([tf.zeros([batch, int(s)]) for s in sizes])
+        return states
+
+    def _step(self, x, states, buffer, valid):
+        new_states = []
+        for cell, st in zip(self.cells, states, strict=True):
+            x, st2 = cell(x, st, training=False)
+            new_states.append(list(st2) if isinstance(st2, (list, tuple)) else [st2])
+        if self.window:
+            buffer = tf.concat([buffer[:, 1:], x[:, None, :]], axis=1)
+            valid = tf.concat([valid[:, 1:], tf.ones_like(valid[:, :1])], axis=1)
+            x = self.attention.step(x, buffer, valid)
+        return self.out(x), new_states, buffer, valid
+
+    def _generate(self, primer, steps, temperature, seed):
+        batch = tf.shape(primer)[0]
+        plen = tf.shape(primer)[1]
+        steps = tf.maximum(steps, 0)
+        total = plen + steps
+        states = self._zero_states(batch)
+        w = max(self.window, 1)
+        buffer = tf.zeros([batch, w, self.units])
+        valid = tf.zeros([batch, w], tf.bool)
+        seed32 = tf.cast(tf.math.floormod(seed, 2**31 - 1), tf.int32)
+        if self.tokens:
+            prev = tf.fill([batch], START)
+            out = tf.TensorArray(tf.int32, size=total)
+        else:
+            prev = tf.concat([tf.zeros([batch, me.NUM_KEYS]), tf.ones([batch, 1])], axis=1)
+            out = tf.TensorArray(
+                tf.float32, size=total, element_shape=tf.TensorShape([None, me.NUM_KEYS])
+            )
+
+        def body(i, prev, states, buffer, valid, out):
+            x = self.embedding(prev) if self.tokens else prev
+            logits, states, buffer, valid = self._step(x, states, buffer, valid)
+            step_seed = tf.stack([seed32, i])
+            if self.tokens:
+                drawn = sample_logits(logits + self.forbid, step_seed, temperature)
+                nxt = tf.cond(i < plen, lambda: primer[:, tf.minimum(i, plen - 1)], lambda: drawn)
+                out = out.write(i, nxt)
+            else:
+                temp = tf.maximum(temperature, 1e-6)
+                probs = tf.sigmoid(logits / temp)
+                noise = tf.random.stateless_uniform(tf.shape(probs), seed=step_seed)
+                drawn = tf.where(
+                    temperature <= 0,
+                    tf.cast(logits > 0, tf.float32),
+                    tf.cast(noise < probs, tf.float32),
+                )
+                nxt = tf.cond(i < plen, lambda: primer[:, tf.minimum(i, plen - 1)], lambda: drawn)
+                out = out.write(i, nxt)
+                nxt = tf.concat([nxt, tf.zeros([batch, 1])], axis=1)
+            return i + 1, nxt, states, buffer, valid, out
+
+        _, _, _, _, _, out = tf.while_loop(
+            lambda i, *_: i < total,
+            body,
+            (tf.constant(0), prev, states, buffer, valid, out),
+            maximum_iterations=total,
+        )
+        if self.tokens:
+            ids = tf.transpose(out.stack(), [1, 0])[:, plen:]
+            ids = tf.reshape(ids, [batch, steps])
+            return {"ids": ids, "tokens": tf.gather(self.vocab, ids)}
+        roll = tf.transpose(out.stack(), [1, 0, 2])[:, plen:]
+        roll = tf.reshape(roll, [batch, steps, me.NUM_KEYS])
+        return {"piano_roll": tf.cast(roll, tf.int32)}
+
+
+# ============================================================================ the pipeline
+class MusicGenerator(Pipeline):
+    """A recurrent language model over musical events that trains, evaluates and generates music.
+
+    Args:
+        representation: `"tokens"` (one melodic line of note/rest events, softmax) or
+            `"piano_roll"` (polyphonic steps over the 88 piano keys, sigmoid per key).
+        cell: Recurrent cell, `"rnn"`, `"gru"` or `"lstm"`.
+        hidden_size: Units per recurrent layer.
+        num_layers: Stacked recurrent layers.
+        dropout: Dropout before each recurrent layer, in [0, 1).
+        embedding_dim: Event embedding size (tokens only).
+        attention_window: If > 0, add self-attention over the last `attention_window` steps.
+        attention_heads: Attention heads (when `attention_window > 0`).
+        sequence_length: Training window length in steps; longer pieces are cut into windows.
+        batch_size: Training batch size.
+        learning_rate: Adam learning rate.
+        transpositions: Semitone shifts used to augment the training data (0 = as written), e.g.
+            `[-2, -1, 0, 1, 2]`; shifted copies leaving the MIDI (tokens) or piano range are dropped.
+        part: Which part `tokens` reads from a score: index of the pitched parts, a part name
+            (`"Soprano"`), or None for the first pitched part.
+        grid: Token durations and onsets are rounded to this many quarter notes.
+        max_duration: Longest token duration in quarter notes.
+        step_length: Quarter notes per piano-roll step.
+        early_stopping: Patience (epochs) on validation loss when validation data is given;
+            None disables it.
+        seed: Seed for weights, shuffling and the default generation seed; a CPU run repeats.
+        verbose: Keras progress output (`"auto"`, 0, 1, 2).
+
+    Example:
+        >>> from nlpkit.data.music import read_corpus
+        >>> chorales = read_corpus("bach/chorales", limit=20)
+        >>> gen = MusicGenerator(hidden_size=64, seed=0).fit(chorales, epochs=5)
+        >>> score = gen.generate(steps=32, temperature=0.8, seed=1)
+        >>> gen.save_midi("sample.mid", steps=32, seed=1)
+    """
+
+    export_name = "music"
+
+    def __init__(
+        self,
+        representation: str = "tokens",
+        cell: str = "lstm",
+        hidden_size: int = 128,
+        num_layers: int = 2,
+        dropout: float = 0.2,
+        embedding_dim: int = 64,
+        attention_window: int = 0,
+        attention_heads: int = 2,
+        sequence_length: int = 64,
+        batch_size: int = 32,
+        learning_rate: float = 1e-3,
+        transpositions: list[int] | tuple[int, ...] = (0,),
+        part: int | str | None = None,
+        grid: float = 0.25,
+        max_duration: float = 8.0,
+        step_length: float = 1.0,
+        early_stopping: int | None = 3,
+        seed: int | None = None,
+        verbose: int | str = "auto",
+    ):
+        self.representation = check_choice("representation", representation, REPRESENTATIONS)
+        self.cell = check_choice("cell", cell, CELLS)
+        self.hidden_size = check_int("hidden_size", hidden_size, 1)
+        self.num_layers = check_int("num_layers", num_layers, 1)
+        self.dropout = check_float("dropout", dropout, 0.0, 1.0, high_inclusive=False)
+        self.embedding_dim = check_int("embedding_dim", embedding_dim, 1)
+        self.attention_window = check_int("attention_window", attention_window, 0)
+        self.attention_heads = check_int("attention_heads", attention_heads, 1)
+        self.sequence_length = check_int("sequence_length", sequence_length, 2)
+        self.batch_size = check_int("batch_size", batch_size, 1)
+        self.learning_rate = check_float("learning_rate", learning_rate, 0.0, low_inclusive=False)
+        if isinstance(transpositions, (int, str)) or not all(
+            isinstance(t, int) and not isinstance(t, bool) for t in transpositions
+        ):
+            raise TypeError(
+                f"`transpositions` must be a list of integer semitone shifts. Received: transpositions={transpositions!r}"
+            )
+        self.transpositions = list(transpositions) or [0]
+        if part is not None and (isinstance(part, bool) or not isinstance(part, (int, str))):
+            raise TypeError(
+                f"`part` must be a part index, a part name or None. Received: part={part!r}"
+            )
+        self.part = part
+        self.grid = check_float("grid", grid, 0.0, low_inclusive=False)
+        self.max_duration = check_float("max_duration", max_duration, self.grid)
+        self.step_length = check_float("step_length", step_length, 0.0, low_inclusive=False)
+        self.early_stopping = check_int("early_stopping", early_stopping, 1, allow_none=True)
+        self.seed = check_int("seed", seed, allow_none=True)
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ data preparation
+    def _as_pieces(self, x, name: str = "x") -> list:
+        """Token lists (tokens) or (T, 88) uint8 rolls (piano_roll) from any accepted input."""
+        if isinstance(x, tf.data.Dataset):
+            x = list(x.as_numpy_iterator())
+        if isinstance(x, (str, bytes, os.PathLike)) or not hasattr(x, "__iter__"):
+            raise TypeError(
+                f"`{name}` must be a list of music21 scores, token lists (tokens) or piano rolls "
+                f"(piano_roll): read files with nlpkit.data.music.read_music. Received: {type(x).__name__}"
+            )
+        items = list(x)
+        if not items:
+            raise ValueError(f"`{name}` is empty: at least one piece is needed.")
+        pieces = []
+        for i, item in enumerate(items):
+            piece = self._as_piece(item, f"{name}[{i}]")
+            if len(piece) == 0:
+                continue
+            pieces.append(piece)
+        if not pieces:
+            raise ValueError(f"`{name}` holds no notes: every piece was empty after conversion.")
+        return pieces
+
+    def _as_piece(self, item, where: str):
+        is_stream = type(item).__module__.startswith("music21")
+        if self.representation == "tokens":
+            if is_stream:
+                return me.tokenise(item, self.part, grid=self.grid, max_duration=self.max_duration)
+            if isinstance(item, np.ndarray):
+                item = item.tolist()
+            if isinstance(item, (list, tuple)) and all(isinstance(t, (str, bytes)) for t in item):
+                toks = [t.decode("utf-8") if isinstance(t, bytes) else t for t in item]
+                for t in toks:
+                    if t not in me.SPECIAL_TOKENS:
+                        me.token_to_event(t)  # raises a clear ValueError
+                return [t for t in toks if t not in me.SPECIAL_TOKENS]
+            raise TypeError(
+                f"{where}: expected a music21 score or a list of event tokens like 'n60:1'. "
+                f"Received: {type(item).__name__}"
+            )
+        if is_stream:
+            return me.score_to_pianoroll(item, step_length=self.step_length)
+        if isinstance(item, np.ndarray) and item.ndim == 2:
+            if item.shape[1] != me.NUM_KEYS:
+                raise ValueError(
+                    f"{where}: a piano roll must have shape (steps, 88). Received shape {item.shape}"
+                )
+            return (item > 0.5).astype(np.uint8)
+        if isinstance(item, (list, tuple)) and all(isinstance(s, (list, tuple)) for s in item):
+            return me.steps_to_pianoroll(item, where=where)
+        raise TypeError(
+            f"{where}: expected a music21 score, a (steps, 88) array or a list of steps of MIDI "
+            f"pitches. Received: {type(item).__name__}"
+        )
+
+    def _augment(self, pieces: list) -> list:
+        out = []
+        for shift in self.transpositions:
+            for p in pieces:
+                if self.representation == "tokens":
+                    t = me.transpose_tokens(p, shift)
+                    if t is not None:
+                        out.append(t)
+                else:
+                    if shift == 0:
+                        out.append(p)
+                        continue
+                    on = np.flatnonzero(p.any(axis=0))
+                    if len(on) and 0 <= on.min() + shift and on.max() + shift < me.NUM_KEYS:
+                        out.append(np.roll(p, shift, axis=1))
+        return out
+
+    def _encode(self, piece) -> np.ndarray:
+        """Full model input/target sequence for one piece: ids with <start>/<end>, or a roll."""
+        if self.representation == "tokens":
+            return np.array([START] + [self._index.get(t, UNK) for t in piece] + [END], np.int32)
+        return piece
+
+    def _windows(self, pieces: list):
+        """(inputs, targets, weights) arrays cut into windows of `sequence_length`."""
+        length = self.sequence_length
+        xs, ys, ws = [], [], []
+        for piece in pieces:
+            if self.representation == "tokens":
+                seq = self._encode(piece)
+                inp, tgt = seq[:-1], seq[1:]
+            else:
+                tgt = piece.astype(np.float32)
+                start = np.zeros((1, me.NUM_KEYS + 1), np.float32)
+                start[0, -1] = 1
+                inp = np.concatenate([start, np.pad(tgt[:-1], ((0, 0), (0, 1)))], axis=0)
+            for k in range(0, len(tgt), length):
+                xi, yi = inp[k : k + length], tgt[k : k + length]
+                n = len(yi)
+                pad = [(0, length - n)] + [(0, 0)] * (xi.ndim - 1)
+                xs.append(np.pad(xi, pad))
+                ys.append(np.pad(yi, pad))
+                w = np.zeros(length, np.float32)
+                w[:n] = 1
+                ws.append(w)
+        return np.stack(xs), np.stack(ys), np.stack(ws)
+
+    def _dataset(self, pieces, shuffle: bool):
+        x, y, w = self._windows(pieces)
+        ds = tf.data.Dataset.from_tensor_slices((x, y, w))
+        if shuffle:
+            ds = ds.shuffle(len(x), seed=self.seed, reshuffle_each_iteration=True)
+        return ds.batch(self.batch_size)
+
+    # ------------------------------------------------------------------ model
+    def _build_model(self) -> keras.Model:
+        if self.representation == "tokens":
+            inputs = keras.Input((None,), dtype="int32", name="events")
+            x = keras.layers.Embedding(len(self.vocabulary_), self.embedding_dim, name="embedding")(
+                inputs
+            )
+            n_out = len(self.vocabulary_)
+        else:
+            inputs = keras.Input((None, me.NUM_KEYS + 1), dtype="float32", name="steps")
+            x = inputs
+            n_out = me.NUM_KEYS
+        x = RecurrentStack(
+            self.cell,
+            self.hidden_size,
+            self.num_layers,
+            dropout=self.dropout,
+            return_sequences=True,
+            name="recurrent",
+        )(x)
+        if self.attention_window:
+            x = _WindowedSelfAttention(
+                self.attention_window, self.attention_heads, self.hidden_size, name="attention"
+            )(x)
+        logits = keras.layers.Dense(n_out, name="logits")(x)
+        model = keras.Model(inputs, logits, name="music_generator")
+        loss = (
+            keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+            if self.representation == "tokens"
+            else _pianoroll_loss
+        )
+        model.compile(
+            optimizer=keras.optimizers.Adam(self.learning_rate, clipnorm=1.0),
+            loss=loss,
+            weighted_metrics=[],
+        )
+        return model
+
+    @property
+    def _index(self) -> dict[str, int]:
+        if getattr(self, "_index_cache", None) is None or len(self._index_cache) != len(
+            self.vocabulary_
+        ):
+            self._index_cache = {t: i for i, t in enumerate(self.vocabulary_)}
+        return self._index_cache
+
+    # ------------------------------------------------------------------ fit / evaluate
+    def fit(
+        self, x, y=None, *, validation_data=None, epochs: int = 10, callbacks=None
+    ) -> MusicGenerator:
+        """Train on pieces of music.
+
+        Args:
+            x: A list (or `tf.data.Dataset`) of music21 scores (e.g. from
+                `nlpkit.data.music.read_music` / `read_corpus`), or already-converted pieces:
+                token lists (`["n60:1", "r:0.5", ...]`) for tokens, `(steps, 88)` arrays or lists
+                of steps of MIDI pitches (the JSB layout) for piano_roll.
+            y: Unused (the targets are the next events); must be None.
+            validation_data: Pieces in the same forms, used for early stopping.
+            epochs: Maximum number of passes over the training windows.
+            callbacks: Extra Keras callbacks.
+
+        Returns:
+            self, fitted (`model_`, `vocabulary_`, `history_`, `card_`).
+
+        Raises:
+            ValueError / TypeError: inputs in the wrong form or with no notes.
+        """
+        if y is not None:
+            raise ValueError(
+                "`y` must be None: a MusicGenerator learns to predict the next event of `x`."
+            )
+        epochs = check_int("epochs", epochs, 1)
+        pieces = self._as_pieces(x, "x")
+        val = (
+            self._as_pieces(validation_data, "validation_data")
+            if validation_data is not None
+            else None
+        )
+        set_seed(self.seed)
+        train = self._augment(pieces)
+        if not train:
+            raise ValueError(
+                f"Every transposed copy of the training pieces left the pitch range; check "
+                f"`transpositions`. Received: transpositions={self.transpositions}"
+            )
+        if self.representation == "tokens":
+            counts = Counter(t for p in train for t in p)
+            self.vocabulary_ = list(me.SPECIAL_TOKENS) + sorted(
+                counts, key=lambda t: (-counts[t], t)
+            )
+            self._index_cache = None
+        else:
+            self.vocabulary_ = None
+        self.model_ = None
+        self._sampler = None
+        model = self._build_model()
+        train_ds = self._dataset(train, shuffle=True)
+        val_ds = self._dataset(val, shuffle=False) if val else None
+        history = fit_keras_model(
+            model,
+            train_ds,
+            validation=val_ds,
+            epochs=epochs,
+            callbacks=callbacks,
+            early_stopping=self.early_stopping,
+            verbose=self.verbose,
+        )
+        self.model_ = model
+        self.history_ = {k: [float(v) for v in vals] for k, vals in history.history.items()}
+        if self.representation == "tokens":
+            data_hash = hash_strings(" ".join(p) for p in pieces)
+        else:
+            data_hash = hash_strings(p.tobytes().hex() for p in pieces)
+        self.card_ = {
+            "seed": self.seed,
+            "data_hash": data_hash,
+            "pieces": len(pieces),
+            "training_pieces_after_augmentation": len(train),
+            "epochs_run": len(history.history.get("loss", [])),
+            "metrics": {"train_loss": self.history_["loss"][-1]},
+        }
+        if val:
+            self.card_["metrics"].update({f"valid_{k}": v for k, v in self.evaluate(val).items()})
+        return self
+
+    def _logits(self, pieces: list) -> list[np.ndarray]:
+        """Per-piece next-step logits over the whole piece (no windowing), in length buckets."""
+        encoded = []
+        for p in pieces:
+            if self.representation == "tokens":
+                encoded.append(self._encode(p)[:-1])
+            else:
+                start = np.zeros((1, me.NUM_KEYS + 1), np.float32)
+                start[0, -1] = 1
+                encoded.append(
+                    np.concatenate([start, np.pad(p[:-1].astype(np.float32), ((0, 0), (0, 1)))])
+                )
+        order = np.argsort([len(e) for e in encoded], kind="stable")
+        out: list[Any] = [None] * len(encoded)
+        for b in range(0, len(order), self.batch_size):
+            idx = order[b : b + self.batch_size]
+            longest = max(len(encoded[i]) for i in idx)
+            batch = np.stack(
+                [
+                    np.pad(
+                        encoded[i],
+                        [(0, longest - len(encoded[i]))] + [(0, 0)] * (encoded[i].ndim - 1),
+                    )
+                    for i in idx
+                ]
+            )
+            logits = np.asarray(self.model_(batch, training=False))
+            for row, i in enumerate(idx):
+                out[i] = logits[row, : len(encoded[i])]
+        return out
+
+    def evaluate(self, x, y=None) -> dict[str, float]:
+        """Negative log-likelihood of `x` under the model, in nats (whole pieces, no windowing).
+
+        Args:
+            x: Pieces in any form `fit` accepts.
+            y: Unused; must be None.
+
+        Returns:
+            Piano roll: `nll_per_step` (summed binary cross-entropy over the 88 keys, averaged over
+            steps), `bits_per_step`, `steps`. Tokens: `nll_per_step` (mean over predicted tokens,
+            the closing `<end>` included), `nll_per_event` (the same total over notes and rests
+            only), `bits_per_step`, `perplexity`, `accuracy` (next-event argmax), `steps`,
+            `events`. Tokens outside the vocabulary count as `<unk>`.
+        """
+        self._check_fitted("evaluate")
+        if y is not None:
+            raise ValueError("`y` must be None: the targets are the next events of `x`.")
+        pieces = self._as_pieces(x, "x")
+        logits = self._logits(pieces)
+        if self.representation == "tokens":
+            total, steps, correct = 0.0, 0, 0
+            for p, lg in zip(pieces, logits, strict=True):
+                target = self._encode(p)[1:]
+                nll, n = sequence_nll(lg, target)
+                total += nll
+                steps += n
+                correct += int((lg.argmax(-1) == target).sum())
+            events = steps - len(pieces)
+            m = lm_metrics(total, steps)
+            return {
+                "nll_per_step": m["nll"],
+                "nll_per_event": total / max(events, 1),
+                "bits_per_step": m["bits_per_unit"],
+                "perplexity": m["perplexity"],
+                "accuracy": correct / steps,
+                "steps": float(steps),
+                "events": float(events),
+            }
+        total, steps = 0.0, 0
+        for p, lg in zip(pieces, logits, strict=True):
+            lg = lg.astype(np.float64)
+            z = p.astype(np.float64)
+            # numerically stable binary cross-entropy with logits, summed over keys
+            bce = np.maximum(lg, 0) - lg * z + np.log1p(np.exp(-np.abs(lg)))
+            total += float(bce.sum())
+            steps += len(p)
+        m = lm_metrics(total, steps)
+        return {
+            "nll_per_step": m["nll"],
+            "bits_per_step": m["bits_per_unit"],
+            "steps": float(steps),
+        }
+
+    def predict(self, x) -> list[np.ndarray]:
+        """Next-step probabilities at every position of each piece.
+
+        Returns:
+            Tokens: one `(events + 1, vocabulary)` array per piece (softmax after `<start>` and
+            after each event). Piano roll: one `(steps, 88)` array of per-key probabilities.
+        """
+        self._check_fitted("predict")
+        out = []
+        for lg in self._logits(self._as_pieces(x, "x")):
+            if self.representation == "tokens":
+                e = np.exp(lg - lg.max(-1, keepdims=True))
+                out.append(e / e.sum(-1, keepdims=True))
+            else:
+                out.append(1.0 / (1.0 + np.exp(-lg)))
+        return out
+
+    # ------------------------------------------------------------------ generation
+    def _sampler_module(self) -> _Sampler:
+        if getattr(self, "_sampler", None) is None:
+            self._sampler = _Sampler(self)
+        return self._sampler
+
+    def _primer_array(self, primer) -> np.ndarray:
+        if primer is None:
+            shape = (1, 0) if self.representation == "tokens" else (1, 0, me.NUM_KEYS)
+            return np.zeros(shape, np.int32 if self.representation == "tokens" else np.float32)
+        piece = self._as_piece(primer, "primer")
+        if self.representation == "tokens":
+            unknown = sorted({t for t in piece if t not in self._index})
+            if unknown:
+                raise ValueError(
+                    f"`primer` holds events the model never saw in training: {unknown[:10]}. "
+                    "Use events from the training vocabulary (`vocabulary_`)."
+                )
+            return np.array([[self._index[t] for t in piece]], np.int32)
+        return np.asarray(piece, np.float32)[None]
+
+    def generate_events(
+        self, primer=None, steps: int = 64, temperature: float = 1.0, seed: int | None = None
+    ):
+        """Like `generate`, but return the raw new events: a token list or a `(steps, 88)` array."""
+        self._check_fitted("generate")
+        steps = check_int("steps", steps, 0)
+        temperature = check_float("temperature", temperature, 0.0)
+        seed = check_int("seed", seed, allow_none=True)
+        if seed is None:
+            seed = self.seed if self.seed is not None else int(np.random.randint(0, 2**31 - 1))
+        out = self._sampler_module().generate(
+            tf.constant(self._primer_array(primer)),
+            tf.constant(steps, tf.int32),
+            tf.constant(temperature, tf.float32),
+            tf.constant(seed, tf.int64),
+        )
+        if self.representation == "tokens":
+            return [t.decode("utf-8") for t in out["tokens"].numpy()[0]]
+        return out["piano_roll"].numpy()[0].astype(np.uint8)
+
+    def generate(
+        self,
+        primer=None,
+        steps: int = 64,
+        temperature: float = 1.0,
+        seed: int | None = None,
+        *,
+        include_primer: bool = True,
+        tempo: float | None = None,
+    ):
+        """Generate music, optionally continuing a primer.
+
+        Args:
+            primer: None, a music21 score, or a piece in the form `fit` accepts (event tokens /
+                piano roll). Its events condition the model and (by default) open the result.
+            steps: New events (tokens) or new steps (piano roll) to draw.
+            temperature: Sampling temperature; 0 picks the most likely event (tokens) or turns
+                on every key with probability > 0.5 (piano roll).
+            seed: Seed of the stateless sampler; the same seed gives the same music (and the same
+                as the exported `generate` signature). None: the pipeline's `seed`, else random.
+            include_primer: Put the primer before the new music in the returned stream.
+            tempo: Optional tempo in quarter notes per minute.
+
+        Returns:
+            A `music21.stream.Score`.
+
+        Raises:
+            NotFittedError: called before `fit`.
+            ValueError: bad `steps`/`temperature`, or a primer event outside the vocabulary.
+        """
+        new = self.generate_events(primer, steps, temperature, seed)
+        if self.representation == "tokens":
+            head = (
+                self._as_piece(primer, "primer") if (primer is not None and include_primer) else []
+            )
+            return me.detokenise(list(head) + new, tempo=tempo)
+        if primer is not None and include_primer:
+            new = np.concatenate([self._as_piece(primer, "primer"), new])
+        return me.pianoroll_to_stream(new, step_length=self.step_length, tempo=tempo)
+
+    def save_midi(self, path: str | os.PathLike, **generate_kwargs) -> Path:
+        """Generate (arguments as in `generate`) and write a MIDI file; return its path."""
+        return me.save_midi(self.generate(**generate_kwargs), path)
+
+    def save_musicxml(self, path: str | os.PathLike, **generate_kwargs) -> Path:
+        """Generate (arguments as in `generate`) and write a MusicXML file; return its path."""
+        return me.save_musicxml(self.generate(**generate_kwargs), path)
+
+    # ------------------------------------------------------------------ persistence
+    def _save_state(self, directory: Path) -> None:
+        self.model_.save_weights(directory / _WEIGHTS)
+        if self.vocabulary_ is not None:
+            (directory / _VOCAB).write_text("\n".join(self.vocabulary_) + "\n", encoding="utf-8")
+
+    def _load_state(self, directory: Path) -> None:
+        if self.representation == "tokens":
+            self.vocabulary_ = (directory / _VOCAB).read_text(encoding="utf-8").split("\n")[:-1]
+        else:
+            self.vocabulary_ = None
+        self._index_cache = None
+        self._sampler = None
+        model = self._build_model()
+        model.optimizer.build(model.trainable_variables)  # the weights file holds its state too
+        model.load_weights(directory / _WEIGHTS)
+        self.model_ = model
+
+    def _export(self, directory: Path) -> None:
+        """SavedModel with a `generate` signature.
+
+        Inputs: `primer` (int32 `(batch, primer_len)` event ids for tokens, float32
+        `(batch, primer_len, 88)` 0/1 steps for piano roll; `primer_len` may be 0), `steps`
+        (int32), `temperature` (float32), `seed` (int64). Outputs: `ids` (int32 `(batch, steps)`)
+        and `tokens` (string) for tokens, `piano_roll` (int32 `(batch, steps, 88)`) for piano
+        roll. Decode with `nlpkit.data.music_events.decode_generated`. The vocabulary is also
+        written to `assets/vocabulary.txt`.
+        """
+        module = self._sampler_module()
+        tf.saved_model.save(
+            module, str(directory), signatures={"generate": module.generate.get_concrete_function()}
+        )
+        if self.vocabulary_ is not None:
+            (directory / "assets").mkdir(exist_ok=True)
+            (directory / "assets" / _VOCAB).write_text(
+                "\n".join(self.vocabulary_) + "\n", encoding="utf-8"
+            )
+
+
+# ============================================================================ recipes
+def run_recipe(recipe: dict, recipe_path: Path) -> dict:
+    """Run a `task = "music"` recipe (see `pipelines/music-bach.toml`, `pipelines/music-jsb.toml`).
+
+    Tables: `[data]` (`source` = "corpus" with `query`/`limit`/`valid_fraction`, "files" with
+    `paths`, or "jsb" with `path`), `[model]` (constructor arguments), `[fit]` (`epochs`),
+    `[generate]` (`steps`, `temperature`, `seed`, `midi`), `[export]` (`dir`, `enabled`).
+    Relative paths are resolved against the current directory.
+
+    Returns:
+        A summary: pieces, validation metrics, the MIDI file written, the export directory.
+    """
+    from nlpkit.data import music as readers
+
+    data = dict(recipe.get("data", {}))
+    source = data.get("source", "corpus")
+    check_choice("data.source", source, ("corpus", "files", "jsb"))
+    if source == "jsb":
+        splits = readers.read_jsb_json(data["path"])
+        train = splits[data.get("train_split", "train")]
+        valid = splits.get(data.get("valid_split", "valid"))
+    else:
+        if source == "corpus":
+            scores = readers.read_corpus(
+                data.get("query", "bach/chorales"), limit=data.get("limit")
+            )
+        else:
+            scores = readers.read_music(data["paths"])
+        frac = float(data.get("valid_fraction", 0.1))
+        n_val = int(round(len(scores) * frac)) if len(scores) > 1 else 0
+        train, valid = scores[n_val:], (scores[:n_val] or None)
+    gen = MusicGenerator(**recipe.get("model", {}))
+    fit_cfg = recipe.get("fit", {})
+    gen.fit(train, validation_data=valid, epochs=int(fit_cfg.get("epochs", 10)))
+    summary: dict[str, Any] = {
+        "task": "music",
+        "recipe": str(recipe_path),
+        "training_pieces": len(train),
+    }
+    if valid:
+        summary["valid"] = gen.evaluate(valid)
+    g = recipe.get("generate", {})
+    midi = g.get("midi", "saved_models/music-sample.mid")
+    gen.save_midi(
+        midi,
+        steps=int(g.get("steps", 64)),
+        temperature=float(g.get("temperature", 1.0)),
+        seed=int(g.get("seed", 0)),
+    )
+    summary["midi"] = str(midi)
+    exp = recipe.get("export", {})
+    if exp.get("enabled", True):
+        summary["export"] = str(gen.export(exp.get("dir")))
+    if recipe.get("save", {}).get("dir"):
+        summary["saved"] = str(gen.save(recipe["save"]["dir"]))
+    return summary

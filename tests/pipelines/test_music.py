@@ -1,0 +1,306 @@
+"""Tests for nlpkit.pipelines.music.MusicGenerator."""
+
+import json
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+music21 = pytest.importorskip("music21")
+
+from nlpkit.data import music_events as me  # noqa: E402
+from nlpkit.errors import NotFittedError  # noqa: E402
+from nlpkit.pipelines.music import MusicGenerator, run_recipe  # noqa: E402
+
+PATTERN = ["n60:1", "n62:1", "n64:1", "n65:0.5", "r:0.5"]
+MELODIES = [PATTERN * 4, PATTERN * 3, PATTERN * 5]
+CHORDS = [[60, 64, 67], [62, 65, 69], [64, 67, 71], []]
+ROLLS = [CHORDS * 4, CHORDS * 3]
+
+
+def _pitches(score):
+    return [
+        (int(p.midi), float(n.offset), float(n.quarterLength))
+        for n in score.flatten().notes
+        for p in n.pitches
+    ]
+
+
+@pytest.fixture(scope="module")
+def tok_gen():
+    keras.utils.set_random_seed(0)
+    gen = MusicGenerator(
+        hidden_size=32,
+        num_layers=1,
+        embedding_dim=16,
+        dropout=0.0,
+        learning_rate=0.02,
+        seed=0,
+        verbose=0,
+    )
+    return gen.fit(MELODIES, epochs=40)
+
+
+@pytest.fixture(scope="module")
+def roll_gen():
+    keras.utils.set_random_seed(0)
+    gen = MusicGenerator(
+        representation="piano_roll",
+        hidden_size=16,
+        num_layers=1,
+        dropout=0.0,
+        learning_rate=0.02,
+        attention_window=3,
+        sequence_length=8,
+        batch_size=2,
+        seed=0,
+        verbose=0,
+    )
+    return gen.fit(ROLLS, epochs=50)
+
+
+# ---------------------------------------------------------------------------- tokens
+def test_tokens_overfit_and_greedy_continuation(tok_gen, tmp_path):
+    losses = tok_gen.history_["loss"]
+    assert losses[-1] < 0.3 * losses[0]
+    m = tok_gen.evaluate(MELODIES)
+    assert m["accuracy"] >= 0.95
+    assert m["steps"] == sum(len(p) + 1 for p in MELODIES)
+    assert m["events"] == sum(len(p) for p in MELODIES)
+    assert m["nll_per_event"] == pytest.approx(m["nll_per_step"] * m["steps"] / m["events"])
+    assert m["perplexity"] == pytest.approx(np.exp(m["nll_per_step"]))
+    new = tok_gen.generate_events(primer=["n60:1"], steps=4, temperature=0.0)
+    assert new == ["n62:1", "n64:1", "n65:0.5", "r:0.5"]
+    # a generated MIDI file re-parses with the expected notes (primer + continuation)
+    path = tok_gen.save_midi(tmp_path / "gen.mid", primer=["n60:1"], steps=4, temperature=0.0)
+    parsed = music21.converter.parse(str(path))
+    assert _pitches(parsed) == [(60, 0.0, 1.0), (62, 1.0, 1.0), (64, 2.0, 1.0), (65, 3.0, 0.5)]
+
+
+def test_tokens_sampling_is_seeded(tok_gen):
+    a = tok_gen.generate_events(steps=20, temperature=5.0, seed=1)
+    b = tok_gen.generate_events(steps=20, temperature=5.0, seed=1)
+    c = tok_gen.generate_events(steps=20, temperature=5.0, seed=2)
+    assert a == b and a != c
+    assert len(a) == 20 and all(t not in me.SPECIAL_TOKENS for t in a)
+    assert set(a) <= set(tok_gen.vocabulary_)
+
+
+def test_tokens_nll_equals_hand_computation():
+    gen = MusicGenerator(
+        cell="rnn", hidden_size=3, num_layers=1, embedding_dim=2, dropout=0.0, seed=1, verbose=0
+    )
+    gen.fit([["n60:1", "n62:1", "n60:1"], ["n62:1", "r:1"]], epochs=1)
+    rng = np.random.default_rng(0)
+    weights = [rng.normal(size=w.shape).astype("float32") for w in gen.model_.get_weights()]
+    gen.model_.set_weights(weights)
+    emb, wx, wh, b, wo, bo = weights
+    piece = ["n62:1", "n60:1", "r:1"]
+    index = {t: i for i, t in enumerate(gen.vocabulary_)}
+    seq = [1] + [index[t] for t in piece] + [2]  # <start> ... <end>
+    h = np.zeros(3)
+    total, correct = 0.0, 0
+    for prev, target in zip(seq[:-1], seq[1:], strict=True):
+        h = np.tanh(emb[prev] @ wx + h @ wh + b)
+        logits = h @ wo + bo
+        logp = logits - np.log(np.exp(logits).sum())
+        total -= logp[target]
+        correct += int(np.argmax(logits) == target)
+    m = gen.evaluate([piece])
+    assert m["nll_per_step"] == pytest.approx(total / 4, rel=1e-5)
+    assert m["nll_per_event"] == pytest.approx(total / 3, rel=1e-5)
+    assert m["accuracy"] == pytest.approx(correct / 4)
+
+
+def test_tokens_attention_step_loop_matches_full_model():
+    gen = MusicGenerator(
+        hidden_size=8,
+        num_layers=1,
+        embedding_dim=8,
+        attention_window=3,
+        dropout=0.0,
+        seed=3,
+        verbose=0,
+    )
+    gen.fit(MELODIES, epochs=1)
+    primer = ["n60:1", "n62:1"]
+    new = gen.generate_events(primer=primer, steps=6, temperature=0.0)
+    probs = gen.predict([primer + new])[0]  # row i: distribution after <start> + i events
+    index = {t: i for i, t in enumerate(gen.vocabulary_)}
+    for k, tok in enumerate(new):
+        row = probs[len(primer) + k].copy()
+        row[:4] = 0  # generation never emits special tokens
+        assert index[tok] == int(np.argmax(row))
+
+
+def test_tokens_save_load_identical(tok_gen, tmp_path):
+    path = tok_gen.save(tmp_path / "tok")
+    loaded = MusicGenerator.load(path)
+    assert loaded.vocabulary_ == tok_gen.vocabulary_
+    for a, b in zip(tok_gen.predict(MELODIES), loaded.predict(MELODIES), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-6)
+    assert loaded.generate_events(steps=10, seed=5) == tok_gen.generate_events(steps=10, seed=5)
+    assert loaded.card_["data_hash"] == tok_gen.card_["data_hash"]
+
+
+def test_tokens_export_reload_identity_two_batch_sizes(tok_gen, tmp_path):
+    path = tok_gen.export(tmp_path / "export")
+    sig = tf.saved_model.load(str(path)).signatures["generate"]
+    expected = tok_gen.generate_events(steps=10, temperature=1.0, seed=9)
+    for batch in (1, 3):
+        out = sig(
+            primer=tf.zeros([batch, 0], tf.int32),
+            steps=tf.constant(10),
+            temperature=tf.constant(1.0),
+            seed=tf.constant(9, tf.int64),
+        )
+        assert out["ids"].shape == (batch, 10)
+        assert [t.decode() for t in out["tokens"].numpy()[0]] == expected
+    index = {t: i for i, t in enumerate(tok_gen.vocabulary_)}
+    primed = sig(
+        primer=tf.constant([[index["n60:1"], index["n62:1"]]], tf.int32),
+        steps=tf.constant(3),
+        temperature=tf.constant(0.0),
+        seed=tf.constant(0, tf.int64),
+    )
+    assert [t.decode() for t in primed["tokens"].numpy()[0]] == ["n64:1", "n65:0.5", "r:0.5"]
+    (score,) = me.decode_generated(primed)
+    assert _pitches(score) == [(64, 0.0, 1.0), (65, 1.0, 0.5)]
+    assert (path / "assets" / "vocabulary.txt").read_text().split("\n")[:-1] == tok_gen.vocabulary_
+
+
+# ---------------------------------------------------------------------------- piano roll
+def test_pianoroll_overfit_save_load_and_generation(roll_gen, tmp_path):
+    m = roll_gen.evaluate(ROLLS)
+    assert m["steps"] == 28.0
+    assert m["nll_per_step"] < 1.0  # untrained: about 88 * ln 2 = 61 nats per step
+    new = roll_gen.generate_events(primer=CHORDS[:2], steps=2, temperature=0.0)
+    assert me.pianoroll_to_steps(new) == [CHORDS[2], CHORDS[3]]
+    loaded = MusicGenerator.load(roll_gen.save(tmp_path / "roll"))
+    np.testing.assert_allclose(loaded.predict(ROLLS)[1], roll_gen.predict(ROLLS)[1], rtol=1e-6)
+    assert (
+        loaded.generate_events(steps=6, seed=4) == roll_gen.generate_events(steps=6, seed=4)
+    ).all()
+    score = roll_gen.generate(primer=CHORDS[:1], steps=3, temperature=0.0)
+    assert _pitches(score) == [(p, 0.0, 1.0) for p in CHORDS[0]] + [
+        (p, 1.0, 1.0) for p in CHORDS[1]
+    ] + [(p, 2.0, 1.0) for p in CHORDS[2]]
+
+
+def test_pianoroll_export_reload_identity_two_batch_sizes(roll_gen, tmp_path):
+    path = roll_gen.export(tmp_path / "export")
+    sig = tf.saved_model.load(str(path)).signatures["generate"]
+    expected = roll_gen.generate_events(steps=7, temperature=1.0, seed=11)
+    for batch in (1, 2):
+        out = sig(
+            primer=tf.zeros([batch, 0, 88]),
+            steps=tf.constant(7),
+            temperature=tf.constant(1.0),
+            seed=tf.constant(11, tf.int64),
+        )
+        assert out["piano_roll"].shape == (batch, 7, 88)
+        np.testing.assert_array_equal(out["piano_roll"].numpy()[0], expected)
+
+
+def test_pianoroll_nll_equals_hand_computation():
+    gen = MusicGenerator(
+        representation="piano_roll",
+        cell="rnn",
+        hidden_size=3,
+        num_layers=1,
+        dropout=0.0,
+        seed=2,
+        verbose=0,
+    )
+    gen.fit([[[60], [64]]], epochs=1)
+    rng = np.random.default_rng(1)
+    weights = [
+        rng.normal(scale=0.5, size=w.shape).astype("float32") for w in gen.model_.get_weights()
+    ]
+    gen.model_.set_weights(weights)
+    wx, wh, b, wo, bo = weights
+    steps = [[60, 64], [], [62, 65, 69]]
+    roll = me.steps_to_pianoroll(steps).astype(np.float64)
+    inputs = np.zeros((3, 89))
+    inputs[0, 88] = 1  # start marker
+    inputs[1:, :88] = roll[:-1]
+    h = np.zeros(3)
+    total = 0.0
+    for t in range(3):
+        h = np.tanh(inputs[t] @ wx + h @ wh + b)
+        p = 1 / (1 + np.exp(-(h @ wo + bo)))
+        total -= np.sum(roll[t] * np.log(p) + (1 - roll[t]) * np.log(1 - p))
+    m = gen.evaluate([steps])
+    assert m["nll_per_step"] == pytest.approx(total / 3, rel=1e-5)
+    assert m["bits_per_step"] == pytest.approx(total / 3 / np.log(2), rel=1e-5)
+
+
+# ---------------------------------------------------------------------------- inputs, config, errors
+def test_accepts_scores_and_datasets():
+    score = me.detokenise(PATTERN * 2)
+    gen = MusicGenerator(
+        hidden_size=8, num_layers=1, embedding_dim=4, transpositions=[0, 2], seed=0, verbose=0
+    )
+    gen.fit(tf.data.Dataset.from_tensor_slices([PATTERN * 2]), epochs=1)
+    assert "n66:1" in gen.vocabulary_  # transposed copy of n64:1
+    assert gen.card_["training_pieces_after_augmentation"] == 2
+    assert me.tokenise(score) == (PATTERN * 2)[:-1]  # a trailing rest is not an event
+    a, b = gen.evaluate([score]), gen.evaluate([(PATTERN * 2)[:-1]])
+    assert a == b and a["events"] == 9
+
+
+def test_config_json_round_trip():
+    gen = MusicGenerator(
+        representation="piano_roll", cell="gru", transpositions=[-1, 0, 1], part="Soprano", seed=4
+    )
+    cfg = json.loads(json.dumps(gen.get_config()))
+    again = MusicGenerator.from_config(cfg)
+    assert again.get_config() == gen.get_config()
+    assert again.transpositions == [-1, 0, 1] and again.part == "Soprano"
+
+
+def test_bad_inputs_raise_documented_errors(tok_gen):
+    with pytest.raises(
+        ValueError, match="`cell` must be one of 'rnn', 'gru', 'lstm'. Received: cell='lstn'"
+    ):
+        MusicGenerator(cell="lstn")
+    with pytest.raises(ValueError, match="`representation` must be one of 'tokens', 'piano_roll'"):
+        MusicGenerator(representation="midi")
+    with pytest.raises(TypeError, match="`transpositions` must be a list of integer"):
+        MusicGenerator(transpositions=[0.5])
+    with pytest.raises(NotFittedError, match=r"call `fit\(...\)` before `generate\(\)`"):
+        MusicGenerator().generate()
+    with pytest.raises(TypeError, match="`x` must be a list of music21 scores"):
+        MusicGenerator().fit("folder/of/midi")
+    with pytest.raises(ValueError, match="`y` must be None"):
+        MusicGenerator().fit(MELODIES, [1, 2, 3])
+    with pytest.raises(ValueError, match="Received: 'do-re-mi'"):
+        MusicGenerator().fit([["n60:1", "do-re-mi"]])
+    with pytest.raises(ValueError, match="piano roll must have shape"):
+        MusicGenerator(representation="piano_roll").fit([np.zeros((4, 12))])
+    with pytest.raises(ValueError, match="`x` is empty"):
+        MusicGenerator().fit([])
+    with pytest.raises(ValueError, match=r"never saw in training: \['n99:1'\]"):
+        tok_gen.generate(primer=["n99:1"])
+    with pytest.raises(ValueError, match="`steps` must be >= 0"):
+        tok_gen.generate(steps=-1)
+    with pytest.raises(ValueError, match="`temperature` must be in"):
+        tok_gen.generate(temperature=-1.0)
+
+
+def test_run_recipe_writes_midi_and_export(tmp_path):
+    recipe = {
+        "task": "music",
+        "data": {"source": "corpus", "query": "bach/chorales", "limit": 3, "valid_fraction": 0.34},
+        "model": {"hidden_size": 8, "num_layers": 1, "embedding_dim": 4, "seed": 0, "verbose": 0},
+        "fit": {"epochs": 1},
+        "generate": {"steps": 8, "seed": 1, "midi": str(tmp_path / "bach.mid")},
+        "export": {"dir": str(tmp_path / "export")},
+    }
+    summary = run_recipe(recipe, tmp_path / "recipe.toml")
+    assert summary["training_pieces"] == 2
+    assert summary["valid"]["nll_per_step"] > 0
+    parsed = music21.converter.parse(summary["midi"])
+    assert len(parsed.flatten().notes) >= 1
+    assert (tmp_path / "export" / "saved_model.pb").is_file()
