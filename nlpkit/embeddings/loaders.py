@@ -215,10 +215,15 @@ def _read_text(path: Path, *, header: bool, limit: int | None) -> KeyedVectors:
             raise DataFormatError(path, lineno + 1, f"not UTF-8 text ({e.reason})") from e
     if not words:
         raise DataFormatError(path, None, "no vectors found (empty file?)")
-    if expected is not None and limit is None and len(words) > expected:
-        raise DataFormatError(
-            path, 1, f"the header says {expected} vectors but the file has {len(words)}"
-        )
+    if expected is not None:
+        wanted = expected if limit is None else min(limit, expected)
+        if len(words) != wanted:
+            raise DataFormatError(
+                path,
+                1,
+                f"the header says {expected} vectors but the file has {len(words)}"
+                + ("" if limit is None else f" (limit={limit})"),
+            )
     kv = KeyedVectors(dim, count=0, dtype=np.float32)
     kv.add_vectors(words, np.vstack(rows))
     return kv
@@ -260,7 +265,7 @@ def _read_word2vec_binary(path: Path, limit: int | None) -> KeyedVectors:
                 raise DataFormatError(
                     path,
                     None,
-                    f"entry {i + 1} ({bytes(chars)[:40]!r}) has {len(data)} bytes of vector; "
+                    f"entry {i + 1} ({bytes(chars[:40]).decode('utf-8', 'replace')!r}) has {len(data)} bytes of vector; "
                     f"expected {nbytes} (dim {dim})",
                 )
             try:
