@@ -581,14 +581,19 @@ class CharGenerator(Pipeline):
             temperature = 0.0
         if seed is None:
             seed = int(np.random.randint(0, 2**31 - 1))
-        out = self._graph().generate_filtered(
+        args = (
             tf.constant([prompt] * n),
             tf.constant(max_length, tf.int32),
             tf.constant(temperature, tf.float32),
             tf.constant(seed % (2**31 - 1), tf.int32),
-            tf.constant(top_k, tf.int32),
-            tf.constant(top_p, tf.float32),
         )
+        lm = self._graph()
+        if top_k == 0 and top_p == 1.0:  # the exported `generate` signature
+            out = lm.generate(*args)
+        else:  # the exported `generate_filtered` signature
+            out = lm.generate_filtered(
+                *args, tf.constant(top_k, tf.int32), tf.constant(top_p, tf.float32)
+            )
         return [s.decode("utf-8") for s in out["text"].numpy()]
 
     def predict(self, x) -> list[str]:

@@ -1,0 +1,189 @@
+"""Character-level LM benchmark on tiny-shakespeare: validation nats/char and generation speed.
+
+    python benchmarks/chargen.py --max-minutes 8
+
+Data: ../shared/data/chargen/tinyshakespeare.txt (or $NLPKIT_DATA), first 90% train, last 10%
+validation (the usual split). Training stops after `--max-minutes` of wall time (checked after
+every batch) or `--epochs`, whichever comes first; validation cross-entropy is then measured on
+the whole validation text, each character predicted from its `--seq-len` window. Generation
+speed is measured for `CharGenerator.generate` and for the exported SavedModel's `generate`
+signature on the same prompts in the same run. Figures go to the `chargen` section of
+benchmarks/RESULTS.md with every setting used.
+
+Anchors (validation nats/char): 1.88 small CPU recipe; 1.47 6-layer Transformer on a GPU.
+Issue target: <= 1.60 within 30 minutes of CPU training.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import keras  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from benchmarks._results import data_path, machine_line, write_section  # noqa: E402
+from nlpkit.data.text_lines import read_text  # noqa: E402
+from nlpkit.pipelines.chargen import CharGenerator  # noqa: E402
+
+
+class _TimeBudget(keras.callbacks.Callback):
+    """Stop training once `seconds` of wall time have passed (checked after every batch)."""
+
+    def __init__(self, seconds: float):
+        super().__init__()
+        self.seconds = seconds
+        self.start = None
+        self.batches = 0
+        self.stopped_early = False
+
+    def on_train_begin(self, logs=None):
+        self.start = time.perf_counter()
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.batches += 1
+        if time.perf_counter() - self.start > self.seconds:
+            self.model.stop_training = True
+            self.stopped_early = True
+
+
+def _time(fn, repeats: int = 1) -> float:
+    fn()  # warm up (tracing)
+    start = time.perf_counter()
+    for _ in range(repeats):
+        fn()
+    return (time.perf_counter() - start) / repeats
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--max-minutes", type=float, default=8.0, help="training wall-time budget")
+    p.add_argument("--epochs", type=int, default=50)
+    p.add_argument("--max-train-chars", type=int, default=None, help="cap the training text")
+    p.add_argument("--seq-len", type=int, default=100)
+    p.add_argument("--cell", default="lstm")
+    p.add_argument("--num-layers", type=int, default=1)
+    p.add_argument("--hidden-size", type=int, default=256)
+    p.add_argument("--embedding-dim", type=int, default=32)
+    p.add_argument("--dropout", type=float, default=0.0)
+    p.add_argument("--learning-rate", type=float, default=4e-3)
+    p.add_argument("--batch-size", type=int, default=128)
+    p.add_argument("--gen-chars", type=int, default=300, help="characters per generated text")
+    p.add_argument("--gen-batch", type=int, default=16, help="texts generated per call")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--no-write", action="store_true", help="do not write RESULTS.md")
+    args = p.parse_args(argv)
+
+    path = data_path("chargen", "tinyshakespeare.txt")
+    text = read_text(path)
+    cut = int(len(text) * 0.9)
+    train, val = text[:cut], text[cut:]
+    if args.max_train_chars:
+        train = train[: args.max_train_chars]
+    gen = CharGenerator(
+        mode="stream",
+        seq_len=args.seq_len,
+        cell=args.cell,
+        num_layers=args.num_layers,
+        hidden_size=args.hidden_size,
+        embedding_dim=args.embedding_dim,
+        dropout=args.dropout,
+        learning_rate=args.learning_rate,
+        batch_size=args.batch_size,
+        seed=args.seed,
+    )
+    budget = _TimeBudget(args.max_minutes * 60)
+    start = time.perf_counter()
+    gen.fit([train], epochs=args.epochs, callbacks=[budget], verbose=2)
+    train_s = time.perf_counter() - start
+    steps_per_epoch = -(-len(gen._items([train])) // args.batch_size)
+    epochs_done = budget.batches / steps_per_epoch
+    start = time.perf_counter()
+    metrics = gen.evaluate([val])
+    eval_s = time.perf_counter() - start
+    print("validation", metrics)
+
+    prompts = ["ROMEO:\n"]
+    n, length = args.gen_batch, args.gen_chars
+    t_gen1 = _time(lambda: gen.generate(prompts[0], n=1, max_length=length, seed=1), 3)
+    t_genb = _time(lambda: gen.generate(prompts[0], n=n, max_length=length, seed=1), 3)
+    with tempfile.TemporaryDirectory() as tmp:
+        export_dir = gen.export(Path(tmp) / "chargen")
+        loaded = tf.saved_model.load(str(export_dir))
+        sig = loaded.signatures["generate"]
+
+        def run_export(batch):
+            return sig(
+                prompts=tf.constant(prompts * batch),
+                max_length=tf.constant(length),
+                temperature=tf.constant(1.0),
+                seed=tf.constant(1),
+            )["text"]
+
+        t_exp1 = _time(lambda: run_export(1), 3)
+        t_expb = _time(lambda: run_export(n), 3)
+        same = [s.decode() for s in run_export(n).numpy()] == gen.generate(
+            prompts[0], n=n, max_length=length, seed=1
+        )
+    sample = gen.generate(prompts[0], n=1, max_length=300, temperature=0.8, seed=0)[0]
+    print(sample)
+
+    nats = metrics["nats_per_char"]
+    cps = {
+        "generate_1": length / t_gen1,
+        "generate_b": n * length / t_genb,
+        "export_1": length / t_exp1,
+        "export_b": n * length / t_expb,
+    }
+    settings = (
+        f"cell={args.cell}, num_layers={args.num_layers}, hidden_size={args.hidden_size}, "
+        f"embedding_dim={args.embedding_dim}, dropout={args.dropout}, seq_len={args.seq_len}, "
+        f"batch_size={args.batch_size}, learning_rate={args.learning_rate}, clipnorm=5, "
+        f"seed={args.seed}, train chars={len(train):,}, validation chars={len(val):,}, "
+        f"budget={args.max_minutes} min / {args.epochs} epochs"
+    )
+    md = f"""## Character-level LM (`benchmarks/chargen.py`, issue 5)
+
+Reduced-budget CPU run on a shared machine ({machine_line()}; {os.cpu_count()} cores shared with
+other jobs). tiny-shakespeare, first 90% train / last 10% validation.
+
+Settings: {settings}.
+
+| figure | value |
+|---|---|
+| validation nats/char | **{nats:.3f}** (bits/char {metrics["bits_per_char"]:.3f}, perplexity {metrics["perplexity"]:.2f}) |
+| training wall time | {train_s / 60:.1f} min, {budget.batches} batches = {epochs_done:.2f} epochs (stopped by budget: {budget.stopped_early}) |
+| parameters | {gen.card_["num_parameters"]:,} |
+| evaluation time (validation, {int(metrics["num_chars"]):,} chars) | {eval_s:.1f} s |
+| generate(), 1 text x {length} chars | {cps["generate_1"]:,.0f} chars/s |
+| generate(), {n} texts x {length} chars | {cps["generate_b"]:,.0f} chars/s |
+| SavedModel `generate`, 1 text x {length} chars | {cps["export_1"]:,.0f} chars/s |
+| SavedModel `generate`, {n} texts x {length} chars | {cps["export_b"]:,.0f} chars/s |
+| SavedModel / generate() speed ratio (batch {n}) | {cps["export_b"] / cps["generate_b"]:.2f} |
+| SavedModel samples identical to generate() (same seed) | {same} |
+
+Anchors: 1.88 nats/char (small CPU recipe), 1.47 (6-layer Transformer, GPU); issue target
+<= 1.60 within 30 min of CPU training. This run had {args.max_minutes:g} min of a CPU shared
+with other jobs: {"the target is met" if nats <= 1.60 else "the target is NOT met at this budget"}.
+A full run (the `pipelines/chargen-shakespeare.toml` recipe: 2x256 LSTM, several epochs)
+needs an unshared CPU for 30+ minutes or a GPU.
+
+Sample (temperature 0.8, prompt "ROMEO:\\n"):
+
+```
+{sample}
+```
+"""
+    print(md)
+    if not args.no_write:
+        write_section("chargen", md)
+
+
+if __name__ == "__main__":
+    main()
