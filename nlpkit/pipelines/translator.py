@@ -1,0 +1,987 @@
+"""`Translator`: neural machine translation with attention (an RNN encoder-decoder).
+
+The model follows Luong, Pham & Manning (2015) with either scoring function: a bidirectional
+recurrent encoder (`RecurrentStack`), a recurrent decoder whose output `h_t` queries the encoder
+states through Bahdanau (additive, Bahdanau et al. 2015) or Luong (dot/general/concat) attention,
+an attentional state `h~_t = tanh(W_c [c_t; h_t])` that predicts the next token and is fed back
+into the next decoder step ("input feeding"). Training uses teacher forcing, dropout and optional
+label smoothing; decoding is greedy or beam search with a GNMT length penalty (Wu et al. 2016),
+stopping at end-of-sequence or at `max_length`.
+
+Tokenisation (characters, or words with punctuation split off), vocabulary lookup, decoding and
+detokenisation are TensorFlow ops, so `export()` writes a SavedModel whose `translate` signature
+takes raw strings and returns translated strings, beam search included (a `tf.while_loop`).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections import Counter
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import ops
+
+from nlpkit.errors import MissingDependencyError
+from nlpkit.layers.bahdanau_attention import BahdanauAttention
+from nlpkit.layers.luong_attention import SCORES, LuongAttention
+from nlpkit.layers.recurrent_stack import CELLS, RecurrentStack
+from nlpkit.pipelines.base import Pipeline
+from nlpkit.pipelines.training import fit_keras_model, set_seed
+from nlpkit.utils.files import hash_strings, read_json, write_json
+from nlpkit.utils.validation import (
+    check_bool,
+    check_choice,
+    check_float,
+    check_int,
+    check_same_length,
+    check_texts,
+)
+
+__all__ = ["Translator", "beam_search", "greedy_search", "run_recipe", "PAD", "UNK", "BOS", "EOS"]
+
+PAD, UNK, BOS, EOS = "", "[UNK]", "<s>", "</s>"
+SPECIALS = (PAD, UNK, BOS, EOS)
+PAD_ID, UNK_ID, BOS_ID, EOS_ID = 0, 1, 2, 3
+LEVELS = ("char", "word")
+ATTENTIONS = ("bahdanau", "luong")
+_NEG = -1e9
+
+StepFn = Callable[[tf.Tensor, Any], tuple[tf.Tensor, Any, tf.Tensor]]
+
+
+# --------------------------------------------------------------------------- decoding (graph)
+def greedy_search(
+    step_fn: StepFn, state: Any, batch_size, *, bos_id: int, eos_id: int, max_length: int
+):
+    """Greedy decoding in a `tf.while_loop`.
+
+    Args:
+        step_fn: `step_fn(tokens, state) -> (log_probs, new_state, aux)`: `tokens` is `(N,)` int32,
+            `log_probs` `(N, V)`, `state` any nest of `(N, ...)` tensors, `aux` a `(N, A)` tensor
+            recorded at every step (attention weights; `(N, 0)` if unused).
+        state: Initial state for `batch_size` rows.
+        batch_size: Number of rows (a scalar tensor or int).
+        bos_id: Start token fed at the first step.
+        eos_id: End token; a row stops once it emits it (later positions hold 0, the padding id).
+        max_length: At most this many tokens per row (the guard against never emitting EOS).
+
+    Returns:
+        `(tokens, scores, aux)`: `(batch, steps)` int32 tokens (EOS included), `(batch,)` summed
+        log-probabilities, `(batch, steps, A)` aux values.
+    """
+    tokens = tf.fill([batch_size], tf.constant(bos_id, tf.int32))
+    finished = tf.zeros([batch_size], tf.bool)
+    scores = tf.zeros([batch_size], tf.float32)
+    out_ids = tf.TensorArray(tf.int32, size=0, dynamic_size=True)
+    out_aux = tf.TensorArray(tf.float32, size=0, dynamic_size=True)
+
+    def cond(i, tokens, finished, scores, state, out_ids, out_aux):
+        return tf.logical_and(i < max_length, tf.logical_not(tf.reduce_all(finished)))
+
+    def body(i, tokens, finished, scores, state, out_ids, out_aux):
+        log_probs, state, aux = step_fn(tokens, state)
+        nxt = tf.argmax(log_probs, axis=-1, output_type=tf.int32)
+        best = tf.reduce_max(log_probs, axis=-1)
+        nxt = tf.where(finished, tf.zeros_like(nxt), nxt)
+        scores = scores + tf.where(finished, tf.zeros_like(best), best)
+        out_ids = out_ids.write(i, nxt)
+        out_aux = out_aux.write(i, tf.cast(aux, tf.float32))
+        finished = tf.logical_or(finished, tf.equal(nxt, eos_id))
+        return i + 1, nxt, finished, scores, state, out_ids, out_aux
+
+    _, _, _, scores, _, out_ids, out_aux = tf.while_loop(
+        cond, body, [tf.constant(0), tokens, finished, scores, state, out_ids, out_aux]
+    )
+    ids = tf.transpose(out_ids.stack(), [1, 0])
+    aux = tf.transpose(out_aux.stack(), [1, 0, 2])
+    return ids, scores, aux
+
+
+def tile_beams(tensor, beam_width: int):
+    """Repeat each row `beam_width` times: `(B, ...) -> (B * beam_width, ...)` (beam-major rows)."""
+    return tf.repeat(tensor, beam_width, axis=0)
+
+
+def beam_search(
+    step_fn: StepFn,
+    state: Any,
+    batch_size,
+    *,
+    beam_width: int,
+    bos_id: int,
+    eos_id: int,
+    max_length: int,
+    length_penalty: float = 0.0,
+):
+    """Beam search in a `tf.while_loop`.
+
+    Hypotheses are ranked by `sum(log p) / lp(length)` with the GNMT length penalty
+    `lp(n) = ((5 + n) / 6) ** length_penalty` (Wu et al. 2016; 0 disables it). A hypothesis that
+    emits EOS stays in the beam unchanged; the loop ends when every beam has finished or after
+    `max_length` steps. With `beam_width=1` the result equals `greedy_search`.
+
+    Args:
+        step_fn: As for `greedy_search`; it is called on `batch_size * beam_width` rows.
+        state: Initial state, already tiled to `batch_size * beam_width` rows (`tile_beams`).
+        batch_size: Number of source sentences.
+        beam_width: Hypotheses kept per sentence.
+        bos_id: Start token.
+        eos_id: End token.
+        max_length: At most this many tokens per hypothesis.
+        length_penalty: GNMT alpha.
+
+    Returns:
+        `(tokens, scores)`: `(batch, steps)` int32 tokens of the best hypothesis (EOS included,
+        padding id 0 after it) and its `(batch,)` length-normalised score.
+    """
+    k = int(beam_width)
+    alpha = float(length_penalty)
+    rows = batch_size * k
+    tokens = tf.fill([rows], tf.constant(bos_id, tf.int32))
+    init_scores = tf.concat([tf.zeros([1]), tf.fill([k - 1], _NEG)], axis=0)
+    sums = tf.tile(init_scores[None, :], [batch_size, 1])
+    finished = tf.zeros([batch_size, k], tf.bool)
+    lengths = tf.zeros([batch_size, k], tf.float32)
+    seqs = tf.zeros([batch_size, k, max_length], tf.int32)
+
+    def penalty(n):
+        return tf.pow((5.0 + n) / 6.0, alpha) if alpha else tf.ones_like(n)
+
+    def cond(i, tokens, sums, finished, lengths, seqs, state):
+        return tf.logical_and(i < max_length, tf.logical_not(tf.reduce_all(finished)))
+
+    def body(i, tokens, sums, finished, lengths, seqs, state):
+        log_probs, new_state, _ = step_fn(tokens, state)
+        vocab = tf.shape(log_probs)[-1]
+        log_probs = tf.reshape(log_probs, [batch_size, k, vocab])
+        done_row = tf.one_hot(PAD_ID, vocab, on_value=0.0, off_value=_NEG)
+        log_probs = tf.where(finished[:, :, None], done_row[None, None, :], log_probs)
+        totals = sums[:, :, None] + log_probs
+        new_lengths = lengths + tf.where(finished, 0.0, 1.0)
+        ranking = totals / penalty(new_lengths)[:, :, None]
+        _, top = tf.math.top_k(tf.reshape(ranking, [batch_size, -1]), k=k)
+        beam = top // vocab
+        token = top % vocab
+        sums = tf.gather(tf.reshape(totals, [batch_size, -1]), top, batch_dims=1)
+        lengths = tf.gather(new_lengths, beam, batch_dims=1)
+        finished = tf.logical_or(tf.gather(finished, beam, batch_dims=1), tf.equal(token, eos_id))
+        seqs = tf.gather(seqs, beam, batch_dims=1) + token[:, :, None] * tf.one_hot(
+            i, max_length, dtype=tf.int32
+        )
+        flat = tf.reshape(tf.range(batch_size)[:, None] * k + beam, [-1])
+        state = tf.nest.map_structure(lambda s: tf.gather(s, flat), new_state)
+        return i + 1, tf.reshape(token, [-1]), sums, finished, lengths, seqs, state
+
+    steps, _, sums, _, lengths, seqs, _ = tf.while_loop(
+        cond, body, [tf.constant(0), tokens, sums, finished, lengths, seqs, state]
+    )
+    normalised = sums / penalty(lengths)
+    best = tf.argmax(normalised, axis=-1, output_type=tf.int32)
+    best_seqs = tf.gather(seqs, best, batch_dims=1)[:, :steps]
+    return best_seqs, tf.gather(normalised, best, batch_dims=1)
+
+
+# --------------------------------------------------------------------------- text <-> ids
+def _tokenize(texts: tf.Tensor, level: str, lowercase: bool) -> tf.RaggedTensor:
+    """`(B,)` strings -> ragged `(B, None)` tokens (characters, or words with punctuation split)."""
+    if lowercase:
+        texts = tf.strings.lower(texts, encoding="utf-8")
+    if level == "char":
+        texts = tf.strings.regex_replace(texts, r"[\r\n\t]", " ")
+        return tf.strings.unicode_split(texts, "UTF-8")
+    texts = tf.strings.regex_replace(texts, r"([^\pL\pN\s])", r" \1 ")
+    return tf.strings.split(texts)
+
+
+class _Vocabulary:
+    """A token list with an in-graph lookup table (ids 0-3 are PAD, UNK, BOS, EOS)."""
+
+    def __init__(self, tokens: list[str]):
+        self.tokens = list(tokens)
+        keys = tf.constant(self.tokens[1:], tf.string)
+        values = tf.range(1, len(self.tokens), dtype=tf.int64)
+        self.table = tf.lookup.StaticHashTable(
+            tf.lookup.KeyValueTensorInitializer(keys, values), default_value=UNK_ID
+        )
+
+    def __len__(self) -> int:
+        return len(self.tokens)
+
+    def lookup(self, tokens: tf.RaggedTensor) -> tf.RaggedTensor:
+        return tf.cast(tf.ragged.map_flat_values(self.table.lookup, tokens), tf.int32)
+
+
+def _build_vocabulary(token_lists, max_size: int | None, min_count: int) -> list[str]:
+    counts = Counter(t for toks in token_lists for t in toks)
+    items = sorted(
+        ((t, c) for t, c in counts.items() if c >= min_count and t not in SPECIALS),
+        key=lambda tc: (-tc[1], tc[0]),
+    )
+    if max_size is not None:
+        items = items[: max(0, max_size - len(SPECIALS))]
+    return list(SPECIALS) + [t for t, _ in items]
+
+
+# --------------------------------------------------------------------------- the Keras model
+_CELL_CLASSES = {
+    "rnn": keras.layers.SimpleRNNCell,
+    "gru": keras.layers.GRUCell,
+    "lstm": keras.layers.LSTMCell,
+}
+
+
+class _Seq2Seq(keras.Model):
+    """Encoder-decoder with attention and input feeding (internal to `Translator`)."""
+
+    def __init__(
+        self,
+        source_vocab_size: int,
+        target_vocab_size: int,
+        *,
+        embedding_dim: int,
+        hidden_size: int,
+        num_layers: int,
+        cell: str,
+        bidirectional: bool,
+        attention: str,
+        attention_score: str,
+        dropout: float,
+        label_smoothing: float,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.target_vocab_size = target_vocab_size
+        self.label_smoothing = label_smoothing
+        self.bidirectional = bidirectional
+        self.hidden_size = hidden_size
+        units = hidden_size * (2 if bidirectional else 1)
+        self.units = units
+        self.num_layers = num_layers
+        self.state_parts = 2 if cell == "lstm" else 1
+        self.source_embedding = keras.layers.Embedding(
+            source_vocab_size, embedding_dim, name="source_embedding"
+        )
+        self.target_embedding = keras.layers.Embedding(
+            target_vocab_size, embedding_dim, name="target_embedding"
+        )
+        self.encoder = RecurrentStack(
+            cell,
+            hidden_size,
+            num_layers,
+            bidirectional=bidirectional,
+            dropout=dropout,
+            return_sequences=True,
+            name="encoder",
+        )
+        self.bridge = keras.layers.Dense(
+            units * num_layers * self.state_parts, activation="tanh", name="bridge"
+        )
+        self.cells = [
+            _CELL_CLASSES[cell](units, name=f"decoder_{cell}_{i}") for i in range(num_layers)
+        ]
+        if attention == "bahdanau":
+            self.attention = BahdanauAttention(units, name="attention")
+        else:
+            self.attention = LuongAttention(attention_score, units, name="attention")
+        self.combine = keras.layers.Dense(
+            units, activation="tanh", use_bias=False, name="attentional"
+        )
+        self.dropout = keras.layers.Dropout(dropout, name="dropout")
+        self.projection = keras.layers.Dense(target_vocab_size, name="projection")
+        # Build every sublayer now: the decoder runs inside a while loop, where variables
+        # cannot be created.
+        self.source_embedding.build((None, None))
+        self.target_embedding.build((None, None))
+        self.encoder.build((None, None, embedding_dim))
+        self.bridge.build((None, units))
+        for i, c in enumerate(self.cells):
+            c.build((None, (embedding_dim + units) if i == 0 else units))
+        self.attention.build([(None, units), (None, None, units)])
+        self.combine.build((None, 2 * units))
+        self.projection.build((None, units))
+        self.built = True
+
+    # encoder ---------------------------------------------------------------
+    def encode(self, source_ids, training=False):
+        """-> (memory (B, T, units), mask (B, T) bool, initial decoder state)."""
+        mask = ops.not_equal(source_ids, PAD_ID)
+        x = self.dropout(self.source_embedding(source_ids), training=training)
+        memory = self.encoder(x, mask=mask, training=training)
+        lengths = ops.sum(ops.cast(mask, "int32"), axis=1)
+        last = ops.maximum(lengths - 1, 0)
+        last_out = ops.take_along_axis(memory, last[:, None, None], axis=1)[:, 0, :]
+        if self.bidirectional:
+            h = self.hidden_size
+            summary = ops.concatenate([last_out[:, :h], memory[:, 0, h:]], axis=-1)
+        else:
+            summary = last_out
+        parts = ops.split(self.bridge(summary), self.num_layers * self.state_parts, axis=-1)
+        feed = ops.zeros_like(summary)
+        return memory, mask, (tuple(parts), feed)
+
+    # one decoder step ------------------------------------------------------
+    def step_embedded(self, x, state, memory, mask):
+        """x (B, E) embedded token; state = (flat cell states, feed) -> (feed, state, weights)."""
+        flat, feed = state
+        h = ops.concatenate([x, feed], axis=-1)
+        new_flat = []
+        for i, c in enumerate(self.cells):
+            st = list(flat[i * self.state_parts : (i + 1) * self.state_parts])
+            h, st = c(h, st)
+            new_flat.extend(st if isinstance(st, (list, tuple)) else [st])
+        context, weights = self.attention([h, memory], mask=[None, mask])
+        feed = self.combine(ops.concatenate([context, h], axis=-1))
+        return feed, (tuple(new_flat), feed), weights
+
+    def step_log_probs(self, tokens, state, memory, mask):
+        feed, state, weights = self.step_embedded(
+            self.target_embedding(tokens), state, memory, mask
+        )
+        return tf.nn.log_softmax(self.projection(feed)), state, weights
+
+    # teacher forcing -------------------------------------------------------
+    def decode_teacher_forced(self, memory, mask, state, target_in, training=False):
+        """-> (attentional states (B, T, units), attention weights (B, T, Ts))."""
+        emb = self.dropout(self.target_embedding(target_in), training=training)
+        emb = tf.transpose(emb, [1, 0, 2])
+        batch = tf.shape(memory)[0]
+        init = (state, tf.zeros([batch, tf.shape(memory)[1]]))
+
+        def fn(acc, x_t):
+            st, _ = acc
+            _, st, w = self.step_embedded(x_t, st, memory, mask)
+            return st, w
+
+        states, weights = tf.scan(fn, emb, initializer=init)
+        feeds = tf.transpose(states[1], [1, 0, 2])
+        return feeds, tf.transpose(weights, [1, 0, 2])
+
+    def call(self, inputs, training=False):
+        source_ids, target_in = inputs
+        memory, mask, state = self.encode(source_ids, training=training)
+        feeds, _ = self.decode_teacher_forced(memory, mask, state, target_in, training=training)
+        return self.projection(self.dropout(feeds, training=training))
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """Token-level cross-entropy (optionally label-smoothed), averaged over non-pad tokens."""
+        mask = ops.cast(ops.not_equal(y, PAD_ID), "float32")
+        if self.label_smoothing:
+            v = self.target_vocab_size
+            target = ops.one_hot(y, v) * (1.0 - self.label_smoothing) + self.label_smoothing / v
+            ce = keras.losses.categorical_crossentropy(target, y_pred, from_logits=True)
+        else:
+            ce = keras.losses.sparse_categorical_crossentropy(y, y_pred, from_logits=True)
+        return ops.sum(ce * mask) / ops.maximum(ops.sum(mask), 1.0)
+
+
+# --------------------------------------------------------------------------- the pipeline
+class Translator(Pipeline):
+    """Neural machine translation with attention (encoder-decoder RNN), on the pipeline contract.
+
+    Args:
+        level: 'char' (character vocabularies, e.g. dates) or 'word' (words, punctuation split off).
+        lowercase: Lowercase source and target text before tokenising.
+        embedding_dim: Size of the token embeddings.
+        hidden_size: Encoder units per direction; the decoder has `hidden_size * 2` units when
+            `bidirectional` (so that 'dot' attention applies), else `hidden_size`.
+        num_layers: Encoder and decoder depth.
+        cell: 'rnn', 'gru' or 'lstm'.
+        bidirectional: Bidirectional encoder.
+        attention_type: 'bahdanau' (additive) or 'luong'.
+        attention_score: Luong score: 'dot', 'general' or 'concat' (ignored for 'bahdanau').
+        dropout: Dropout on embeddings, between encoder layers and before the output layer.
+        label_smoothing: Label smoothing of the training targets (0 disables it).
+        max_vocab_size: Keep at most this many tokens per vocabulary (None: all).
+        min_count: Drop tokens seen fewer times (they map to the unknown token).
+        beam_width: Default beam width of `predict`, `evaluate` and the export (1 = greedy).
+        length_penalty: GNMT length-penalty alpha for beam search (0 disables it).
+        max_length: Maximum output tokens; None sets it in `fit` to 1.5 x the longest training
+            target + 5.
+        batch_size: Training and prediction batch size.
+        learning_rate: Adam learning rate.
+        clipnorm: Gradient-norm clipping (None disables it).
+        early_stopping: Patience on validation loss when `validation_data` is given (None: off).
+        seed: Seed for a repeatable CPU run.
+        verbose: Keras progress display: 'auto', 0, 1 or 2.
+
+    Example:
+        >>> from nlpkit.data.dates import generate_dates
+        >>> human, iso = generate_dates(2000, seed=0)
+        >>> tr = Translator(level="char", hidden_size=32, seed=0, verbose=0)
+        >>> tr = tr.fit(human, iso, epochs=2)  # doctest: +SKIP
+        >>> tr.predict(["3 May 2001"])  # doctest: +SKIP
+        ['2001-05-03']
+    """
+
+    export_name = "translator"
+
+    def __init__(
+        self,
+        level: str = "word",
+        lowercase: bool = False,
+        embedding_dim: int = 64,
+        hidden_size: int = 128,
+        num_layers: int = 1,
+        cell: str = "lstm",
+        bidirectional: bool = True,
+        attention_type: str = "bahdanau",
+        attention_score: str = "general",
+        dropout: float = 0.1,
+        label_smoothing: float = 0.0,
+        max_vocab_size: int | None = None,
+        min_count: int = 1,
+        beam_width: int = 5,
+        length_penalty: float = 0.0,
+        max_length: int | None = None,
+        batch_size: int = 64,
+        learning_rate: float = 1e-3,
+        clipnorm: float | None = 5.0,
+        early_stopping: int | None = 3,
+        seed: int | None = None,
+        verbose: int | str = "auto",
+    ):
+        self.level = check_choice("level", level, LEVELS)
+        self.lowercase = check_bool("lowercase", lowercase)
+        self.embedding_dim = check_int("embedding_dim", embedding_dim, 1)
+        self.hidden_size = check_int("hidden_size", hidden_size, 1)
+        self.num_layers = check_int("num_layers", num_layers, 1)
+        self.cell = check_choice("cell", cell, CELLS)
+        self.bidirectional = check_bool("bidirectional", bidirectional)
+        self.attention_type = check_choice("attention_type", attention_type, ATTENTIONS)
+        self.attention_score = check_choice("attention_score", attention_score, SCORES)
+        self.dropout = check_float("dropout", dropout, 0.0, 1.0, high_inclusive=False)
+        self.label_smoothing = check_float(
+            "label_smoothing", label_smoothing, 0.0, 1.0, high_inclusive=False
+        )
+        self.max_vocab_size = check_int(
+            "max_vocab_size", max_vocab_size, len(SPECIALS) + 1, allow_none=True
+        )
+        self.min_count = check_int("min_count", min_count, 1)
+        self.beam_width = check_int("beam_width", beam_width, 1)
+        self.length_penalty = check_float("length_penalty", length_penalty, 0.0)
+        self.max_length = check_int("max_length", max_length, 1, allow_none=True)
+        self.batch_size = check_int("batch_size", batch_size, 1)
+        self.learning_rate = check_float("learning_rate", learning_rate, 0.0, low_inclusive=False)
+        self.clipnorm = check_float("clipnorm", clipnorm, 0.0, low_inclusive=False, allow_none=True)
+        self.early_stopping = check_int("early_stopping", early_stopping, 1, allow_none=True)
+        self.seed = check_int("seed", seed, allow_none=True)
+        self.verbose = check_choice("verbose", verbose, ("auto", 0, 1, 2))
+
+    # ------------------------------------------------------------------ inputs
+    @staticmethod
+    def _from_dataset(ds: tf.data.Dataset) -> tuple[list[str], list[str]]:
+        sources: list[str] = []
+        targets: list[str] = []
+        for element in ds.as_numpy_iterator():
+            if not (isinstance(element, tuple) and len(element) == 2):
+                raise ValueError(
+                    "A tf.data.Dataset passed to Translator must yield (source, target) string "
+                    f"pairs. Received an element of type {type(element).__name__}."
+                )
+            a, b = element
+            if np.ndim(a) == 0:
+                sources.append(a.decode("utf-8") if isinstance(a, bytes) else str(a))
+                targets.append(b.decode("utf-8") if isinstance(b, bytes) else str(b))
+            else:
+                sources.extend(s.decode("utf-8") for s in np.asarray(a).tolist())
+                targets.extend(t.decode("utf-8") for t in np.asarray(b).tolist())
+        return sources, targets
+
+    def _pairs(self, x, y, xname: str = "x", yname: str = "y") -> tuple[list[str], list[str]]:
+        if isinstance(x, tf.data.Dataset):
+            if y is not None:
+                raise ValueError(
+                    f"`{yname}` must be None when `{xname}` is a tf.data.Dataset of pairs."
+                )
+            sources, targets = self._from_dataset(x)
+        else:
+            if y is None:
+                raise ValueError(
+                    f"`{yname}` (the target sentences) is required when `{xname}` is a list of "
+                    "source sentences."
+                )
+            sources, targets = check_texts(xname, x), check_texts(yname, y)
+        check_same_length(xname, sources, yname, targets)
+        if not sources:
+            raise ValueError(f"`{xname}` is empty: at least one sentence pair is needed.")
+        return sources, targets
+
+    def _token_lists(self, texts: list[str]) -> list[list[str]]:
+        ragged = _tokenize(tf.constant(texts, tf.string), self.level, self.lowercase)
+        return [[t.decode("utf-8") for t in toks] for toks in ragged.to_list()]
+
+    # ------------------------------------------------------------------ graph helpers
+    def _source_ids(self, texts: tf.Tensor) -> tf.Tensor:
+        ids = self._src_vocab.lookup(_tokenize(texts, self.level, self.lowercase)).to_tensor(PAD_ID)
+        return tf.pad(ids, [[0, 0], [0, tf.maximum(0, 1 - tf.shape(ids)[1])]])
+
+    def _target_ids(self, texts: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        ids = self._tgt_vocab.lookup(_tokenize(texts, self.level, self.lowercase))
+        n = ids.nrows()
+        bos = tf.fill([n, 1], BOS_ID)
+        eos = tf.fill([n, 1], EOS_ID)
+        t_in = tf.concat([bos, ids], axis=1).to_tensor(PAD_ID)
+        t_out = tf.concat([ids, eos], axis=1).to_tensor(PAD_ID)
+        return t_in, t_out
+
+    def _ids_to_text(self, ids: tf.Tensor) -> tf.Tensor:
+        """(B, T) ids -> (B,) strings: tokens before the first EOS, joined."""
+        is_eos = tf.equal(ids, EOS_ID)
+        before_eos = tf.equal(tf.cumsum(tf.cast(is_eos, tf.int32), axis=1), 0)
+        keep = tf.logical_and(before_eos, ids > EOS_ID)
+        kept = tf.ragged.boolean_mask(ids, keep)
+        words = tf.gather(tf.constant(self.target_vocabulary_), kept)
+        return tf.strings.reduce_join(words, axis=-1, separator="" if self.level == "char" else " ")
+
+    def _translate_graph(self, texts, beam_width: int, length_penalty: float, max_length: int):
+        model = self.model_
+        source = self._source_ids(texts)
+        memory, mask, state = model.encode(source)
+        batch = tf.shape(source)[0]
+        if beam_width == 1:
+
+            def step(tokens, st):
+                return model.step_log_probs(tokens, st, memory, mask)
+
+            ids, scores, _ = greedy_search(
+                step, state, batch, bos_id=BOS_ID, eos_id=EOS_ID, max_length=max_length
+            )
+        else:
+            memory_k = tile_beams(memory, beam_width)
+            mask_k = tile_beams(mask, beam_width)
+
+            def step(tokens, st):
+                return model.step_log_probs(tokens, st, memory_k, mask_k)
+
+            state_k = tf.nest.map_structure(lambda s: tile_beams(s, beam_width), state)
+            ids, scores = beam_search(
+                step,
+                state_k,
+                batch,
+                beam_width=beam_width,
+                bos_id=BOS_ID,
+                eos_id=EOS_ID,
+                max_length=max_length,
+                length_penalty=length_penalty,
+            )
+        return self._ids_to_text(ids), scores
+
+    def _decoder(self, beam_width: int, length_penalty: float, max_length: int):
+        key = (beam_width, float(length_penalty), max_length)
+        cache = self.__dict__.setdefault("_decoders", {})
+        if key not in cache:
+            cache[key] = tf.function(
+                lambda t: self._translate_graph(t, *key),
+                input_signature=[tf.TensorSpec([None], tf.string)],
+            )
+        return cache[key]
+
+    def _attention_graph(self, texts, max_length: int):
+        model = self.model_
+        source = self._source_ids(texts)
+        memory, mask, state = model.encode(source)
+
+        def step(tokens, st):
+            return model.step_log_probs(tokens, st, memory, mask)
+
+        ids, _, weights = greedy_search(
+            step, state, tf.shape(source)[0], bos_id=BOS_ID, eos_id=EOS_ID, max_length=max_length
+        )
+        return ids, weights
+
+    # ------------------------------------------------------------------ fit
+    def fit(
+        self,
+        x,
+        y=None,
+        *,
+        validation_data=None,
+        epochs: int = 10,
+        callbacks: list | None = None,
+    ) -> Translator:
+        """Build vocabularies and train with teacher forcing.
+
+        Args:
+            x: Source sentences (list of strings), or a `tf.data.Dataset` of (source, target)
+                string pairs (then `y` is None).
+            y: Target sentences, aligned with `x`.
+            validation_data: `(sources, targets)` or a dataset of pairs; enables early stopping.
+            epochs: Training epochs.
+            callbacks: Extra Keras callbacks.
+
+        Returns:
+            self.
+
+        Raises:
+            ValueError / TypeError: Malformed inputs (lengths differ, not strings, empty).
+        """
+        sources, targets = self._pairs(x, y)
+        epochs = check_int("epochs", epochs, 1)
+        val = None
+        if validation_data is not None:
+            if isinstance(validation_data, tf.data.Dataset):
+                val = self._pairs(validation_data, None, "validation_data", "validation_data")
+            else:
+                if not (isinstance(validation_data, (tuple, list)) and len(validation_data) == 2):
+                    raise ValueError(
+                        "`validation_data` must be a (sources, targets) pair or a tf.data.Dataset. "
+                        f"Received: {type(validation_data).__name__}"
+                    )
+                val = self._pairs(*validation_data, "validation_data[0]", "validation_data[1]")
+        set_seed(self.seed)
+        src_tokens, tgt_tokens = self._token_lists(sources), self._token_lists(targets)
+        self.source_vocabulary_ = _build_vocabulary(src_tokens, self.max_vocab_size, self.min_count)
+        self.target_vocabulary_ = _build_vocabulary(tgt_tokens, self.max_vocab_size, self.min_count)
+        self._make_tables()
+        longest = max(len(t) for t in tgt_tokens)
+        self.max_length_ = self.max_length or int(math.ceil(1.5 * longest)) + 5
+        self.model_ = None
+        model = self._build_model()
+        train_ds = self._dataset(sources, targets, shuffle=True)
+        val_ds = self._dataset(*val, shuffle=False) if val is not None else None
+        history = fit_keras_model(
+            model,
+            train_ds,
+            validation=val_ds,
+            epochs=epochs,
+            callbacks=callbacks,
+            early_stopping=self.early_stopping,
+            verbose=self.verbose,
+        )
+        self.model_ = model
+        self.history_ = {k: [float(v) for v in vals] for k, vals in history.history.items()}
+        self.__dict__.pop("_decoders", None)
+        metrics = {k: vals[-1] for k, vals in self.history_.items()}
+        self.card_ = {
+            "task": "translation",
+            "metrics": metrics,
+            "data_hash": hash_strings(s + "\t" + t for s, t in zip(sources, targets, strict=True)),
+            "train_pairs": len(sources),
+            "epochs_run": len(next(iter(self.history_.values()), [])),
+            "source_vocab_size": len(self.source_vocabulary_),
+            "target_vocab_size": len(self.target_vocabulary_),
+            "seed": self.seed,
+        }
+        return self
+
+    def _make_tables(self) -> None:
+        self._src_vocab = _Vocabulary(self.source_vocabulary_)
+        self._tgt_vocab = _Vocabulary(self.target_vocabulary_)
+
+    def _build_model(self, compile: bool = True) -> _Seq2Seq:
+        model = _Seq2Seq(
+            len(self.source_vocabulary_),
+            len(self.target_vocabulary_),
+            embedding_dim=self.embedding_dim,
+            hidden_size=self.hidden_size,
+            num_layers=self.num_layers,
+            cell=self.cell,
+            bidirectional=self.bidirectional,
+            attention=self.attention_type,
+            attention_score=self.attention_score,
+            dropout=self.dropout,
+            label_smoothing=self.label_smoothing,
+            name="seq2seq",
+        )
+        if compile:
+            optimizer = keras.optimizers.Adam(self.learning_rate, clipnorm=self.clipnorm)
+            model.compile(optimizer=optimizer, jit_compile=False)
+        return model
+
+    def _dataset(self, sources: list[str], targets: list[str], shuffle: bool) -> tf.data.Dataset:
+        src = self._src_vocab.lookup(_tokenize(tf.constant(sources), self.level, self.lowercase))
+        tgt = self._tgt_vocab.lookup(_tokenize(tf.constant(targets), self.level, self.lowercase))
+        n = len(sources)
+        t_in = tf.concat([tf.fill([n, 1], BOS_ID), tgt], axis=1)
+        t_out = tf.concat([tgt, tf.fill([n, 1], EOS_ID)], axis=1)
+        ds = tf.data.Dataset.from_tensor_slices((src, t_in, t_out))
+        if shuffle:
+            ds = ds.shuffle(n, seed=self.seed, reshuffle_each_iteration=True)
+        ds = ds.map(lambda s, i, o: (s, i, o))
+        ds = ds.padded_batch(self.batch_size, padding_values=(PAD_ID, PAD_ID, PAD_ID))
+        return ds.map(lambda s, i, o: ((s, i), o)).prefetch(tf.data.AUTOTUNE)
+
+    # ------------------------------------------------------------------ predict / evaluate
+    def _decode_options(self, beam_width, length_penalty, max_length):
+        beam_width = (
+            self.beam_width if beam_width is None else check_int("beam_width", beam_width, 1)
+        )
+        if beam_width > len(self.target_vocabulary_):
+            raise ValueError(
+                f"`beam_width` must not exceed the target vocabulary size "
+                f"({len(self.target_vocabulary_)}). Received: beam_width={beam_width}"
+            )
+        length_penalty = (
+            self.length_penalty
+            if length_penalty is None
+            else check_float("length_penalty", length_penalty, 0.0)
+        )
+        max_length = (
+            self.max_length_ if max_length is None else check_int("max_length", max_length, 1)
+        )
+        return beam_width, length_penalty, max_length
+
+    def _sources(self, x, name: str = "x") -> list[str]:
+        if isinstance(x, tf.data.Dataset):
+            out: list[str] = []
+            for element in x.as_numpy_iterator():
+                element = element[0] if isinstance(element, tuple) else element
+                values = [element] if np.ndim(element) == 0 else np.asarray(element).tolist()
+                out.extend(v.decode("utf-8") if isinstance(v, bytes) else str(v) for v in values)
+            return out
+        return check_texts(name, x, allow_empty=True)
+
+    def predict(
+        self,
+        x,
+        *,
+        beam_width: int | None = None,
+        length_penalty: float | None = None,
+        max_length: int | None = None,
+        return_scores: bool = False,
+    ):
+        """Translate source sentences.
+
+        Args:
+            x: Source sentences (list of strings or a dataset of strings / pairs).
+            beam_width: Beam width (1 = greedy); defaults to the constructor's.
+            length_penalty: GNMT alpha; defaults to the constructor's.
+            max_length: Output-length guard; defaults to the one set in `fit`.
+            return_scores: Also return the (length-normalised) log-probability of each output.
+
+        Returns:
+            A list of translations (strings), or `(translations, scores)`.
+
+        Raises:
+            NotFittedError: Called before `fit`.
+            TypeError / ValueError: Invalid inputs or options.
+        """
+        self._check_fitted("predict")
+        sources = self._sources(x)
+        decode = self._decoder(*self._decode_options(beam_width, length_penalty, max_length))
+        texts: list[str] = []
+        scores: list[float] = []
+        for start in range(0, len(sources), self.batch_size):
+            out, sc = decode(tf.constant(sources[start : start + self.batch_size], tf.string))
+            texts.extend(t.decode("utf-8") for t in out.numpy().tolist())
+            scores.extend(float(s) for s in sc.numpy())
+        return (texts, scores) if return_scores else texts
+
+    def normalize(self, texts: Sequence[str]) -> list[str]:
+        """Return `texts` as the model writes target text (lowercased and punctuation split off as
+        configured), the form `evaluate` compares predictions with."""
+        self._check_fitted("normalize")
+        texts = check_texts("texts", texts, allow_empty=True)
+        sep = "" if self.level == "char" else " "
+        return [sep.join(toks) for toks in self._token_lists(texts)] if texts else []
+
+    def evaluate(self, x, y=None, *, beam_width: int | None = None) -> dict[str, float]:
+        """Translate `x` and score against `y`: corpus BLEU and chrF (sacrebleu), exact match,
+        token accuracy. References are first normalised like the model's output (`normalize`).
+
+        Returns:
+            `{"bleu", "chrf", "exact_match", "token_accuracy"}`.
+
+        Raises:
+            NotFittedError: Called before `fit`.
+            MissingDependencyError: sacrebleu is not installed.
+        """
+        self._check_fitted("evaluate")
+        from nlpkit.metrics.translation import translation_metrics
+
+        sources, targets = self._pairs(x, y)
+        predictions = self.predict(sources, beam_width=beam_width)
+        return translation_metrics(predictions, self.normalize(targets), level=self.level)
+
+    # ------------------------------------------------------------------ attention
+    def attention(self, sources, *, max_length: int | None = None, return_tokens: bool = False):
+        """Attention weights of greedy translations.
+
+        Args:
+            sources: Source sentences.
+            max_length: Output-length guard (default: the one set in `fit`).
+            return_tokens: Also return the source tokens and the output tokens.
+
+        Returns:
+            A list of `(output_tokens + 1, source_tokens)` arrays (the last row is the step that
+            emitted `</s>` when it was emitted); with `return_tokens`, a list of
+            `(weights, source_tokens, output_tokens)` triples.
+        """
+        self._check_fitted("attention")
+        sources = check_texts("sources", sources)
+        _, _, max_length = self._decode_options(1, None, max_length)
+        ids, weights = self._attention_graph(tf.constant(sources, tf.string), max_length)
+        ids, weights = ids.numpy(), weights.numpy()
+        src_tokens = self._token_lists(sources)
+        out = []
+        for i, toks in enumerate(src_tokens):
+            row = ids[i].tolist()
+            n = row.index(EOS_ID) + 1 if EOS_ID in row else len(row)
+            out_tokens = [self.target_vocabulary_[t] for t in row[:n]]
+            w = weights[i, :n, : max(len(toks), 1)]
+            out.append((w, toks, out_tokens) if return_tokens else w)
+        return out
+
+    def plot_attention(self, source: str, path: str | os.PathLike | None = None, ax=None):
+        """Draw the attention heatmap of one greedy translation (matplotlib, extra "plot").
+
+        Args:
+            source: One source sentence.
+            path: If given, save the figure there (PNG by suffix).
+            ax: Draw into this matplotlib Axes instead of a new figure.
+
+        Returns:
+            The matplotlib Figure.
+
+        Raises:
+            MissingDependencyError: matplotlib is not installed.
+        """
+        self._check_fitted("plot_attention")
+        if not isinstance(source, str):
+            raise TypeError(f"`source` must be one string. Received: {type(source).__name__}")
+        try:
+            import matplotlib
+
+            if ax is None and path is not None:
+                matplotlib.use("Agg", force=False)
+            import matplotlib.pyplot as plt
+        except ImportError as e:
+            raise MissingDependencyError("matplotlib", "plot", "plot_attention") from e
+        weights, src_tokens, out_tokens = self.attention([source], return_tokens=True)[0]
+        if ax is None:
+            fig, ax = plt.subplots(
+                figsize=(max(4, 0.35 * len(src_tokens) + 2), max(3, 0.35 * len(out_tokens) + 1.5))
+            )
+        else:
+            fig = ax.figure
+        ax.imshow(weights, cmap="viridis", aspect="auto", vmin=0.0, vmax=1.0)
+        ax.set_xticks(
+            range(len(src_tokens)), [t if t != " " else "␣" for t in src_tokens], rotation=90
+        )
+        ax.set_yticks(range(len(out_tokens)), out_tokens)
+        ax.set_xlabel("source")
+        ax.set_ylabel("output")
+        fig.tight_layout()
+        if path is not None:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            fig.savefig(path, dpi=120)
+        return fig
+
+    # ------------------------------------------------------------------ persistence
+    def _save_state(self, directory: Path) -> None:
+        (directory / "source_vocab.txt").write_text(
+            "\n".join(self.source_vocabulary_), encoding="utf-8"
+        )
+        (directory / "target_vocab.txt").write_text(
+            "\n".join(self.target_vocabulary_), encoding="utf-8"
+        )
+        write_json(
+            directory / "state.json", {"max_length_": self.max_length_, "history_": self.history_}
+        )
+        self.model_.save_weights(directory / "model.weights.h5")
+
+    def _load_state(self, directory: Path) -> None:
+        self.source_vocabulary_ = (
+            (directory / "source_vocab.txt").read_text(encoding="utf-8").split("\n")
+        )
+        self.target_vocabulary_ = (
+            (directory / "target_vocab.txt").read_text(encoding="utf-8").split("\n")
+        )
+        state = read_json(directory / "state.json")
+        self.max_length_ = int(state["max_length_"])
+        self.history_ = state.get("history_", {})
+        self._make_tables()
+        model = self._build_model(compile=False)
+        model.load_weights(directory / "model.weights.h5")
+        self.model_ = model
+
+    def _export(self, directory: Path) -> None:
+        module = tf.Module()
+        module.model = self.model_
+        module.source_table = self._src_vocab.table
+        module.target_table = self._tgt_vocab.table
+        options = (self.beam_width, self.length_penalty, self.max_length_)
+
+        @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="text")])
+        def translate(text):
+            translation, score = self._translate_graph(text, *options)
+            return {"translation": translation, "score": score}
+
+        module.translate = translate
+        tf.saved_model.save(module, str(directory), signatures={"translate": translate})
+
+
+# --------------------------------------------------------------------------- recipes
+def _load_recipe_data(data: dict[str, Any], base: Path):
+    from nlpkit.data.parallel import read_parallel
+
+    kind = check_choice("data.kind", data.get("kind", "parallel"), ("dates", "parallel"))
+    if kind == "dates":
+        from nlpkit.data.dates import generate_dates
+
+        seed = int(data.get("seed", 0))
+        train = generate_dates(int(data.get("train_size", 10000)), seed=seed)
+        val = generate_dates(int(data.get("validation_size", 1000)), seed=seed + 1)
+        return train, val
+    root = Path(data.get("path", "."))
+    if not root.is_absolute():
+        root = (base / root).resolve() if not root.exists() else root
+    if not root.exists():
+        raise FileNotFoundError(
+            f"Translation data folder {root} does not exist. Set `data.path` in the recipe "
+            "(e.g. --set data.path=../shared/data/translation/multi30k)."
+        )
+    src, tgt = data.get("source", "en"), data.get("target", "de")
+    max_n = data.get("max_examples")
+    suffix = data.get("suffix", ".gz")
+    train = read_parallel(
+        root / f"train.{src}{suffix}", root / f"train.{tgt}{suffix}", max_examples=max_n
+    )
+    val = read_parallel(root / f"val.{src}{suffix}", root / f"val.{tgt}{suffix}")
+    return train, val
+
+
+def run_recipe(recipe: dict[str, Any], recipe_path: Path) -> dict[str, Any]:
+    """Train, evaluate, plot and export from a TOML recipe (`nlpkit run pipelines/translate-*.toml`).
+
+    Tables: `[data]` (`kind = "dates"` with `train_size`/`validation_size`/`seed`, or
+    `kind = "parallel"` with `path`, `source`, `target`, `max_examples`), `[model]` (constructor
+    arguments), `[fit]` (`epochs`), `[evaluate]` (`beam_width`, `max_examples`), `[plot]`
+    (`path`, `source`), `[export]` (`dir`, or `enabled = false`).
+    """
+    (train_x, train_y), (val_x, val_y) = _load_recipe_data(
+        dict(recipe.get("data", {})), Path(recipe_path).parent
+    )
+    translator = Translator(**dict(recipe.get("model", {})))
+    fit_cfg = dict(recipe.get("fit", {}))
+    translator.fit(
+        train_x, train_y, validation_data=(val_x, val_y), epochs=int(fit_cfg.get("epochs", 10))
+    )
+    eval_cfg = dict(recipe.get("evaluate", {}))
+    n_eval = eval_cfg.get("max_examples")
+    ex, ey = (val_x[:n_eval], val_y[:n_eval]) if n_eval else (val_x, val_y)
+    metrics = translator.evaluate(ex, ey, beam_width=eval_cfg.get("beam_width"))
+    summary: dict[str, Any] = {
+        "task": "translation",
+        "validation": metrics,
+        "train_pairs": len(train_x),
+    }
+    examples = list(recipe.get("examples", {}).get("sources", ex[:3]))
+    summary["examples"] = dict(zip(examples, translator.predict(examples), strict=True))
+    plot_cfg = dict(recipe.get("plot", {}))
+    if plot_cfg.get("path"):
+        translator.plot_attention(plot_cfg.get("source", ex[0]), path=plot_cfg["path"])
+        summary["attention_plot"] = str(plot_cfg["path"])
+    save_dir = recipe.get("save", {}).get("dir")
+    if save_dir:
+        summary["saved"] = str(translator.save(save_dir))
+    export_cfg = dict(recipe.get("export", {}))
+    if export_cfg.get("enabled", True):
+        summary["exported"] = str(translator.export(export_cfg.get("dir")))
+    return summary

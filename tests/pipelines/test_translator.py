@@ -1,0 +1,275 @@
+"""Tests for nlpkit.pipelines.translator (Translator, greedy_search, beam_search)."""
+
+import json
+import math
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from nlpkit.errors import NotFittedError
+from nlpkit.pipelines.translator import (
+    BOS_ID,
+    EOS_ID,
+    Translator,
+    _Seq2Seq,
+    beam_search,
+    greedy_search,
+    tile_beams,
+)
+
+SOURCES = ["the cat sleeps .", "a dog runs", "the dog sleeps", "a cat runs fast", "birds sing !"]
+TARGETS = [
+    "die Katze schläft .",
+    "ein Hund rennt",
+    "der Hund schläft",
+    "eine Katze rennt schnell",
+    "Vögel singen !",
+]
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    keras.utils.set_random_seed(0)
+    tr = Translator(
+        level="word",
+        embedding_dim=16,
+        hidden_size=16,
+        dropout=0.0,
+        beam_width=3,
+        batch_size=5,
+        learning_rate=0.02,
+        seed=0,
+        verbose=0,
+    )
+    return tr.fit(SOURCES, TARGETS, epochs=40)
+
+
+# ----------------------------------------------------------------------------- training
+def test_overfits_five_pairs_to_exact_match(fitted):
+    loss = fitted.history_["loss"]
+    assert loss[-1] < 0.1 * loss[0]
+    assert fitted.predict(SOURCES) == TARGETS
+    assert fitted.predict(SOURCES, beam_width=1) == TARGETS
+    metrics = fitted.evaluate(SOURCES, TARGETS)
+    assert metrics["exact_match"] == 1.0 and metrics["token_accuracy"] == 1.0
+    assert metrics["chrf"] == pytest.approx(100.0) and metrics["bleu"] == pytest.approx(100.0)
+    assert set(fitted.card_) >= {"metrics", "data_hash", "seed"}
+    # the predict path also takes datasets
+    assert fitted.predict(tf.data.Dataset.from_tensor_slices(SOURCES).batch(2)) == TARGETS
+
+
+def test_attention_matrices_and_plot(fitted, tmp_path):
+    out = fitted.attention(SOURCES[:2], return_tokens=True)
+    for (w, src_toks, out_toks), target in zip(out, TARGETS[:2], strict=True):
+        assert out_toks == target.split() + ["</s>"]
+        assert w.shape == (len(out_toks), len(src_toks))
+        np.testing.assert_allclose(w.sum(-1), 1.0, rtol=1e-5)
+    # a shorter source in the same batch: its padded columns get exactly zero weight
+    ids = fitted._attention_graph(tf.constant(["birds sing !", "the cat sleeps ."]), 10)[1].numpy()
+    assert np.all(ids[0, :, 3:] == 0.0)
+    fig = fitted.plot_attention(SOURCES[0], path=tmp_path / "attn.png")
+    assert (tmp_path / "attn.png").stat().st_size > 1000
+    assert len(fig.axes[0].get_yticklabels()) == len(TARGETS[0].split()) + 1
+
+
+def test_save_load_identical(fitted, tmp_path):
+    path = fitted.save(tmp_path / "tr")
+    loaded = Translator.load(path)
+    assert loaded.get_config() == fitted.get_config()
+    a, sa = fitted.predict(SOURCES + ["unknown words here"], return_scores=True)
+    b, sb = loaded.predict(SOURCES + ["unknown words here"], return_scores=True)
+    assert a == b
+    np.testing.assert_allclose(sa, sb, rtol=1e-6)
+
+
+def test_export_reload_identity_two_batch_sizes(fitted, tmp_path):
+    path = fitted.export(tmp_path / "export")
+    reloaded = tf.saved_model.load(str(path))
+    fn = reloaded.signatures["translate"]
+    inputs = SOURCES + ["a cat sleeps", ""]
+    expected, scores = fitted.predict(inputs, return_scores=True)
+    for bs in (1, 4):
+        got, got_scores = [], []
+        for i in range(0, len(inputs), bs):
+            out = fn(text=tf.constant(inputs[i : i + bs]))
+            got += [t.decode() for t in out["translation"].numpy()]
+            got_scores += out["score"].numpy().tolist()
+        assert got == expected
+        np.testing.assert_allclose(got_scores, scores, rtol=1e-5, atol=1e-6)
+
+
+def test_config_json_round_trip(fitted):
+    cfg = json.loads(json.dumps(fitted.get_config()))
+    clone = Translator.from_config(cfg)
+    assert clone.get_config() == fitted.get_config()
+    assert not clone.is_fitted
+
+
+# ----------------------------------------------------------------------------- decoding
+def test_beam_width_one_equals_greedy_on_the_model(fitted):
+    model = fitted.model_
+    source = fitted._source_ids(tf.constant(SOURCES + ["dog cat birds"]))
+    memory, mask, state = model.encode(source)
+
+    def step(tokens, st):
+        return model.step_log_probs(tokens, st, memory, mask)
+
+    n = tf.shape(source)[0]
+    g_ids, g_scores, _ = greedy_search(step, state, n, bos_id=BOS_ID, eos_id=EOS_ID, max_length=12)
+    b_ids, b_scores = beam_search(
+        step,
+        state,
+        n,
+        beam_width=1,
+        bos_id=BOS_ID,
+        eos_id=EOS_ID,
+        max_length=12,
+        length_penalty=0.0,
+    )
+    np.testing.assert_array_equal(g_ids.numpy(), b_ids.numpy())
+    np.testing.assert_allclose(g_scores.numpy(), b_scores.numpy(), rtol=1e-5)
+
+
+def _markov_step(table):
+    """A hand-built 'model': the next-token distribution depends on the previous token only."""
+    log_table = tf.constant(np.log(np.maximum(table, 1e-12)), tf.float32)
+
+    def step(tokens, state):
+        n = tf.shape(tokens)[0]
+        return tf.gather(log_table, tokens), state, tf.zeros([n, 0])
+
+    return step
+
+
+def test_beam_width_one_equals_greedy_on_random_tables():
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        table = rng.dirichlet(np.ones(8) * 0.5, size=8)
+        step = _markov_step(table)
+        state = tf.zeros([3, 1])
+        g, _, _ = greedy_search(step, state, 3, bos_id=BOS_ID, eos_id=EOS_ID, max_length=7)
+        b, _ = beam_search(step, state, 3, beam_width=1, bos_id=BOS_ID, eos_id=EOS_ID, max_length=7)
+        np.testing.assert_array_equal(g.numpy(), b.numpy())
+
+
+def test_beam_search_beats_greedy_on_hand_built_model():
+    # ids: 0 pad, 1 unk, 2 <s>, 3 </s>, 4 A, 5 B
+    table = np.zeros((6, 6))
+    table[:, EOS_ID] = 1.0
+    table[BOS_ID] = [0, 0, 0, 0, 0.55, 0.45]  # greedy takes A ...
+    table[4] = [0, 0, 0, 0.40, 0.30, 0.30]  # ... but A is followed by a poor continuation
+    table[5] = [0, 0, 0, 0.95, 0.05, 0.00]  # B then </s> is the best sequence
+    step = _markov_step(table)
+    state = tf.zeros([2, 1])
+    g, g_score, _ = greedy_search(step, state, 2, bos_id=BOS_ID, eos_id=EOS_ID, max_length=5)
+    assert g.numpy().tolist() == [[4, 3], [4, 3]]
+    np.testing.assert_allclose(g_score.numpy(), math.log(0.55 * 0.40), rtol=1e-5)
+    k = 2
+    b, b_score = beam_search(
+        step, tile_beams(state, k), 2, beam_width=k, bos_id=BOS_ID, eos_id=EOS_ID, max_length=5
+    )
+    assert b.numpy().tolist() == [[5, 3], [5, 3]]
+    np.testing.assert_allclose(b_score.numpy(), math.log(0.45 * 0.95), rtol=1e-5)
+    assert (b_score.numpy() > g_score.numpy()).all()
+
+
+def test_length_penalty_and_max_length_guard():
+    # </s> right away (p=0.5) against a long continuation A A A </s> (0.5 * 0.9^3 ... )
+    table = np.zeros((6, 6))
+    table[:, EOS_ID] = 1.0
+    table[BOS_ID] = [0, 0, 0, 0.5, 0.5, 0]
+    table[4] = [0, 0, 0, 0.1, 0.9, 0]
+    step = _markov_step(table)
+    state = tile_beams(tf.zeros([1, 1]), 2)
+    short, _ = beam_search(step, state, 1, beam_width=2, bos_id=BOS_ID, eos_id=EOS_ID, max_length=3)
+    assert short.numpy().tolist() == [[3, 0, 0]] or short.numpy().tolist() == [[3]]
+    # A never ends by itself within 3 steps: the guard stops it at exactly max_length tokens
+    loop = np.zeros((6, 6))
+    loop[:, 4] = 1.0
+    g, _, _ = greedy_search(
+        _markov_step(loop), tf.zeros([1, 1]), 1, bos_id=BOS_ID, eos_id=EOS_ID, max_length=4
+    )
+    assert g.numpy().tolist() == [[4, 4, 4, 4]]
+    # a strong length reward (alpha) prefers the longer finished hypothesis over </s>
+    table[4] = [0, 0, 0, 0.6, 0.4, 0]
+    plain, _ = beam_search(step, state, 1, beam_width=2, bos_id=BOS_ID, eos_id=EOS_ID, max_length=4)
+    longer, _ = beam_search(
+        step, state, 1, beam_width=2, bos_id=BOS_ID, eos_id=EOS_ID, max_length=4, length_penalty=3.0
+    )
+    assert plain.numpy()[0, 0] == EOS_ID
+    assert longer.numpy()[0, 0] == 4
+
+
+# ----------------------------------------------------------------------------- variants, loss
+def test_luong_gru_variant_trains_from_dataset():
+    keras.utils.set_random_seed(1)
+    ds = tf.data.Dataset.from_tensor_slices((SOURCES, TARGETS))
+    tr = Translator(
+        level="char",
+        cell="gru",
+        attention_type="luong",
+        attention_score="dot",
+        hidden_size=8,
+        embedding_dim=8,
+        num_layers=2,
+        label_smoothing=0.1,
+        beam_width=2,
+        max_length=15,
+        seed=1,
+        verbose=0,
+    )
+    tr.fit(ds, epochs=2)
+    out = tr.predict(["the cat"])
+    assert isinstance(out[0], str) and len(out[0]) <= 15
+    assert tr.history_["loss"][1] < tr.history_["loss"][0]
+
+
+def test_label_smoothed_loss_matches_numpy():
+    keras.utils.set_random_seed(2)
+    model = _Seq2Seq(
+        7,
+        6,
+        embedding_dim=4,
+        hidden_size=4,
+        num_layers=1,
+        cell="lstm",
+        bidirectional=True,
+        attention="bahdanau",
+        attention_score="general",
+        dropout=0.0,
+        label_smoothing=0.2,
+        name="seq2seq",
+    )
+    y = np.array([[4, 5, 3, 0]])
+    logits = np.random.default_rng(0).normal(size=(1, 4, 6)).astype("float32")
+    loss = float(model.compute_loss(y=y, y_pred=logits))
+    logp = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
+    target = np.eye(6)[y] * 0.8 + 0.2 / 6
+    per_token = -(target * logp).sum(-1)[0]
+    assert loss == pytest.approx(per_token[:3].mean(), rel=1e-5)
+
+
+# ----------------------------------------------------------------------------- errors
+def test_bad_inputs(fitted):
+    with pytest.raises(
+        ValueError, match="`cell` must be one of 'rnn', 'gru', 'lstm'. Received: cell='lstn'"
+    ):
+        Translator(cell="lstn")
+    with pytest.raises(ValueError, match="`attention_type` must be one of 'bahdanau', 'luong'"):
+        Translator(attention_type="additive")
+    with pytest.raises(ValueError, match="`level` must be one of 'char', 'word'"):
+        Translator(level="byte")
+    with pytest.raises(NotFittedError, match=r"call `fit\(...\)` before `predict\(\)`"):
+        Translator().predict(["x"])
+    with pytest.raises(ValueError, match="same length"):
+        Translator().fit(["a", "b"], ["c"])
+    with pytest.raises(ValueError, match="`y` .* is required"):
+        Translator().fit(["a"])
+    with pytest.raises(TypeError, match="not a single string"):
+        fitted.predict("the cat")
+    with pytest.raises(ValueError, match="`beam_width` must not exceed the target vocabulary size"):
+        fitted.predict(["a"], beam_width=1000)
+    with pytest.raises(TypeError, match="`epochs` must be an integer"):
+        Translator().fit(["a"], ["b"], epochs="3")
