@@ -95,12 +95,27 @@ class _WindowedSelfAttention(keras.layers.Layer):
         return config
 
 
+def _per_position_mean(per_position, mask):
+    """Scale per-position losses so that Keras's mean over all positions equals the mean over the
+    unpadded ones (sum of loss * mask / number of real positions)."""
+    mask = tf.cast(mask, per_position.dtype)
+    scale = tf.cast(tf.size(mask), per_position.dtype) / tf.maximum(tf.reduce_sum(mask), 1.0)
+    return per_position * mask * scale
+
+
+def _token_loss(y_true, y_pred):
+    """Next-event cross-entropy (nats) averaged over real positions; target id 0 is padding."""
+    labels = tf.cast(y_true, tf.int32)
+    ce = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=y_pred)
+    return _per_position_mean(ce, labels != PAD)
+
+
 def _pianoroll_loss(y_true, y_pred):
-    """Per-step NLL of a piano-roll step: binary cross-entropy summed over the 88 keys (nats)."""
-    y_true = tf.cast(y_true, y_pred.dtype)
-    return tf.reduce_sum(
-        tf.nn.sigmoid_cross_entropy_with_logits(labels=y_true, logits=y_pred), axis=-1
-    )
+    """NLL per piano-roll step (binary cross-entropy summed over the 88 keys, nats) averaged over
+    real steps; `y_true` carries an 89th column that is 1 on real steps and 0 on padding."""
+    labels = tf.cast(y_true[..., : me.NUM_KEYS], y_pred.dtype)
+    bce = tf.reduce_sum(tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=y_pred), -1)
+    return _per_position_mean(bce, y_true[..., me.NUM_KEYS])
 
 
 class _Sampler(tf.Module):
@@ -383,32 +398,33 @@ class MusicGenerator(Pipeline):
         return piece
 
     def _windows(self, pieces: list):
-        """(inputs, targets, weights) arrays cut into windows of `sequence_length`."""
+        """(inputs, targets) arrays cut into windows of `sequence_length`, zero-padded.
+
+        Token targets use id 0 (`<pad>`) for padding; piano-roll targets carry an 89th column
+        that is 1 on real steps, so the losses average over real positions only.
+        """
         length = self.sequence_length
-        xs, ys, ws = [], [], []
+        xs, ys = [], []
         for piece in pieces:
             if self.representation == "tokens":
                 seq = self._encode(piece)
                 inp, tgt = seq[:-1], seq[1:]
             else:
-                tgt = piece.astype(np.float32)
+                roll = piece.astype(np.float32)
                 start = np.zeros((1, me.NUM_KEYS + 1), np.float32)
                 start[0, -1] = 1
-                inp = np.concatenate([start, np.pad(tgt[:-1], ((0, 0), (0, 1)))], axis=0)
+                inp = np.concatenate([start, np.pad(roll[:-1], ((0, 0), (0, 1)))], axis=0)
+                tgt = np.pad(roll, ((0, 0), (0, 1)), constant_values=1.0)
             for k in range(0, len(tgt), length):
                 xi, yi = inp[k : k + length], tgt[k : k + length]
-                n = len(yi)
-                pad = [(0, length - n)] + [(0, 0)] * (xi.ndim - 1)
+                pad = [(0, length - len(yi))] + [(0, 0)] * (xi.ndim - 1)
                 xs.append(np.pad(xi, pad))
                 ys.append(np.pad(yi, pad))
-                w = np.zeros(length, np.float32)
-                w[:n] = 1
-                ws.append(w)
-        return np.stack(xs), np.stack(ys), np.stack(ws)
+        return np.stack(xs), np.stack(ys)
 
     def _dataset(self, pieces, shuffle: bool):
-        x, y, w = self._windows(pieces)
-        ds = tf.data.Dataset.from_tensor_slices((x, y, w))
+        x, y = self._windows(pieces)
+        ds = tf.data.Dataset.from_tensor_slices((x, y))
         if shuffle:
             ds = ds.shuffle(len(x), seed=self.seed, reshuffle_each_iteration=True)
         return ds.batch(self.batch_size)
@@ -439,15 +455,9 @@ class MusicGenerator(Pipeline):
             )(x)
         logits = keras.layers.Dense(n_out, name="logits")(x)
         model = keras.Model(inputs, logits, name="music_generator")
-        loss = (
-            keras.losses.SparseCategoricalCrossentropy(from_logits=True)
-            if self.representation == "tokens"
-            else _pianoroll_loss
-        )
         model.compile(
             optimizer=keras.optimizers.Adam(self.learning_rate, clipnorm=1.0),
-            loss=loss,
-            weighted_metrics=[],
+            loss=_token_loss if self.representation == "tokens" else _pianoroll_loss,
         )
         return model
 
