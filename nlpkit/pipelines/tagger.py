@@ -501,7 +501,8 @@ class EntityTagger(Pipeline):
             ),
             tf.TensorSpec((None, None), tf.int32),
         )
-        return tf.data.Dataset.from_generator(gen, output_signature=sig).prefetch(2)
+        ds = tf.data.Dataset.from_generator(gen, output_signature=sig)
+        return ds.apply(tf.data.experimental.assert_cardinality(len(batches))).prefetch(2)
 
     def _decode_fn(self):
         if getattr(self, "_predict_fn", None) is None:
@@ -693,8 +694,8 @@ class _NERServing(tf.Module):
         cur = tf.where(mask, ids, k)
         batch = tf.shape(cur)[0]
         boundary = tf.fill([batch, 1], k)
-        prev = tf.concat([boundary, cur[:, :-1]], axis=1)
-        nxt = tf.concat([cur[:, 1:], boundary], axis=1)
+        prev = tf.concat([boundary, cur], axis=1)[:, :-1]
+        nxt = tf.concat([cur, boundary], axis=1)[:, 1:]
         inside = tf.logical_not(tf.gather(self.is_outside, cur))
         is_start = tf.logical_and(
             tf.gather_nd(self.starts_table, tf.stack([prev, cur], -1)), inside
@@ -923,7 +924,8 @@ def run_recipe(recipe: dict, recipe_path: Path) -> dict:
         [data]: `dir` (folder with train/dev files; relative paths are tried from the working
             directory, then from the project root), `train`, `dev` (file names), `tag_column`,
             `max_sentences` (cap on training sentences, 0 = all), or `sample = true` to write and
-            use the synthetic sample (`write_sample_conll`) in `sample_dir`.
+            use the synthetic sample (`write_sample_conll`) in `sample_dir`, with
+            `sample_train` / `sample_dev` sentences.
         [model]: `EntityTagger` arguments.
         [fit]: `epochs`, `verbose`.
         [output]: `save_dir` (optional), `export` (bool), `export_dir` (optional).
@@ -938,7 +940,10 @@ def run_recipe(recipe: dict, recipe_path: Path) -> dict:
     summary: dict[str, Any] = {"task": "ner"}
     if data.get("sample", False):
         paths = write_sample_conll(
-            data.get("sample_dir", "saved_models/ner-sample-data"), seed=int(data.get("seed", 0))
+            data.get("sample_dir", "saved_models/ner-sample-data"),
+            n_train=int(data.get("sample_train", 200)),
+            n_dev=int(data.get("sample_dev", 50)),
+            seed=int(data.get("seed", 0)),
         )
         train_path, dev_path = paths["train"], paths["dev"]
         summary["data"] = (

@@ -1,0 +1,209 @@
+"""EntityTagger: overfit, save/load, export identity on raw sentences, config, bad inputs."""
+
+import json
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from nlpkit.errors import NotFittedError
+from nlpkit.pipelines.tagger import Entity, EntityTagger, run_recipe, write_sample_conll
+from nlpkit.text.tags import convert_tags
+
+TRAIN = [
+    ("Alice Smith lives in Paris .", "B-PER I-PER O O B-LOC O"),
+    ("Bob works for Acme Corp in Berlin .", "B-PER O O B-ORG I-ORG O B-LOC O"),
+    ("Acme Corp hired Maria .", "B-ORG I-ORG O B-PER O"),
+    ("It rained in Tokyo and Lima .", "O O O B-LOC O B-LOC O"),
+    ("Maria met Bob Jones in Oslo .", "B-PER O B-PER I-PER O B-LOC O"),
+    ("Globex opened in Lagos", "B-ORG O O B-LOC"),
+    ("Nothing happened today .", "O O O O"),
+    ("Reuters reported that Alice left Globex .", "B-ORG O O B-PER O B-ORG O"),
+]
+X = [s.split() for s, _ in TRAIN]
+Y = [t.split() for _, t in TRAIN]
+RAW = [
+    "Alice Smith lives in Paris.",
+    "Bob works for Acme Corp in Berlin!",
+    "",
+    "Maria  met Bob Jones in Oslo .",
+]
+SMALL = dict(
+    embedding_dim=16,
+    hidden_size=16,
+    char_embedding_dim=8,
+    char_hidden_size=8,
+    dropout=0.0,
+    learning_rate=0.05,
+    batch_size=4,
+    seed=0,
+)
+
+
+@pytest.fixture(scope="module")
+def tagger():
+    keras.utils.set_random_seed(0)
+    return EntityTagger(**SMALL).fit(X, Y, epochs=25, verbose=0)
+
+
+@pytest.fixture(scope="module")
+def exported(tagger, tmp_path_factory):
+    path = tagger.export(tmp_path_factory.mktemp("ner") / "export")
+    return tf.saved_model.load(str(path))
+
+
+def test_overfits_tiny_set(tagger):
+    loss = tagger.history_["loss"]
+    assert len(loss) == 25
+    assert loss[-1] < 0.2 * loss[0]
+    scores = tagger.evaluate(X, Y)
+    assert scores["f1"] == 1.0 and scores["PER/f1"] == 1.0 and scores["accuracy"] == 1.0
+    assert tagger.predict(X) == Y
+    assert tagger.tags_[0] == "O" and "S-LOC" in tagger.tags_  # learned in IOBES
+    assert tagger.card_["input_scheme"] == "iob2" and tagger.card_["train_tokens"] == sum(
+        map(len, X)
+    )
+
+
+def test_predict_raw_sentences_returns_spans(tagger):
+    out = tagger.predict(RAW)
+    assert out[0] == [Entity(0, 11, "PER", "Alice Smith"), Entity(21, 26, "LOC", "Paris")]
+    assert out[2] == []
+    for text, ents in zip(RAW, out, strict=True):
+        assert all(text[e.start_char : e.end_char] == e.text for e in ents)
+    assert [e.label for e in out[1]] == ["PER", "ORG", "LOC"]
+
+
+def test_save_load_identical(tagger, tmp_path):
+    path = tagger.save(tmp_path / "saved")
+    loaded = EntityTagger.load(path)
+    assert loaded.predict(RAW) == tagger.predict(RAW)
+    assert loaded.predict(X) == tagger.predict(X)
+    assert loaded.get_config() == tagger.get_config()
+    assert (
+        json.loads((path / "model_card.json").read_text())["data_hash"] == tagger.card_["data_hash"]
+    )
+
+
+@pytest.mark.parametrize("batch", [1, 3])
+def test_export_matches_predict_on_raw_sentences(tagger, exported, batch):
+    serve = exported.signatures["serving_default"]
+    expected = tagger.predict(RAW)
+    got = []
+    for i in range(0, len(RAW), batch):
+        out = serve(sentences=tf.constant(RAW[i : i + batch]))
+        for r in range(out["entity_counts"].shape[0]):
+            n = int(out["entity_counts"][r])
+            got.append(
+                [
+                    Entity(int(a), int(b), lab.decode(), txt.decode())
+                    for a, b, lab, txt in zip(
+                        out["entity_starts"][r, :n].numpy(),
+                        out["entity_ends"][r, :n].numpy(),
+                        out["entity_labels"][r, :n].numpy(),
+                        out["entity_texts"][r, :n].numpy(),
+                        strict=True,
+                    )
+                ]
+            )
+    assert got == expected
+    out = serve(sentences=tf.constant(RAW[:batch]))
+    for r in range(batch):
+        n = int(out["lengths"][r])
+        tags = [t.decode() for t in out["tags"][r, :n].numpy()]
+        toks = [t.decode() for t in out["tokens"][r, :n].numpy()]
+        assert tags == (tagger.predict([toks])[0] if toks else [])
+
+
+def test_export_tag_tokens_signature(tagger, exported):
+    fn = exported.signatures["tag_tokens"]
+    width = max(map(len, X))
+    padded = tf.constant([s + [""] * (width - len(s)) for s in X])
+    for batch in (2, len(X)):
+        got = fn(tokens=padded[:batch])["tags"].numpy()
+        for r in range(batch):
+            assert [t.decode() for t in got[r, : len(X[r])]] == Y[r]
+            assert all(t == b"" for t in got[r, len(X[r]) :])
+
+
+def test_config_json_round_trip():
+    t = EntityTagger(char_encoder="cnn", output="softmax", scheme="iob2", seed=3)
+    cfg = json.loads(json.dumps(t.get_config()))
+    assert EntityTagger.from_config(cfg).get_config() == t.get_config()
+    assert cfg["char_encoder"] == "cnn" and cfg["seed"] == 3
+
+
+def test_iob1_data_softmax_cnn_and_dataset_input(tmp_path):
+    y1 = [convert_tags(t, "iob1") for t in Y]
+    ds = tf.data.Dataset.from_tensor_slices((tf.ragged.constant(X), tf.ragged.constant(y1)))
+    t = EntityTagger(**{**SMALL, "char_encoder": "cnn", "output": "softmax", "casing": False})
+    t.fit(ds, epochs=20, verbose=0)
+    assert t.input_scheme_ == "iob1"
+    pred = t.predict(X)
+    assert pred == y1  # returned in the scheme of the training data
+    assert t.evaluate(X, Y)["f1"] == 1.0  # conlleval reads any scheme
+    exported = tf.saved_model.load(str(t.export(tmp_path / "e")))
+    width = max(map(len, X))
+    got = exported.signatures["tag_tokens"](
+        tokens=tf.constant([s + [""] * (width - len(s)) for s in X])
+    )
+    assert [
+        [v.decode() for v in row[: len(s)]] for row, s in zip(got["tags"].numpy(), X, strict=True)
+    ] == y1
+
+
+def test_pretrained_embeddings_and_oov_report(tmp_path):
+    glove = tmp_path / "tiny.glove.txt"
+    glove.write_text("paris 1 0 0 0\nberlin 0 1 0 0\nzebra 0 0 1 0\n")
+    t = EntityTagger(
+        **{**SMALL, "embeddings": str(glove), "trainable_embeddings": False, "char_encoder": "none"}
+    )
+    t.fit(X[:3], Y[:3], epochs=1, verbose=0)
+    assert "zebra" in t.vocabulary_  # pretrained words join the vocabulary
+    table = np.asarray(t.model_.get_layer("word_embedding").embeddings)
+    np.testing.assert_array_equal(table[t.vocabulary_.index("paris")], [1, 0, 0, 0])
+    np.testing.assert_array_equal(table[0], 0)
+    assert t.card_["oov"]["total"] == len(t.vocabulary_) - 2 and t.card_["oov"]["missing"] > 0
+
+
+def test_sample_recipe_runs(tmp_path):
+    recipe = {
+        "task": "ner",
+        "data": {
+            "sample": True,
+            "sample_dir": str(tmp_path / "sample"),
+            "sample_train": 30,
+            "sample_dev": 10,
+        },
+        "model": {**SMALL, "char_encoder": "none"},
+        "fit": {"epochs": 1, "verbose": 0},
+        "output": {"export": False, "save_dir": str(tmp_path / "saved")},
+    }
+    summary = run_recipe(recipe, tmp_path / "ner-sample.toml")
+    assert summary["data"].startswith("SYNTHETIC SAMPLE") and summary["train_sentences"] == 30
+    assert 0.0 <= summary["dev_f1"] <= 1.0 and (tmp_path / "saved" / "model.keras").is_file()
+    assert write_sample_conll(tmp_path / "s2", 5, 2)["train"].read_text().count("\n\n") == 5
+
+
+def test_bad_inputs(tagger):
+    with pytest.raises(NotFittedError, match=r"call `fit\(...\)` before `predict\(\)`"):
+        EntityTagger().predict(["x"])
+    with pytest.raises(
+        ValueError, match="`cell` must be one of 'rnn', 'gru', 'lstm'. Received: cell='lstn'"
+    ):
+        EntityTagger(cell="lstn")
+    with pytest.raises(ValueError, match="`output` must be one of 'crf', 'softmax'"):
+        EntityTagger(output="hmm")
+    with pytest.raises(ValueError, match="Sentence 1 has 2 tokens but 1 tags"):
+        EntityTagger().fit([["a"], ["b", "c"]], [["O"], ["O"]])
+    with pytest.raises(ValueError, match="Sentence 0: Tag 'PER' is not a valid tag"):
+        EntityTagger().fit([["a"]], [["PER"]])
+    with pytest.raises(ValueError, match="`y` .* is required"):
+        EntityTagger().fit([["a"]])
+    with pytest.raises(TypeError, match="not a single string"):
+        tagger.predict("Alice lives in Paris")
+    with pytest.raises(ValueError, match="tokens must be non-empty"):
+        tagger.predict([["Alice", ""]])
+    with pytest.raises(ValueError, match="must have the same length"):
+        tagger.evaluate(X, Y[:2])
