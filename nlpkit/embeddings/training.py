@@ -149,12 +149,17 @@ def _train(model_cls, corpus, *, verbose, return_model, epochs, callbacks, extra
     sentences = corpus
     if corpus.path is None and not corpus.lowercase and corpus.max_sentences is None:
         sentences = corpus.source  # in-memory lists go to gensim as they are (no per-pass copy)
-    model = model_cls(sentences=sentences, epochs=epochs, callbacks=cbs, **extra)
+    model = model_cls(epochs=epochs, callbacks=cbs, **extra)
+    model.build_vocab(sentences)
     if len(model.wv) == 0:
         raise ValueError(
             f"No word occurs at least min_count={extra['min_count']} times in the corpus, so there is "
             "nothing to train. Lower `min_count` or pass a larger corpus."
         )
+    model.train(
+        sentences, total_examples=model.corpus_count, total_words=model.corpus_total_words,
+        epochs=epochs, callbacks=cbs,
+    )  # fmt: skip
     return model if return_model else model.wv
 
 
