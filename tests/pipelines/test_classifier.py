@@ -188,3 +188,34 @@ def test_generic_load_returns_right_class(fitted, tmp_path):
     assert type(Pipeline.load(path)) is TextClassifier
     with pytest.raises(ValueError, match="holds a saved TextClassifier, not a SentimentClassifier"):
         SentimentClassifier.load(path)
+
+
+def test_pretrained_embeddings_from_glove_file(tmp_path):
+    glove = tmp_path / "tiny_glove.txt"
+    rows = {"loved": [1, 0, 0, 0], "great": [0.9, 0.1, 0, 0], "hated": [-1, 0, 0, 0], "bad": [-0.9, 0, 0.1, 0]}
+    glove.write_text("".join(f"{w} {' '.join(map(str, v))}\n" for w, v in rows.items()))
+    clf = small(embeddings=str(glove)).fit(TEXTS, LABELS, epochs=2)
+    weights = clf.model_.get_layer("embedding").get_weights()[0]
+    assert weights.shape == (len(clf.vocabulary_), 4)
+    np.testing.assert_allclose(weights[clf.vocabulary_.index("loved")], rows["loved"])
+    np.testing.assert_array_equal(weights[0], 0.0)  # padding row
+    assert clf.oov_report_.rate > 0  # 'movie', 'film', ... are not in the 4-word file
+    assert "embedding_coverage" in clf.card_
+    assert not clf.model_.get_layer("embedding").trainable
+
+
+def test_run_recipe_trains_evaluates_and_exports(tmp_path):
+    from nlpkit.cli import main
+
+    data = tmp_path / "d.csv"
+    data.write_text("text,label\n" + "".join(f'"{t}",{lab}\n' for t, lab in zip(TEXTS * 3, LABELS * 3, strict=True)))
+    recipe = tmp_path / "r.toml"
+    recipe.write_text(
+        f'task = "classification"\nname = "tiny"\nseed = 0\n[data]\nformat = "csv"\ntrain = "{data}"\n'
+        f'test_fraction = 0.3\n[model]\ncell = "gru"\nhidden_size = 8\nembedding_dim = 8\nverbose = 0\n'
+        f'[fit]\nepochs = 2\n[export]\nroot = "{tmp_path / "exports"}"\n'
+    )
+    assert main(["run", str(recipe)]) == 0
+    export = tmp_path / "exports" / "tiny" / "1"
+    served = tf.saved_model.load(str(export)).signatures["serving_default"](tf.constant(["i loved it"]))
+    assert served["scores"].shape == (1, 2)
