@@ -1,0 +1,197 @@
+"""JSB Chorales piano-roll benchmark for `MusicGenerator` (issue 6).
+
+Trains piano-roll models (one per `--cells` entry) on the Boulanger-Lewandowski 2012 training
+split of JSB Chorales (quarter-note steps) and reports the negative log-likelihood per time step
+(nats, binary cross-entropy summed over the 88 keys) on the validation split, next to a baseline
+measured in the same run (independent per-key frequencies from the training split). Published
+test-set anchors: LSTM ~8.5, GRU ~8.5, TCN 8.10; target <= 8.3 on validation.
+
+    python benchmarks/music_jsb.py --max-minutes 10
+    python benchmarks/music_jsb.py --cells lstm --epochs 100 --max-minutes 60   # a full run
+
+Data is read from ../shared/data/music/jsb_chorales (or $NLPKIT_DATA); the script exits cleanly
+when it is absent. Figures go to the `music` section of benchmarks/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+
+from benchmarks._results import data_path, machine_line, write_section  # noqa: E402
+from nlpkit.data.music import read_jsb_json  # noqa: E402
+from nlpkit.data.music_events import steps_to_pianoroll  # noqa: E402
+from nlpkit.pipelines.music import MusicGenerator  # noqa: E402
+
+ANCHORS = "LSTM ~8.5, GRU ~8.5, TCN 8.10 (published, test split)"
+
+
+class TimeBudget(keras.callbacks.Callback):
+    """Stop training at the end of the first epoch that finishes after `seconds`."""
+
+    def __init__(self, seconds: float):
+        super().__init__()
+        self.seconds = seconds
+        self.start = None
+        self.hit = False
+
+    def on_train_begin(self, logs=None):
+        self.start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        if time.perf_counter() - self.start > self.seconds:
+            self.hit = True
+            self.model.stop_training = True
+
+
+def marginal_baseline(train_rolls, valid_rolls) -> float:
+    """NLL per step of independent Bernoulli keys with the training frequencies (add-0.5)."""
+    counts = sum(r.sum(0) for r in train_rolls).astype(np.float64)
+    steps = sum(len(r) for r in train_rolls)
+    p = (counts + 0.5) / (steps + 1.0)
+    total = 0.0
+    for r in valid_rolls:
+        total -= float((r * np.log(p) + (1 - r) * np.log1p(-p)).sum())
+    return total / sum(len(r) for r in valid_rolls)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument(
+        "--max-minutes", type=float, default=10.0, help="wall-time budget for all training"
+    )
+    ap.add_argument("--epochs", type=int, default=200, help="maximum epochs per model")
+    ap.add_argument("--cells", default="lstm,gru", help="comma-separated cells to train")
+    ap.add_argument("--hidden", type=int, default=128)
+    ap.add_argument("--layers", type=int, default=1)
+    ap.add_argument("--dropout", type=float, default=0.3)
+    ap.add_argument("--attention-window", type=int, default=0)
+    ap.add_argument("--transpose", type=int, default=3, help="augment with shifts -N..N semitones")
+    ap.add_argument("--sequence-length", type=int, default=64)
+    ap.add_argument("--batch-size", type=int, default=32)
+    ap.add_argument("--lr", type=float, default=0.003)
+    ap.add_argument("--patience", type=int, default=6)
+    ap.add_argument("--max-examples", type=int, default=0, help="cap training chorales (0: all)")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--no-write", action="store_true", help="print, do not write RESULTS.md")
+    args = ap.parse_args(argv)
+
+    path = data_path("music", "jsb_chorales", "jsb-chorales-quarter.train-valid.json")
+    splits = read_jsb_json(path)
+    train, valid = splits["train"], splits["valid"]
+    if args.max_examples:
+        train = train[: args.max_examples]
+    train_rolls = [steps_to_pianoroll(p) for p in train]
+    valid_rolls = [steps_to_pianoroll(p) for p in valid]
+    baseline = marginal_baseline(train_rolls, valid_rolls)
+    print(
+        f"train {len(train)} chorales / {sum(map(len, train))} steps; valid {len(valid)} / "
+        f"{sum(map(len, valid))} steps; marginal baseline {baseline:.3f} nats/step"
+    )
+
+    cells = [c.strip() for c in args.cells.split(",") if c.strip()]
+    budget = args.max_minutes * 60.0 / len(cells)
+    rows = []
+    for cell in cells:
+        gen = MusicGenerator(
+            representation="piano_roll",
+            cell=cell,
+            hidden_size=args.hidden,
+            num_layers=args.layers,
+            dropout=args.dropout,
+            attention_window=args.attention_window,
+            transpositions=list(range(-args.transpose, args.transpose + 1)),
+            sequence_length=args.sequence_length,
+            batch_size=args.batch_size,
+            learning_rate=args.lr,
+            early_stopping=args.patience,
+            seed=args.seed,
+            verbose=2,
+        )
+        stopper = TimeBudget(budget)
+        t0 = time.perf_counter()
+        gen.fit(train_rolls, validation_data=valid_rolls, epochs=args.epochs, callbacks=[stopper])
+        train_s = time.perf_counter() - t0
+        m = gen.evaluate(valid_rolls)
+        best_epoch = int(np.argmin(gen.history_["val_loss"])) + 1
+        rows.append(
+            {
+                "cell": cell,
+                "nll": m["nll_per_step"],
+                "bits": m["bits_per_step"],
+                "epochs": len(gen.history_["loss"]),
+                "best_epoch": best_epoch,
+                "train_s": train_s,
+                "stopped_by": "time budget"
+                if stopper.hit
+                else (
+                    "early stopping" if len(gen.history_["loss"]) < args.epochs else "max epochs"
+                ),
+                "params": gen.model_.count_params(),
+            }
+        )
+        print(rows[-1])
+
+    settings = (
+        f"hidden {args.hidden}, layers {args.layers}, dropout {args.dropout}, attention window "
+        f"{args.attention_window}, transpositions -{args.transpose}..+{args.transpose}, windows of "
+        f"{args.sequence_length} steps, batch {args.batch_size}, Adam lr {args.lr} (clipnorm 1), "
+        f"early-stopping patience {args.patience}, max {args.epochs} epochs, budget "
+        f"{args.max_minutes:g} min shared by {len(cells)} model(s), seed {args.seed}, "
+        f"train chorales {len(train)}"
+    )
+    first = rows[0]
+    lines = [
+        "## Music generation: JSB Chorales piano roll (`benchmarks/music_jsb.py`)",
+        "",
+        f"Machine: {machine_line()}. Validation split ({len(valid)} chorales, "
+        f"{sum(map(len, valid))} quarter-note steps); NLL per step in nats, summed binary "
+        "cross-entropy over the 88 keys. "
+        + (
+            "**Reduced-budget CPU run** on a CPU shared with other jobs. "
+            if any(r["stopped_by"] == "time budget" for r in rows)
+            else ""
+        )
+        + f"Published anchors: {ANCHORS}. Target: <= 8.3 on validation.",
+        "",
+        f"Settings: {settings}.",
+        "",
+        "| model | valid NLL/step (nats) | bits/step | vs. marginal baseline | "
+        f"vs. {first['cell'].upper()} | epochs (best) | stopped by | train time | parameters |",
+        "|---|---|---|---|---|---|---|---|---|",
+        f"| independent key frequencies (baseline, same run) | {baseline:.3f} | "
+        f"{baseline / math.log(2):.3f} | 1.000 | - | - | - | - | 88 |",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['cell'].upper()} {args.layers}x{args.hidden} | {r['nll']:.3f} | {r['bits']:.3f} | "
+            f"{r['nll'] / baseline:.3f} | {r['nll'] / first['nll']:.3f} | {r['epochs']} ({r['best_epoch']}) | "
+            f"{r['stopped_by']} | {r['train_s'] / 60:.1f} min | {r['params']:,} |"
+        )
+    best = min(rows, key=lambda r: r["nll"])
+    verdict = "meets" if best["nll"] <= 8.3 else "does not meet"
+    lines += [
+        "",
+        f"Best: {best['cell'].upper()} at {best['nll']:.3f} nats/step, which {verdict} the <= 8.3 "
+        "validation target in this run. Train-time ratios between rows are measured side by side "
+        "on a shared CPU; absolute times drift with the load.",
+    ]
+    text = "\n".join(lines)
+    print(text)
+    if not args.no_write:
+        write_section("music", text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
