@@ -991,6 +991,6 @@ def run_recipe(recipe: dict, recipe_path: Path) -> dict:
     example = "Alice Smith flew from Paris to Tokyo to meet Acme Corp ."
     summary["example"] = {
         "text": example,
-        "entities": [list(e) for e in tagger.predict([example])[0]],
+        "entities": [e._asdict() for e in tagger.predict([example])[0]],
     }
     return summary
