@@ -66,3 +66,21 @@ def test_other_errors(tmp_path):
         write_conll(tmp_path / "w.txt", [["a", "b"]], [["O"]])
     with pytest.raises(ValueError, match="cannot be empty or contain whitespace"):
         write_conll(tmp_path / "w.txt", [["a b"]], [["O"]])
+
+
+@pytest.mark.slow
+def test_real_conll2003_counts():
+    import os
+    from pathlib import Path
+
+    from nlpkit.text.tags import get_spans
+
+    root = Path(
+        os.environ.get("NLPKIT_DATA", Path(__file__).resolve().parents[3] / "shared" / "data")
+    )
+    path = root / "ner" / "conll2003" / "train.txt"
+    if not path.is_file():
+        pytest.skip(f"{path} not found")
+    x, y = read_conll(path)
+    assert len(x) == 14041 and sum(map(len, x)) == 203621
+    assert sum(len(get_spans(t)) for t in y) == 23499
