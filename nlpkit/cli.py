@@ -78,6 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("recipe", help="path to a recipe in pipelines/")
     run.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                      help="override a recipe value, e.g. --set fit.epochs=2")
+    run.add_argument("--summary", metavar="PATH", help="also write the JSON summary to PATH")
     sub.add_parser("version", help="print the nlpkit version")
     args = parser.parse_args(argv)
     if args.command == "version":
@@ -88,7 +89,10 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, TypeError, FileNotFoundError, ImportError) as e:
         print(f"nlpkit: error: {e}", file=sys.stderr)
         return 2
-    print(json.dumps(summary, indent=2, default=str))
+    text = json.dumps(summary, indent=2, default=str)
+    print(text)
+    if args.summary:
+        Path(args.summary).write_text(text + "\n", encoding="utf-8")
     return 0
 
 
