@@ -294,7 +294,6 @@ class GloVe:
             var.scatter_sub(tf.IndexedSlices(g / tf.sqrt(acc_rows), uniq))
             acc.scatter_add(tf.IndexedSlices(tf.square(g), uniq))
 
-        @tf.function(reduce_retracing=True)
         def step(i, j, lx, fx):
             wi, wj = tf.gather(w, i), tf.gather(w_ctx, j)
             diff = tf.reduce_sum(wi * wj, axis=1) + tf.gather(b, i) + tf.gather(b_ctx, j) - lx
@@ -309,15 +308,22 @@ class GloVe:
             return cost
 
         n = len(vals)
+        data = [tf.constant(rows), tf.constant(cols), tf.constant(log_x), tf.constant(f_x)]
+        batch = self.batch_size
+
+        @tf.function
+        def run_epoch(order):
+            total = tf.constant(0.0, tf.float32)
+            for start in tf.range(0, n, batch):  # the whole epoch runs in the graph
+                sel = order[start : start + batch]
+                total += step(*(tf.gather(d, sel) for d in data))
+            return total
+
         history: list[float] = []
         progress = Progress(self.epochs, "GloVe epochs", self.verbose)
         for _ in range(self.epochs):
-            order = rng.permutation(n)
-            total = 0.0
-            for start in range(0, n, self.batch_size):
-                sel = order[start : start + self.batch_size]
-                total += float(step(rows[sel], cols[sel], log_x[sel], f_x[sel]))
-            history.append(total / n)
+            order = tf.constant(rng.permutation(n).astype(np.int32))
+            history.append(float(run_epoch(order)) / n)
             progress.update(1, loss=history[-1])
         progress.close()
         return w.numpy(), w_ctx.numpy(), history
