@@ -22,13 +22,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import keras  # noqa: E402
-import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from benchmarks._results import data_path, machine_line, write_section  # noqa: E402
 from nlpkit import SentimentClassifier  # noqa: E402
 from nlpkit.data.classification import read_jsonl  # noqa: E402
-from nlpkit.layers import RecurrentStack  # noqa: E402
 
 
 class EpochTimer(keras.callbacks.Callback):
@@ -67,11 +65,17 @@ def plain_keras_epoch(clf, train_texts, train_ids, args) -> float:
     keras.utils.set_random_seed(args.seed)
     ids = keras.Input((None,), dtype="int64")
     x = keras.layers.Embedding(len(clf.vocabulary_), 50, mask_zero=True, trainable=True)(ids)
-    layer_cls = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU, "rnn": keras.layers.SimpleRNN}[args.cell]
+    layer_cls = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU, "rnn": keras.layers.SimpleRNN}[
+        args.cell
+    ]
     x = keras.layers.Bidirectional(layer_cls(args.hidden))(keras.layers.Dropout(args.dropout)(x))
     out = keras.layers.Dense(2, activation="softmax")(keras.layers.Dropout(args.dropout)(x))
     model = keras.Model(ids, out)
-    model.compile(optimizer=keras.optimizers.Adam(args.lr), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.compile(
+        optimizer=keras.optimizers.Adam(args.lr),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
     ds = clf._dataset(train_texts, train_ids, shuffle=True)
     timer = EpochTimer()
     model.fit(ds, epochs=1, verbose=0, callbacks=[timer], shuffle=False)
@@ -81,7 +85,9 @@ def plain_keras_epoch(clf, train_texts, train_ids, args) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--epochs", type=int, default=4)
-    ap.add_argument("--max-train", type=int, default=None, help="cap on training reviews (reduced budget)")
+    ap.add_argument(
+        "--max-train", type=int, default=None, help="cap on training reviews (reduced budget)"
+    )
     ap.add_argument("--max-length", type=int, default=400)
     ap.add_argument("--cell", default="lstm")
     ap.add_argument("--hidden", type=int, default=64)
@@ -142,9 +148,9 @@ def main() -> None:
 
 | figure | value |
 |---|---|
-| validation accuracy | {metrics['accuracy']:.4f} |
-| validation macro-F1 | {metrics['macro_f1']:.4f} |
-| training wall time (validation passes included) | {wall:.0f} s ({len(timer.times)} epochs; training part of each epoch {', '.join(f'{t:.0f}' for t in timer.times)} s) |
+| validation accuracy | {metrics["accuracy"]:.4f} |
+| validation macro-F1 | {metrics["macro_f1"]:.4f} |
+| training wall time (validation passes included) | {wall:.0f} s ({len(timer.times)} epochs; training part of each epoch {", ".join(f"{t:.0f}" for t in timer.times)} s) |
 | training process CPU time | {cpu:.0f} s |
 | training tokens/s, nlpkit (epoch 1) | {nlpkit_tps:,.0f} |
 | training tokens/s, plain Keras, same architecture and input pipeline (1 epoch, right after) | {plain_tps:,.0f} |

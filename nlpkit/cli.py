@@ -76,8 +76,14 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="train, evaluate and export from a TOML recipe")
     run.add_argument("recipe", help="path to a recipe in pipelines/")
-    run.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                     help="override a recipe value, e.g. --set fit.epochs=2")
+    run.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a recipe value, e.g. --set fit.epochs=2",
+    )
     run.add_argument("--summary", metavar="PATH", help="also write the JSON summary to PATH")
     sub.add_parser("version", help="print the nlpkit version")
     args = parser.parse_args(argv)

@@ -15,7 +15,15 @@ from pathlib import Path
 
 from nlpkit.errors import DataFormatError, OfflineError
 
-__all__ = ["read_csv", "read_jsonl", "read_folder", "read_fasttext", "read_tfds", "open_text", "iter_lines"]
+__all__ = [
+    "read_csv",
+    "read_jsonl",
+    "read_folder",
+    "read_fasttext",
+    "read_tfds",
+    "open_text",
+    "iter_lines",
+]
 
 
 def open_text(path: str | os.PathLike, encoding: str = "utf-8") -> io.TextIOBase:
@@ -40,7 +48,9 @@ def iter_lines(path: str | os.PathLike, encoding: str = "utf-8"):
                 yield i, raw.decode(encoding).rstrip("\r\n")
             except UnicodeDecodeError as e:
                 raise DataFormatError(
-                    path, i, f"not valid {encoding} ({e.reason} at byte {e.start}); pass encoding= (e.g. 'latin-1')"
+                    path,
+                    i,
+                    f"not valid {encoding} ({e.reason} at byte {e.start}); pass encoding= (e.g. 'latin-1')",
                 ) from e
 
 
@@ -102,7 +112,9 @@ def read_csv(
             if not row:
                 continue
             if len(row) != len(header):
-                raise DataFormatError(path, line, f"expected {len(header)} fields, found {len(row)}")
+                raise DataFormatError(
+                    path, line, f"expected {len(header)} fields, found {len(row)}"
+                )
             texts.append(row[ti])
             labels.append(_label(row[li], path, line))
     return texts, _convert_labels(labels, label_type)
@@ -110,11 +122,15 @@ def read_csv(
 
 def _convert_labels(labels: list, label_type: str) -> list:
     if label_type not in ("auto", "int", "str"):
-        raise ValueError(f"`label_type` must be one of 'auto', 'int', 'str'. Received: label_type={label_type!r}")
+        raise ValueError(
+            f"`label_type` must be one of 'auto', 'int', 'str'. Received: label_type={label_type!r}"
+        )
     if label_type == "str":
         return [str(v) for v in labels]
+
     def is_int(v):
         return isinstance(v, int) or (isinstance(v, str) and v.strip().lstrip("-").isdigit())
+
     if label_type == "int" or (labels and all(is_int(v) for v in labels)):
         try:
             return [int(v) for v in labels]
@@ -124,7 +140,11 @@ def _convert_labels(labels: list, label_type: str) -> list:
 
 
 def read_jsonl(
-    path: str | os.PathLike, text_field: str = "text", label_field: str = "label", *, encoding: str = "utf-8"
+    path: str | os.PathLike,
+    text_field: str = "text",
+    label_field: str = "label",
+    *,
+    encoding: str = "utf-8",
 ) -> tuple[list[str], list]:
     """Read JSON lines (one object a line, optionally `.gz`) with a text and a label field.
 
@@ -197,7 +217,7 @@ def read_fasttext(
         head, _, rest = line.partition(" ")
         if not head.startswith(prefix) or len(head) == len(prefix):
             raise DataFormatError(path, i, f"expected a line starting with {prefix}<label>")
-        labels.append(head[len(prefix):])
+        labels.append(head[len(prefix) :])
         texts.append(rest.strip())
     return texts, labels
 

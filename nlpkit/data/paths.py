@@ -29,7 +29,9 @@ def resolve_data_path(source: str | os.PathLike) -> Path:
         package, folder = PACKAGE_DATA[scheme]
         spec = importlib.util.find_spec(package)
         if spec is None or not spec.submodule_search_locations:
-            raise FileNotFoundError(f"{text!r} needs the package `{package}`, which is not installed.")
+            raise FileNotFoundError(
+                f"{text!r} needs the package `{package}`, which is not installed."
+            )
         path = Path(next(iter(spec.submodule_search_locations))) / folder / rest
     else:
         path = Path(text).expanduser()

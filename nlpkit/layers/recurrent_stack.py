@@ -61,7 +61,9 @@ class RecurrentStack(keras.layers.Layer):
         self.recurrent_layers = []
         for i in range(self.num_layers):
             seq = self.return_sequences or i < self.num_layers - 1
-            layer = _CELL_CLASSES[self.cell](self.hidden_size, return_sequences=seq, name=f"{self.cell}_{i}")
+            layer = _CELL_CLASSES[self.cell](
+                self.hidden_size, return_sequences=seq, name=f"{self.cell}_{i}"
+            )
             if self.bidirectional:
                 layer = keras.layers.Bidirectional(layer, name=f"bi{self.cell}_{i}")
             self.recurrent_layers.append(layer)

@@ -9,7 +9,9 @@ import numpy as np
 __all__ = ["classification_report"]
 
 
-def classification_report(y_true: Sequence[int], y_pred: Sequence[int], class_names: Sequence[str]) -> dict[str, float]:
+def classification_report(
+    y_true: Sequence[int], y_pred: Sequence[int], class_names: Sequence[str]
+) -> dict[str, float]:
     """Return accuracy, macro-averaged F1 and per-class P/R/F1 as a flat dict.
 
     Keys: `accuracy`, `macro_f1`, `precision/<class>`, `recall/<class>`, `f1/<class>`.

@@ -63,5 +63,7 @@ def sample_logits(logits, seed, temperature=1.0, top_k=0, top_p=1.0):
     scaled = logits / tf.maximum(temperature, tf.cast(1e-6, logits.dtype))
     scaled = filter_logits(scaled, top_k, top_p)
     seed = tf.cast(seed, tf.int32)
-    drawn = tf.random.stateless_categorical(tf.cast(scaled, tf.float32), 1, seed=seed, dtype=tf.int32)[:, 0]
+    drawn = tf.random.stateless_categorical(
+        tf.cast(scaled, tf.float32), 1, seed=seed, dtype=tf.int32
+    )[:, 0]
     return tf.where(temperature <= 0, greedy, drawn)

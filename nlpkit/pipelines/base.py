@@ -102,7 +102,10 @@ class Pipeline:
         shown = []
         for name in self._param_names():
             value = getattr(self, name, None)
-            if params[name].default is not inspect.Parameter.empty and params[name].default == value:
+            if (
+                params[name].default is not inspect.Parameter.empty
+                and params[name].default == value
+            ):
                 continue
             shown.append(f"{name}={value!r}")
         return f"{type(self).__name__}({', '.join(shown)})"
@@ -149,7 +152,7 @@ class Pipeline:
                     "class": f"{type(self).__module__}.{type(self).__qualname__}",
                     "config": self.get_config(),
                     "nlpkit_version": __version__,
-                    "saved_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+                    "saved_at": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
                 },
             )
             self._save_state(tmp)
@@ -168,7 +171,9 @@ class Pipeline:
         """
         directory = Path(directory)
         if not directory.is_dir():
-            raise FileNotFoundError(f"No saved pipeline at {directory}: the directory does not exist.")
+            raise FileNotFoundError(
+                f"No saved pipeline at {directory}: the directory does not exist."
+            )
         cfg_path = directory / CONFIG_FILE
         if not cfg_path.is_file():
             raise ValueError(
@@ -186,7 +191,9 @@ class Pipeline:
         try:
             klass = getattr(importlib.import_module(module_name), class_name)
         except (ImportError, AttributeError) as e:
-            raise ValueError(f"{cfg_path} names class {qualname!r}, which cannot be imported.") from e
+            raise ValueError(
+                f"{cfg_path} names class {qualname!r}, which cannot be imported."
+            ) from e
         if not (isinstance(klass, type) and issubclass(klass, cls)):
             raise ValueError(
                 f"{directory} holds a saved {class_name}, not a {cls.__name__}. "

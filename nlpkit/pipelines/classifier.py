@@ -69,7 +69,7 @@ def _dataset_to_lists(dataset: tf.data.Dataset) -> tuple[list[str], list | None]
     if paired and len(spec) != 2:
         raise ValueError(f"A dataset must yield texts or (text, label) pairs. Element spec: {spec}")
     for item in dataset.as_numpy_iterator():
-        t, y = (item if paired else (item, None))
+        t, y = item if paired else (item, None)
         t = np.atleast_1d(t)
         texts.extend(s.decode("utf-8") if isinstance(s, bytes) else str(s) for s in t)
         if paired:
@@ -80,10 +80,14 @@ def _dataset_to_lists(dataset: tf.data.Dataset) -> tuple[list[str], list | None]
 def _xy(x, y, name_x="x", name_y="y"):
     if isinstance(x, tf.data.Dataset):
         if y is not None:
-            raise ValueError(f"When `{name_x}` is a tf.data.Dataset of (text, label) pairs, `{name_y}` must be None.")
+            raise ValueError(
+                f"When `{name_x}` is a tf.data.Dataset of (text, label) pairs, `{name_y}` must be None."
+            )
         x, y = _dataset_to_lists(x)
         if y is None:
-            raise ValueError(f"`{name_x}` is a dataset of texts only; labels are needed: yield (text, label) pairs.")
+            raise ValueError(
+                f"`{name_x}` is a dataset of texts only; labels are needed: yield (text, label) pairs."
+            )
     texts = check_texts(name_x, x)
     if y is None:
         raise ValueError(f"`{name_y}` (the labels) is required.")
@@ -153,8 +157,10 @@ class TextClassifier(Pipeline):
         self.hidden_size = check_int("hidden_size", hidden_size, 1)
         self.dropout = check_float("dropout", dropout, 0.0, 1.0, high_inclusive=False)
         self.embedding_dim = check_int("embedding_dim", embedding_dim, 1)
-        if embeddings is not None and not isinstance(embeddings, (str, os.PathLike)) and not hasattr(
-            embeddings, "vector_size"
+        if (
+            embeddings is not None
+            and not isinstance(embeddings, (str, os.PathLike))
+            and not hasattr(embeddings, "vector_size")
         ):
             raise TypeError(
                 "`embeddings` must be None, a file path, a preset name or a gensim KeyedVectors. "
@@ -199,7 +205,9 @@ class TextClassifier(Pipeline):
                 name="embedding",
             )
         else:
-            emb = keras.layers.Embedding(vocab_size, self.embedding_dim, mask_zero=True, name="embedding")
+            emb = keras.layers.Embedding(
+                vocab_size, self.embedding_dim, mask_zero=True, name="embedding"
+            )
         x = emb(ids)
         x = RecurrentStack(
             self.cell,
@@ -242,7 +250,9 @@ class TextClassifier(Pipeline):
         return np.array([index[v] for v in labels], dtype="int32")
 
     # ------------------------------------------------------------------ verbs
-    def fit(self, x, y=None, *, validation_data=None, epochs: int = 10, callbacks=None) -> TextClassifier:
+    def fit(
+        self, x, y=None, *, validation_data=None, epochs: int = 10, callbacks=None
+    ) -> TextClassifier:
         """Fit the vocabulary, the label map and the network.
 
         Args:
@@ -270,9 +280,15 @@ class TextClassifier(Pipeline):
                 f"{type(self).__name__} is binary: `y` must have exactly two classes. "
                 f"Received {len(classes)}: {classes[:10]}. Use TextClassifier for more."
             )
-        val = _xy(*validation_data, "validation_data[0]", "validation_data[1]") if isinstance(
-            validation_data, (tuple, list)
-        ) else (_xy(validation_data, None, "validation_data") if validation_data is not None else None)
+        val = (
+            _xy(*validation_data, "validation_data[0]", "validation_data[1]")
+            if isinstance(validation_data, (tuple, list))
+            else (
+                _xy(validation_data, None, "validation_data")
+                if validation_data is not None
+                else None
+            )
+        )
         vectors = None
         if self.embeddings is not None:
             from nlpkit import embeddings as nlpkit_embeddings
@@ -290,7 +306,9 @@ class TextClassifier(Pipeline):
             vocabulary = [str(v) for v in vectorizer.get_vocabulary()]
             matrix, oov = None, None
             if vectors is not None:
-                matrix, oov = nlpkit_embeddings.embedding_matrix(vocabulary, vectors, seed=self.seed or 0)
+                matrix, oov = nlpkit_embeddings.embedding_matrix(
+                    vocabulary, vectors, seed=self.seed or 0
+                )
                 logger.info("Embedding coverage: %s", oov)
             model = self._build_model(len(vocabulary), matrix)
             train_ds = self._dataset(texts, label_ids, shuffle=True, vectorizer=vectorizer)
@@ -316,7 +334,9 @@ class TextClassifier(Pipeline):
         self.card_ = {
             "task": "text classification",
             "train_examples": len(texts),
-            "train_data_hash": hash_strings(f"{t}\t{lab}" for t, lab in zip(texts, labels, strict=True)),
+            "train_data_hash": hash_strings(
+                f"{t}\t{lab}" for t, lab in zip(texts, labels, strict=True)
+            ),
             "classes": [str(c) for c in classes],
             "epochs_run": len(history.epoch),
             "vocabulary_size": len(vocabulary),
@@ -332,7 +352,9 @@ class TextClassifier(Pipeline):
         """Class probabilities, shape `(n, len(classes_))`, columns in `classes_` order."""
         self._check_fitted("predict_proba")
         if isinstance(x, tf.data.Dataset):
-            x, _ = _dataset_to_lists(x.map(lambda *a: a[0]) if isinstance(x.element_spec, tuple) else x)
+            x, _ = _dataset_to_lists(
+                x.map(lambda *a: a[0]) if isinstance(x.element_spec, tuple) else x
+            )
         texts = check_texts("x", x)
         return np.asarray(self.model_.predict(self._dataset(texts), verbose=0), dtype="float32")
 
@@ -361,8 +383,12 @@ class TextClassifier(Pipeline):
     def _save_state(self, directory: Path) -> None:
         self.model_.save(directory / "model.keras")
         # vocabulary without the padding '' (index 0) and '[UNK]' (index 1) which Keras adds back
-        (directory / "vocabulary.txt").write_text("\n".join(self.vocabulary_[2:]) + "\n", encoding="utf-8")
-        (directory / "labels.txt").write_text("\n".join(str(c) for c in self.classes_) + "\n", encoding="utf-8")
+        (directory / "vocabulary.txt").write_text(
+            "\n".join(self.vocabulary_[2:]) + "\n", encoding="utf-8"
+        )
+        (directory / "labels.txt").write_text(
+            "\n".join(str(c) for c in self.classes_) + "\n", encoding="utf-8"
+        )
         write_json(directory / "labels.json", list(self.classes_))
         write_json(directory / "history.json", self.history_)
 
@@ -385,7 +411,11 @@ class TextClassifier(Pipeline):
         def serve(text):
             probs = self.model_(self._vectorize(text), training=False)
             label_id = tf.argmax(probs, axis=-1, output_type=tf.int32)
-            return {"label": tf.gather(class_names, label_id), "label_id": label_id, "scores": probs}
+            return {
+                "label": tf.gather(class_names, label_id),
+                "label_id": label_id,
+                "scores": probs,
+            }
 
         archive.add_endpoint("serving_default", serve)
         archive.write_out(os.fspath(directory), verbose=False)
@@ -419,7 +449,9 @@ def _read_data(spec: dict[str, Any], key: str) -> tuple[list[str], list]:
     fmt = spec.get("format", "csv")
     source = spec[key]
     if fmt == "tfds":
-        return readers.read_tfds(source, split=spec.get(f"{key}_split", key), data_dir=spec.get("data_dir"))
+        return readers.read_tfds(
+            source, split=spec.get(f"{key}_split", key), data_dir=spec.get("data_dir")
+        )
     path = resolve_data_path(source)
     enc = spec.get("encoding", "utf-8")
     text_col, label_col = spec.get("text_column", "text"), spec.get("label_column", "label")
@@ -463,7 +495,9 @@ def run_recipe(recipe: dict[str, Any], recipe_path: Path) -> dict[str, Any]:
     clf.fit(*train, validation_data=val, epochs=int(fit_cfg.get("epochs", 10)))
     metrics = clf.evaluate(*test)
     name = recipe.get("name", clf.export_name)
-    export_dir = clf.export(next_version_dir(Path(recipe.get("export", {}).get("root", DEFAULT_EXPORT_ROOT)) / name))
+    export_dir = clf.export(
+        next_version_dir(Path(recipe.get("export", {}).get("root", DEFAULT_EXPORT_ROOT)) / name)
+    )
     reloaded = tf.saved_model.load(os.fspath(export_dir))
     samples = test[0][:3]
     served = reloaded.signatures["serving_default"](tf.constant(samples))
@@ -477,6 +511,8 @@ def run_recipe(recipe: dict[str, Any], recipe_path: Path) -> dict[str, Any]:
         "export": str(export_dir),
         "served_by_savedmodel": [
             {"text": t, "label": lab.decode(), "score": round(float(max(s)), 4)}
-            for t, lab, s in zip(samples, served["label"].numpy(), served["scores"].numpy(), strict=True)
+            for t, lab, s in zip(
+                samples, served["label"].numpy(), served["scores"].numpy(), strict=True
+            )
         ],
     }

@@ -39,5 +39,10 @@ def fit_keras_model(
         )
     # Datasets come pre-shuffled (seeded) from the pipelines; Keras's own shuffle does not apply.
     return model.fit(
-        train, validation_data=validation, epochs=epochs, callbacks=cbs, verbose=verbose, shuffle=False
+        train,
+        validation_data=validation,
+        epochs=epochs,
+        callbacks=cbs,
+        verbose=verbose,
+        shuffle=False,
     )

@@ -50,7 +50,9 @@ def atomic_directory(target: str | os.PathLike) -> Iterator[Path]:
 
 
 def write_json(path: str | os.PathLike, obj: Any) -> None:
-    Path(path).write_text(json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+    Path(path).write_text(
+        json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
 
 
 def read_json(path: str | os.PathLike) -> Any:
@@ -60,7 +62,11 @@ def read_json(path: str | os.PathLike) -> Any:
 def next_version_dir(base: str | os.PathLike) -> Path:
     """Return `base/<n>` where n is one more than the largest numeric version already there."""
     base = Path(base)
-    versions = [int(p.name) for p in base.glob("*") if p.is_dir() and p.name.isdigit()] if base.exists() else []
+    versions = (
+        [int(p.name) for p in base.glob("*") if p.is_dir() and p.name.isdigit()]
+        if base.exists()
+        else []
+    )
     return base / str(max(versions, default=0) + 1)
 
 

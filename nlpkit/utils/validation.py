@@ -56,7 +56,9 @@ def check_float(
     if too_low or too_high:
         lo = "" if low is None else ("[" if low_inclusive else "(") + str(low)
         hi = "" if high is None else str(high) + ("]" if high_inclusive else ")")
-        raise ValueError(f"`{name}` must be in {lo or '(-inf'}, {hi or 'inf)'}. Received: {name}={value!r}")
+        raise ValueError(
+            f"`{name}` must be in {lo or '(-inf'}, {hi or 'inf)'}. Received: {name}={value!r}"
+        )
     return value
 
 
@@ -111,7 +113,9 @@ def check_token_lists(name: str, seqs: Any, *, allow_empty: bool = False) -> lis
         toks = list(s)
         for t in toks:
             if not isinstance(t, str):
-                raise TypeError(f"`{name}` item {i} must contain only string tokens. Received {t!r}")
+                raise TypeError(
+                    f"`{name}` item {i} must contain only string tokens. Received {t!r}"
+                )
         out.append(toks)
     return out
 

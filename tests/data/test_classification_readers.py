@@ -34,7 +34,12 @@ def test_csv_bad_row_names_line(tmp_path):
 def test_jsonl_gz_and_errors(tmp_path):
     p = tmp_path / "d.jsonl.gz"
     with gzip.open(p, "wt") as fh:
-        fh.write(json.dumps({"text": "fine", "label": 1}) + "\n\n" + json.dumps({"text": "poor", "label": 0}) + "\n")
+        fh.write(
+            json.dumps({"text": "fine", "label": 1})
+            + "\n\n"
+            + json.dumps({"text": "poor", "label": 0})
+            + "\n"
+        )
     assert read_jsonl(p) == (["fine", "poor"], [1, 0])
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"text": "a", "label": 1}\n{"text": "b"}\n')
@@ -66,7 +71,9 @@ def test_fasttext_format(tmp_path):
 
 def test_gensim_shipped_file_resolves():
     path = resolve_data_path("gensim:pang_lee_polarity.cor")
-    with pytest.raises(DataFormatError, match=r"pang_lee_polarity.cor, line \d+: not valid utf-8.*encoding="):
+    with pytest.raises(
+        DataFormatError, match=r"pang_lee_polarity.cor, line \d+: not valid utf-8.*encoding="
+    ):
         read_fasttext(path)
     texts, labels = read_fasttext(path, encoding="cp1252")
     assert len(texts) == 200 and set(labels) == {"pos", "neg"}

@@ -22,7 +22,9 @@ def test_top_p_keeps_smallest_set_reaching_mass():
 
 def test_greedy_when_temperature_zero_and_seeded_draws_repeat():
     batch = tf.random.stateless_normal((64, 7), seed=[1, 2])
-    np.testing.assert_array_equal(sample_logits(batch, [0, 0], temperature=0.0), np.argmax(batch, -1))
+    np.testing.assert_array_equal(
+        sample_logits(batch, [0, 0], temperature=0.0), np.argmax(batch, -1)
+    )
     a = sample_logits(batch, [5, 1], temperature=1.0)
     b = sample_logits(batch, [5, 1], temperature=1.0)
     np.testing.assert_array_equal(a, b)

@@ -129,8 +129,13 @@ def test_config_json_round_trip(fitted):
 @pytest.mark.parametrize("method", ["predict", "predict_proba", "evaluate", "save", "export"])
 def test_not_fitted(method, tmp_path):
     clf = small()
-    args = {"predict": (TEXTS,), "predict_proba": (TEXTS,), "evaluate": (TEXTS, LABELS),
-            "save": (tmp_path / "x",), "export": (tmp_path / "y",)}[method]
+    args = {
+        "predict": (TEXTS,),
+        "predict_proba": (TEXTS,),
+        "evaluate": (TEXTS, LABELS),
+        "save": (tmp_path / "x",),
+        "export": (tmp_path / "y",),
+    }[method]
     with pytest.raises(NotFittedError, match=r"call `fit\(...\)` before"):
         getattr(clf, method)(*args)
     assert issubclass(NotFittedError, ValueError)
@@ -156,7 +161,9 @@ def test_bad_inputs_fail_before_training(fitted):
 
 
 def test_unknown_cell_and_bad_options():
-    with pytest.raises(ValueError, match=r"`cell` must be one of 'rnn', 'gru', 'lstm'. Received: cell='lstn'"):
+    with pytest.raises(
+        ValueError, match=r"`cell` must be one of 'rnn', 'gru', 'lstm'. Received: cell='lstn'"
+    ):
         TextClassifier(cell="lstn")
     with pytest.raises(ValueError, match=r"`dropout` must be in \[0.0, 1.0\)"):
         TextClassifier(dropout=1.5)
@@ -177,7 +184,9 @@ def test_early_stopping_and_callbacks_pass_through():
     cb = keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: seen.append(epoch))
     flipped = ["neg" if v == "pos" else "pos" for v in LABELS]
     # learning the training labels makes the (flipped) validation loss worse, so patience 1 stops
-    clf = small(early_stopping=1).fit(TEXTS, LABELS, validation_data=(TEXTS, flipped), epochs=30, callbacks=[cb])
+    clf = small(early_stopping=1).fit(
+        TEXTS, LABELS, validation_data=(TEXTS, flipped), epochs=30, callbacks=[cb]
+    )
     assert 2 <= len(seen) < 30
     assert clf.card_["epochs_run"] == len(seen)
     assert clf.card_["validation_metrics"]["accuracy"] <= 0.5
@@ -192,7 +201,12 @@ def test_generic_load_returns_right_class(fitted, tmp_path):
 
 def test_pretrained_embeddings_from_glove_file(tmp_path):
     glove = tmp_path / "tiny_glove.txt"
-    rows = {"loved": [1, 0, 0, 0], "great": [0.9, 0.1, 0, 0], "hated": [-1, 0, 0, 0], "bad": [-0.9, 0, 0.1, 0]}
+    rows = {
+        "loved": [1, 0, 0, 0],
+        "great": [0.9, 0.1, 0, 0],
+        "hated": [-1, 0, 0, 0],
+        "bad": [-0.9, 0, 0.1, 0],
+    }
     glove.write_text("".join(f"{w} {' '.join(map(str, v))}\n" for w, v in rows.items()))
     clf = small(embeddings=str(glove)).fit(TEXTS, LABELS, epochs=2)
     weights = clf.model_.get_layer("embedding").get_weights()[0]
@@ -208,7 +222,10 @@ def test_run_recipe_trains_evaluates_and_exports(tmp_path):
     from nlpkit.cli import main
 
     data = tmp_path / "d.csv"
-    data.write_text("text,label\n" + "".join(f'"{t}",{lab}\n' for t, lab in zip(TEXTS * 3, LABELS * 3, strict=True)))
+    data.write_text(
+        "text,label\n"
+        + "".join(f'"{t}",{lab}\n' for t, lab in zip(TEXTS * 3, LABELS * 3, strict=True))
+    )
     recipe = tmp_path / "r.toml"
     recipe.write_text(
         f'task = "classification"\nname = "tiny"\nseed = 0\n[data]\nformat = "csv"\ntrain = "{data}"\n'
@@ -217,5 +234,7 @@ def test_run_recipe_trains_evaluates_and_exports(tmp_path):
     )
     assert main(["run", str(recipe)]) == 0
     export = tmp_path / "exports" / "tiny" / "1"
-    served = tf.saved_model.load(str(export)).signatures["serving_default"](tf.constant(["i loved it"]))
+    served = tf.saved_model.load(str(export)).signatures["serving_default"](
+        tf.constant(["i loved it"])
+    )
     assert served["scores"].shape == (1, 2)
