@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import logging
 import os
+import string
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,6 +24,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["train_word2vec", "train_fasttext", "TokenCorpus"]
 
 logger = logging.getLogger(__name__)
+_PUNCTUATION = string.punctuation + "\u201c\u201d\u2018\u2019\u2013\u2014\u2026"
 
 
 class TokenCorpus:
@@ -35,6 +37,8 @@ class TokenCorpus:
     Args:
         source: A list (or any re-iterable) of token lists, or a path to a text file.
         lowercase: Lower-case every token.
+        strip_punctuation: Strip punctuation from both ends of every token (``"meanwhile,"`` ->
+            ``"meanwhile"``) and drop tokens left empty; for raw text that is split on spaces only.
         max_sentences: Stop after this many sentences (None: all).
 
     Raises:
@@ -47,8 +51,16 @@ class TokenCorpus:
         4
     """
 
-    def __init__(self, source: Any, *, lowercase: bool = False, max_sentences: int | None = None):
+    def __init__(
+        self,
+        source: Any,
+        *,
+        lowercase: bool = False,
+        strip_punctuation: bool = False,
+        max_sentences: int | None = None,
+    ):
         self.lowercase = check_bool("lowercase", lowercase)
+        self.strip_punctuation = check_bool("strip_punctuation", strip_punctuation)
         self.max_sentences = check_int("max_sentences", max_sentences, minimum=1, allow_none=True)
         self.path: Path | None = None
         if isinstance(source, os.PathLike) or (isinstance(source, str) and os.path.exists(source)):
@@ -92,7 +104,12 @@ class TokenCorpus:
         if self.max_sentences is not None:
             sentences = itertools.islice(sentences, self.max_sentences)
         for tokens in sentences:
-            yield [t.lower() for t in tokens] if self.lowercase else tokens
+            if self.strip_punctuation:
+                tokens = [s for s in (t.strip(_PUNCTUATION) for t in tokens) if s]
+            if self.lowercase:
+                tokens = [t.lower() for t in tokens]
+            if tokens:
+                yield tokens
 
     def _lines(self) -> Iterator[list[str]]:
         from nlpkit.embeddings.loaders import _open_text
@@ -147,7 +164,9 @@ def _train(model_cls, corpus, *, verbose, return_model, epochs, callbacks, extra
     if verbose:
         cbs.append(_EpochProgress(epochs, verbose))
     sentences = corpus
-    if corpus.path is None and not corpus.lowercase and corpus.max_sentences is None:
+    if corpus.path is None and not (
+        corpus.lowercase or corpus.strip_punctuation or corpus.max_sentences
+    ):
         sentences = corpus.source  # in-memory lists go to gensim as they are (no per-pass copy)
     model = model_cls(epochs=epochs, callbacks=cbs, **extra)
     model.build_vocab(sentences)

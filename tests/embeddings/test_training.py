@@ -92,3 +92,10 @@ def test_training_errors(corpus):
         emb.train_word2vec(corpus, min_count=1000)
     with pytest.raises(ValueError, match="`vector_size` must be >= 1"):
         emb.train_fasttext(corpus, vector_size=0)
+
+
+def test_token_corpus_strips_punctuation(tmp_path):
+    path = tmp_path / "c.txt"
+    path.write_text('"Meanwhile," he said -- it\'s late.\n')
+    corpus = emb.TokenCorpus(path, lowercase=True, strip_punctuation=True)
+    assert list(corpus) == [["meanwhile", "he", "said", "it's", "late"]]
