@@ -703,8 +703,20 @@ class Translator(Pipeline):
         ds = tf.data.Dataset.from_tensor_slices((src, t_in, t_out))
         if shuffle:
             ds = ds.shuffle(n, seed=self.seed, reshuffle_each_iteration=True)
-        ds = ds.map(lambda s, i, o: (s, i, o))
-        ds = ds.padded_batch(self.batch_size, padding_values=(PAD_ID, PAD_ID, PAD_ID))
+        ds = ds.map(lambda s, i, o: (s, i, o))  # rank-1 ragged rows -> dense tensors
+        lengths = sorted(int(v) for v in (src.row_lengths() + t_out.row_lengths()).numpy())
+        if shuffle and len(lengths) >= 8 * self.batch_size:
+            # Batches of similar lengths waste less work on padding: bucket by length
+            # (boundaries at the length octiles of this data).
+            bounds = sorted({lengths[len(lengths) * q // 8] + 1 for q in range(1, 8)})
+            ds = ds.bucket_by_sequence_length(
+                lambda s, i, o: tf.shape(s)[0] + tf.shape(o)[0],
+                bucket_boundaries=bounds,
+                bucket_batch_sizes=[self.batch_size] * (len(bounds) + 1),
+                padding_values=(PAD_ID, PAD_ID, PAD_ID),
+            )
+        else:
+            ds = ds.padded_batch(self.batch_size, padding_values=(PAD_ID, PAD_ID, PAD_ID))
         return ds.map(lambda s, i, o: ((s, i), o)).prefetch(tf.data.AUTOTUNE)
 
     # ------------------------------------------------------------------ predict / evaluate
@@ -867,6 +879,10 @@ class Translator(Pipeline):
         ax.set_yticks(range(len(out_tokens)), out_tokens)
         ax.set_xlabel("source")
         ax.set_ylabel("output")
+        joiner = "" if self.level == "char" else " "
+        ax.set_title(
+            f"{source!r} -> {joiner.join(out_tokens[:-1] if out_tokens[-1:] == [EOS] else out_tokens)!r}"
+        )
         fig.tight_layout()
         if path is not None:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -929,9 +945,9 @@ def _load_recipe_data(data: dict[str, Any], base: Path):
         train = generate_dates(int(data.get("train_size", 10000)), seed=seed)
         val = generate_dates(int(data.get("validation_size", 1000)), seed=seed + 1)
         return train, val
-    root = Path(data.get("path", "."))
-    if not root.is_absolute():
-        root = (base / root).resolve() if not root.exists() else root
+    given = Path(data.get("path", "."))
+    candidates = [given] if given.is_absolute() else [given, base / given, base.parent / given]
+    root = next((c for c in candidates if c.exists()), given)
     if not root.exists():
         raise FileNotFoundError(
             f"Translation data folder {root} does not exist. Set `data.path` in the recipe "

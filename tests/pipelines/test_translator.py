@@ -226,6 +226,35 @@ def test_luong_gru_variant_trains_from_dataset():
     assert tr.history_["loss"][1] < tr.history_["loss"][0]
 
 
+@pytest.mark.parametrize("cell", ["lstm", "rnn"])
+def test_teacher_forcing_equals_stepwise_decoding(cell):
+    """Two-layer decoder: the scan used in training gives the same logits as step-by-step calls."""
+    keras.utils.set_random_seed(3)
+    model = _Seq2Seq(
+        9,
+        8,
+        embedding_dim=5,
+        hidden_size=3,
+        num_layers=2,
+        cell=cell,
+        bidirectional=True,
+        attention="luong",
+        attention_score="concat",
+        dropout=0.0,
+        label_smoothing=0.0,
+        name="seq2seq",
+    )
+    source = np.array([[4, 5, 6, 7], [5, 8, 0, 0]])
+    target_in = np.array([[2, 4, 5], [2, 6, 7]])
+    logits = model((source, target_in)).numpy()
+    memory, mask, state = model.encode(source)
+    for t in range(3):
+        log_probs, state, weights = model.step_log_probs(target_in[:, t], state, memory, mask)
+        expected = logits[:, t] - np.log(np.exp(logits[:, t]).sum(-1, keepdims=True))
+        np.testing.assert_allclose(log_probs.numpy(), expected, rtol=1e-4, atol=1e-5)
+        assert np.all(weights.numpy()[1, 2:] == 0.0)
+
+
 def test_label_smoothed_loss_matches_numpy():
     keras.utils.set_random_seed(2)
     model = _Seq2Seq(
@@ -273,3 +302,26 @@ def test_bad_inputs(fitted):
         fitted.predict(["a"], beam_width=1000)
     with pytest.raises(TypeError, match="`epochs` must be an integer"):
         Translator().fit(["a"], ["b"], epochs="3")
+
+
+def test_training_batches_are_bucketed_and_complete(fitted):
+    tr = Translator(batch_size=2, seed=0)
+    tr.source_vocabulary_, tr.target_vocabulary_ = (
+        fitted.source_vocabulary_,
+        fitted.target_vocabulary_,
+    )
+    tr._make_tables()
+    sources = [" ".join(["cat"] * (1 + i % 9)) for i in range(40)]
+    targets = [" ".join(["Katze"] * (1 + (i * 7) % 11)) for i in range(40)]
+    seen = []
+    for (src, t_in), t_out in tr._dataset(sources, targets, shuffle=True):
+        src, t_in, t_out = src.numpy(), t_in.numpy(), t_out.numpy()
+        assert src.shape[0] <= 2 and t_in.shape == t_out.shape
+        assert (t_in[:, 0] == BOS_ID).all()
+        # no all-padding column: each batch is padded to its own longest example
+        assert (src != 0).any(axis=0).all() and (t_out != 0).any(axis=0).all()
+        seen += [
+            (int((s != 0).sum()), int((o != 0).sum())) for s, o in zip(src, t_out, strict=True)
+        ]
+    expected = [(1 + i % 9, 2 + (i * 7) % 11) for i in range(40)]
+    assert sorted(seen) == sorted(expected)
