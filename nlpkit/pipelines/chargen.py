@@ -597,12 +597,34 @@ class CharGenerator(Pipeline):
         return [s.decode("utf-8") for s in out["text"].numpy()]
 
     def predict(self, x) -> list[str]:
-        """Greedy completion of each prompt (the deterministic `generate(method="greedy")`)."""
+        """Greedy completion of each prompt, in one batch (as `generate(p, method="greedy")`).
+
+        Args:
+            x: A list of prompt strings.
+
+        Returns:
+            One completed string per prompt (prompt + generated characters).
+
+        Raises:
+            NotFittedError: called before `fit`.
+            TypeError: `x` is a single string or not a list of strings.
+        """
         self._check_fitted("predict")
-        prompts = check_texts("x", x, allow_empty=True) if not isinstance(x, str) else None
-        if prompts is None:
+        if isinstance(x, str):
             raise TypeError("`x` must be a list of prompt strings; wrap a single prompt in a list.")
-        return [self.generate(p, method="greedy")[0] for p in prompts]
+        prompts = check_texts("x", x, allow_empty=True)
+        if not prompts:
+            return []
+        for p in prompts:
+            self.vocabulary_.encode(p)  # raises for unknown='error'
+        max_length = 2 * self.max_item_length_ if self.mode == "lines" else 200
+        out = self._graph().generate(
+            tf.constant(prompts),
+            tf.constant(max_length, tf.int32),
+            tf.constant(0.0, tf.float32),
+            tf.constant(0, tf.int32),
+        )
+        return [s.decode("utf-8") for s in out["text"].numpy()]
 
     def _beam_search(self, prompt: str, n: int, max_length: int, width: int) -> list[str]:
         lm = self._graph()

@@ -82,6 +82,7 @@ def test_dataset_input_equals_list(gen):
 
 # ----------------------------------------------------------------------------- sampling
 def test_greedy_step_model_matches_full_model(gen):
+    expected = []
     for prompt in ["", "b", "hil"]:
         text = prompt
         for _ in range(20):
@@ -90,6 +91,9 @@ def test_greedy_step_model_matches_full_model(gen):
                 break
             text += gen.vocabulary_.tokens[nxt]
         assert gen.generate(prompt, method="greedy") == [text]
+        expected.append(text)
+    # prompts of different lengths primed together in one batch
+    assert gen.predict(["", "b", "hil"]) == expected
 
 
 def test_temperature_to_zero_equals_greedy(gen):
