@@ -81,6 +81,12 @@ def main(argv=None) -> int:
     ap.add_argument("--batch-size", type=int, default=32)
     ap.add_argument("--lr", type=float, default=0.003)
     ap.add_argument("--patience", type=int, default=6)
+    ap.add_argument(
+        "--lr-decay-patience",
+        type=int,
+        default=0,
+        help="halve the learning rate after this many epochs without improvement (0: off)",
+    )
     ap.add_argument("--max-examples", type=int, default=0, help="cap training chorales (0: all)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--no-write", action="store_true", help="print, do not write RESULTS.md")
@@ -119,8 +125,15 @@ def main(argv=None) -> int:
             verbose=2,
         )
         stopper = TimeBudget(budget)
+        callbacks = [stopper]
+        if args.lr_decay_patience:
+            callbacks.append(
+                keras.callbacks.ReduceLROnPlateau(
+                    monitor="val_loss", factor=0.5, patience=args.lr_decay_patience, min_lr=1e-4
+                )
+            )
         t0 = time.perf_counter()
-        gen.fit(train_rolls, validation_data=valid_rolls, epochs=args.epochs, callbacks=[stopper])
+        gen.fit(train_rolls, validation_data=valid_rolls, epochs=args.epochs, callbacks=callbacks)
         train_s = time.perf_counter() - t0
         m = gen.evaluate(valid_rolls)
         best_epoch = int(np.argmin(gen.history_["val_loss"])) + 1
@@ -146,7 +159,13 @@ def main(argv=None) -> int:
         f"hidden {args.hidden}, layers {args.layers}, dropout {args.dropout}, attention window "
         f"{args.attention_window}, transpositions -{args.transpose}..+{args.transpose}, windows of "
         f"{args.sequence_length} steps, batch {args.batch_size}, Adam lr {args.lr} (clipnorm 1), "
-        f"early-stopping patience {args.patience}, max {args.epochs} epochs, budget "
+        f"early-stopping patience {args.patience}, "
+        + (
+            f"learning rate halved after {args.lr_decay_patience} epochs without improvement, "
+            if args.lr_decay_patience
+            else ""
+        )
+        + f"max {args.epochs} epochs, budget "
         f"{args.max_minutes:g} min shared by {len(cells)} model(s), seed {args.seed}, "
         f"train chorales {len(train)}"
     )
