@@ -257,6 +257,10 @@ class MusicGenerator(Pipeline):
         seed: Seed for weights, shuffling and the default generation seed; a CPU run repeats.
         verbose: Keras progress output (`"auto"`, 0, 1, 2).
 
+    Raises:
+        ValueError: an option is outside its allowed values (e.g. `cell="lstn"`).
+        TypeError: an option has the wrong type (e.g. `transpositions=[0.5]`).
+
     Example:
         >>> from nlpkit.data.music import read_corpus
         >>> chorales = read_corpus("bach/chorales", limit=20)
