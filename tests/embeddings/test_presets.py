@@ -129,3 +129,11 @@ def test_nlpkit_home_default(monkeypatch, tmp_path):
     monkeypatch.delenv("NLPKIT_HOME", raising=False)
     monkeypatch.setenv("HOME", str(tmp_path))
     assert presets.nlpkit_home() == tmp_path / ".nlpkit"
+
+
+def test_package_without_pyarrow_names_the_extra(home, fake_package, monkeypatch):
+    from nlpkit.errors import MissingDependencyError
+
+    monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)
+    with pytest.raises(MissingDependencyError, match=r'pip install "nlpkit\[glove\]"'):
+        emb.load("glove-6B-50d")
