@@ -10,6 +10,7 @@ import tensorflow as tf
 from nlpkit.errors import NotFittedError
 from nlpkit.pipelines.tagger import Entity, EntityTagger, run_recipe, write_sample_conll
 from nlpkit.text.tags import convert_tags
+from nlpkit.text.tokenizer import tokenize
 
 TRAIN = [
     ("Alice Smith lives in Paris .", "B-PER I-PER O O B-LOC O"),
@@ -28,6 +29,7 @@ RAW = [
     "Bob works for Acme Corp in Berlin!",
     "",
     "Maria  met Bob Jones in Oslo .",
+    "Zoë\u00a0Müller visited São Paulo with Bob 😀 .",
 ]
 SMALL = dict(
     embedding_dim=16,
@@ -108,12 +110,21 @@ def test_export_matches_predict_on_raw_sentences(tagger, exported, batch):
                 ]
             )
     assert got == expected
-    out = serve(sentences=tf.constant(RAW[:batch]))
-    for r in range(batch):
+    out = serve(sentences=tf.constant(RAW))
+    for r, text in enumerate(RAW):
         n = int(out["lengths"][r])
         tags = [t.decode() for t in out["tags"][r, :n].numpy()]
         toks = [t.decode() for t in out["tokens"][r, :n].numpy()]
+        starts = out["token_starts"][r, :n].numpy().tolist()
+        offsets = list(zip(toks, starts, out["token_ends"][r, :n].numpy().tolist(), strict=True))
+        assert offsets == tokenize(text)
         assert tags == (tagger.predict([toks])[0] if toks else [])
+
+
+def test_graph_lowercasing_matches_python():
+    words = ["ÉCOLE", "Straße", "İstanbul", "ΣΊΣΥΦΟΣ", "Zoë", "ＡＢＣ"]
+    got = tf.strings.lower(tf.constant(words), encoding="utf-8").numpy()
+    assert [w.decode("utf-8") for w in got] == [w.lower() for w in words]
 
 
 def test_export_tag_tokens_signature(tagger, exported):
@@ -159,7 +170,11 @@ def test_pretrained_embeddings_and_oov_report(tmp_path):
     t = EntityTagger(
         **{**SMALL, "embeddings": str(glove), "trainable_embeddings": False, "char_encoder": "none"}
     )
-    t.fit(X[:3], Y[:3], epochs=1, verbose=0)
+    t.fit(X[:5], Y[:5], epochs=1, verbose=0)
+    first = (t.history_["loss"], t.model_.get_layer("potentials").get_weights()[0])
+    t.fit(X[:5], Y[:5], epochs=1, verbose=0)  # the same seed repeats the run exactly
+    assert t.history_["loss"] == first[0]
+    np.testing.assert_array_equal(t.model_.get_layer("potentials").get_weights()[0], first[1])
     assert "zebra" in t.vocabulary_  # pretrained words join the vocabulary
     table = np.asarray(t.model_.get_layer("word_embedding").embeddings)
     np.testing.assert_array_equal(table[t.vocabulary_.index("paris")], [1, 0, 0, 0])
