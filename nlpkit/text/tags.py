@@ -14,7 +14,7 @@ Schemes (for the chunk "New York" of type LOC followed by the chunk "Boston" of 
 
 Example:
     >>> get_spans(["B-PER", "I-PER", "O", "S-LOC"])
-    [(0, 2, 'PER'), (3, 4, 'LOC')]
+    [TokenSpan(start=0, end=2, label='PER'), TokenSpan(start=3, end=4, label='LOC')]
     >>> convert_tags(["I-LOC", "I-LOC", "B-LOC"], "iobes")
     ['B-LOC', 'E-LOC', 'S-LOC']
 """
@@ -113,7 +113,7 @@ def get_spans(tags: Sequence[str]) -> list[TokenSpan]:
         ValueError: a tag is malformed.
 
     Example:
-        >>> get_spans(["I-ORG", "I-ORG", "B-ORG", "O"])
+        >>> [tuple(s) for s in get_spans(["I-ORG", "I-ORG", "B-ORG", "O"])]
         [(0, 2, 'ORG'), (2, 3, 'ORG')]
     """
     spans = []
