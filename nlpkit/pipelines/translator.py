@@ -311,8 +311,8 @@ class _Seq2Seq(keras.Model):
     def encode(self, source_ids, training=False):
         """-> (memory (B, T, units), mask (B, T) bool, initial decoder state)."""
         mask = ops.not_equal(source_ids, PAD_ID)
-        x = self.dropout(self.source_embedding(source_ids), training=training)
-        memory = self.encoder(x, mask=mask, training=training)
+        # RecurrentStack applies `dropout` to its input and between its layers.
+        memory = self.encoder(self.source_embedding(source_ids), mask=mask, training=training)
         lengths = ops.sum(ops.cast(mask, "int32"), axis=1)
         last = ops.maximum(lengths - 1, 0)
         last_out = ops.take_along_axis(memory, last[:, None, None], axis=1)[:, 0, :]
@@ -395,7 +395,8 @@ class Translator(Pipeline):
         bidirectional: Bidirectional encoder.
         attention_type: 'bahdanau' (additive) or 'luong'.
         attention_score: Luong score: 'dot', 'general' or 'concat' (ignored for 'bahdanau').
-        dropout: Dropout on embeddings, between encoder layers and before the output layer.
+        dropout: Dropout on the encoder's input and between its layers, on the target
+            embeddings and before the output layer.
         label_smoothing: Label smoothing of the training targets (0 disables it).
         max_vocab_size: Keep at most this many tokens per vocabulary (None: all).
         min_count: Drop tokens seen fewer times (they map to the unknown token).
@@ -409,6 +410,10 @@ class Translator(Pipeline):
         early_stopping: Patience on validation loss when `validation_data` is given (None: off).
         seed: Seed for a repeatable CPU run.
         verbose: Keras progress display: 'auto', 0, 1 or 2.
+
+    Raises:
+        ValueError / TypeError: An option is out of range or of the wrong type (checked here);
+            inputs are checked by `fit` / `predict` / `evaluate`.
 
     Example:
         >>> from nlpkit.data.dates import generate_dates
@@ -579,6 +584,7 @@ class Translator(Pipeline):
             cache[key] = tf.function(
                 lambda t: self._translate_graph(t, *key),
                 input_signature=[tf.TensorSpec([None], tf.string)],
+                autograph=False,  # explicit tf.while_loops; no Python control flow on tensors
             )
         return cache[key]
 
@@ -924,7 +930,9 @@ class Translator(Pipeline):
         module.target_table = self._tgt_vocab.table
         options = (self.beam_width, self.length_penalty, self.max_length_)
 
-        @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="text")])
+        @tf.function(
+            input_signature=[tf.TensorSpec([None], tf.string, name="text")], autograph=False
+        )
         def translate(text):
             translation, score = self._translate_graph(text, *options)
             return {"translation": translation, "score": score}

@@ -325,3 +325,42 @@ def test_training_batches_are_bucketed_and_complete(fitted):
         ]
     expected = [(1 + i % 9, 2 + (i * 7) % 11) for i in range(40)]
     assert sorted(seen) == sorted(expected)
+
+
+def test_run_recipe_dates_and_parallel_paths(tmp_path):
+    from nlpkit.pipelines.translator import _load_recipe_data, run_recipe
+
+    recipe = {
+        "task": "translation",
+        "data": {"kind": "dates", "train_size": 40, "validation_size": 8, "seed": 0},
+        "model": {
+            "level": "char",
+            "hidden_size": 4,
+            "embedding_dim": 4,
+            "beam_width": 1,
+            "seed": 0,
+            "verbose": 0,
+        },
+        "fit": {"epochs": 1},
+        "plot": {"path": str(tmp_path / "heat.png")},
+        "export": {"enabled": False},
+        "examples": {"sources": ["3 May 2001"]},
+    }
+    summary = run_recipe(recipe, tmp_path / "r.toml")
+    assert set(summary["validation"]) == {"bleu", "chrf", "exact_match", "token_accuracy"}
+    assert list(summary["examples"]) == ["3 May 2001"] and "exported" not in summary
+    assert (tmp_path / "heat.png").is_file()
+    # parallel data: a path relative to the recipe's folder
+    (tmp_path / "corpus").mkdir()
+    for split, n in (("train", 3), ("val", 2)):
+        (tmp_path / "corpus" / f"{split}.en").write_text(
+            "\n".join(SOURCES[:n]) + "\n", encoding="utf-8"
+        )
+        (tmp_path / "corpus" / f"{split}.de").write_text(
+            "\n".join(TARGETS[:n]) + "\n", encoding="utf-8"
+        )
+    data = {"kind": "parallel", "path": "corpus", "suffix": ""}
+    (tx, ty), (vx, vy) = _load_recipe_data(data, tmp_path)
+    assert tx == SOURCES[:3] and ty == TARGETS[:3] and vx == SOURCES[:2] and vy == TARGETS[:2]
+    with pytest.raises(FileNotFoundError, match="Set `data.path`"):
+        _load_recipe_data({"kind": "parallel", "path": "nowhere"}, tmp_path)
