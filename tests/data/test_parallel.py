@@ -56,3 +56,17 @@ def test_bad_utf8_and_missing_file(tmp_path):
         read_parallel(tmp_path / "nope.tsv")
     with pytest.raises(ValueError, match="`max_examples` must be >= 1"):
         read_parallel(path, max_examples=0)
+
+
+@pytest.mark.slow
+def test_multi30k_real_files_are_aligned():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[3] / "shared" / "data" / "translation" / "multi30k"
+    if not root.exists():
+        pytest.skip(f"{root} not found")
+    src, tgt = read_parallel(root / "train.en.gz", root / "train.de.gz")
+    assert len(src) == len(tgt) == 29000
+    val_src, val_tgt = read_parallel(root / "val.en.gz", root / "val.de.gz")
+    assert len(val_src) == len(val_tgt) == 1014
+    assert all(s.strip() for s in src[:100]) and all(t.strip() for t in tgt[:100])
