@@ -29,6 +29,7 @@ TASKS = {
     "chargen": "nlpkit.pipelines.chargen",
     "music": "nlpkit.pipelines.music",
     "translation": "nlpkit.pipelines.translator",
+    "embeddings": "nlpkit.embeddings.recipe",
 }
 
 

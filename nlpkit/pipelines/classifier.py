@@ -195,19 +195,16 @@ class TextClassifier(Pipeline):
 
     def _build_model(self, vocab_size: int, matrix: np.ndarray | None) -> keras.Model:
         ids = keras.Input(shape=(None,), dtype="int64", name="token_ids")
-        if matrix is not None:
-            emb = keras.layers.Embedding(
-                vocab_size,
-                matrix.shape[1],
-                embeddings_initializer=keras.initializers.Constant(matrix),
-                mask_zero=True,
-                trainable=self.trainable_embeddings,
-                name="embedding",
-            )
-        else:
-            emb = keras.layers.Embedding(
-                vocab_size, self.embedding_dim, mask_zero=True, name="embedding"
-            )
+        # Pretrained vectors are assigned after building, not through a Constant initializer,
+        # which would copy the whole matrix into the saved model's JSON config.
+        dim = matrix.shape[1] if matrix is not None else self.embedding_dim
+        emb = keras.layers.Embedding(
+            vocab_size,
+            dim,
+            mask_zero=True,
+            trainable=matrix is None or self.trainable_embeddings,
+            name="embedding",
+        )
         x = emb(ids)
         x = RecurrentStack(
             self.cell,
@@ -220,6 +217,8 @@ class TextClassifier(Pipeline):
         x = keras.layers.Dropout(self.dropout, name="output_dropout")(x)
         probs = keras.layers.Dense(len(self.classes_), activation="softmax", name="classes")(x)
         model = keras.Model(ids, probs, name="text_classifier")
+        if matrix is not None:
+            emb.set_weights([matrix])
         model.compile(
             optimizer=keras.optimizers.Adam(self.learning_rate),
             loss="sparse_categorical_crossentropy",
