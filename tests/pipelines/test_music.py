@@ -304,3 +304,33 @@ def test_run_recipe_writes_midi_and_export(tmp_path):
     parsed = music21.converter.parse(summary["midi"])
     assert len(parsed.flatten().notes) >= 1
     assert (tmp_path / "export" / "saved_model.pb").is_file()
+
+
+@pytest.mark.slow
+def test_jsb_real_data_beats_key_frequencies():
+    from benchmarks._results import DATA
+
+    path = DATA / "music" / "jsb_chorales" / "jsb-chorales-quarter.train-valid.json"
+    if not path.is_file():
+        pytest.skip(f"{path} not found")
+    from nlpkit.data.music import read_jsb_json
+
+    splits = read_jsb_json(path)
+    train = [me.steps_to_pianoroll(p) for p in splits["train"]]
+    valid = [me.steps_to_pianoroll(p) for p in splits["valid"]]
+    freq = (sum(r.sum(0) for r in train) + 0.5) / (sum(map(len, train)) + 1.0)
+    baseline = -sum(float((r * np.log(freq) + (1 - r) * np.log1p(-freq)).sum()) for r in valid)
+    baseline /= sum(map(len, valid))
+    gen = MusicGenerator(
+        representation="piano_roll",
+        hidden_size=64,
+        num_layers=1,
+        transpositions=[-3, -2, -1, 0, 1, 2, 3],
+        learning_rate=0.005,
+        seed=0,
+        verbose=0,
+    )
+    gen.fit(train, validation_data=valid, epochs=3)
+    m = gen.evaluate(valid)
+    assert m["steps"] == sum(map(len, valid))
+    assert m["nll_per_step"] < baseline
