@@ -120,8 +120,8 @@ def read_music(
         recursive: Look in sub-folders too.
 
     Returns:
-        A list of music21 scores (an ABC file with several tunes gives one score per tune), each
-        with `score.metadata.filePath`-style provenance in `score.nlpkit_source` (the file path).
+        A list of music21 scores (an ABC file with several tunes gives one score per tune); each
+        score's `nlpkit_source` attribute holds the path it was read from.
 
     Raises:
         FileNotFoundError: a path does not exist, or a folder holds no music files.
