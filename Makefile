@@ -21,8 +21,15 @@ $(STAMP_DEV): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e ".[dev]"
 	touch $@ $(STAMP_RUN)
 
+# The main job: every task trained briefly on data that needs no network, evaluated, exported.
+DEMOS := sentiment embeddings-glove ner-sample chargen-names music-bach translate-dates
+
 demo: $(STAMP_RUN)
-	$(BIN)/nlpkit run pipelines/sentiment.toml
+	@set -e; for d in $(DEMOS); do \
+	  echo "==> nlpkit run pipelines/$$d.toml"; \
+	  $(BIN)/nlpkit run pipelines/$$d.toml --summary saved_models/$$d-summary.json; \
+	done
+	@echo "SavedModels written under saved_models/; run summaries in saved_models/*-summary.json"
 
 test: $(STAMP_DEV)
 	$(BIN)/python -m pytest -q
