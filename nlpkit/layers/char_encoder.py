@@ -42,7 +42,7 @@ class CharEncoder(keras.layers.Layer):
     Example:
         >>> import numpy as np
         >>> enc = CharEncoder(10, 4, mode="cnn", hidden_size=6)
-        >>> enc(np.ones((2, 3, 5), "int32")).shape
+        >>> tuple(enc(np.ones((2, 3, 5), "int32")).shape)
         (2, 3, 6)
     """
 

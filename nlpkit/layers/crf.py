@@ -175,7 +175,7 @@ class CRF(keras.layers.Layer):
     Example:
         >>> import numpy as np
         >>> crf = CRF()
-        >>> crf(np.random.rand(2, 5, 3).astype("float32")).shape
+        >>> tuple(crf(np.random.rand(2, 5, 3).astype("float32")).shape)
         (2, 5)
     """
 
