@@ -490,7 +490,10 @@ class EntityTagger(Pipeline):
                 words, chars, casing = self._encode_batch(sents)
                 tags = np.zeros(words.shape, np.int32)
                 for r, i in enumerate(b):
-                    tags[r, : len(internal_tags[i])] = [tag_index[t] for t in internal_tags[i]]
+                    # A tag never seen in training (possible in validation data) counts as O.
+                    tags[r, : len(internal_tags[i])] = [
+                        tag_index.get(t, 0) for t in internal_tags[i]
+                    ]
                 yield (words, chars, casing), tags
 
         sig = (

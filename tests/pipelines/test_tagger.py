@@ -170,9 +170,11 @@ def test_pretrained_embeddings_and_oov_report(tmp_path):
     t = EntityTagger(
         **{**SMALL, "embeddings": str(glove), "trainable_embeddings": False, "char_encoder": "none"}
     )
-    t.fit(X[:5], Y[:5], epochs=1, verbose=0)
+    val = (X[5:7], [["B-MISC"] + t[1:] for t in Y[5:7]])  # a type unseen in training
+    t.fit(X[:5], Y[:5], epochs=1, verbose=0, validation_data=val)
+    assert 0.0 <= t.card_["metrics"]["validation_f1"] <= 1.0 and "val_loss" in t.history_
     first = (t.history_["loss"], t.model_.get_layer("potentials").get_weights()[0])
-    t.fit(X[:5], Y[:5], epochs=1, verbose=0)  # the same seed repeats the run exactly
+    t.fit(X[:5], Y[:5], epochs=1, verbose=0, validation_data=val)  # the same seed repeats it
     assert t.history_["loss"] == first[0]
     np.testing.assert_array_equal(t.model_.get_layer("potentials").get_weights()[0], first[1])
     assert "zebra" in t.vocabulary_  # pretrained words join the vocabulary
