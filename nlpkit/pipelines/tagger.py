@@ -396,24 +396,18 @@ class EntityTagger(Pipeline):
         words_in = keras.Input((None,), dtype="int32", name="words")
         chars_in = keras.Input((None, None), dtype="int32", name="chars")
         casing_in = keras.Input((None,), dtype="int32", name="casing")
-        if matrix is not None:
-            emb_layer = keras.layers.Embedding(
-                len(self.vocabulary_),
-                matrix.shape[1],
-                mask_zero=True,
-                embeddings_initializer=keras.initializers.Constant(matrix),
-                trainable=self.trainable_embeddings,
-                name="word_embedding",
-            )
-        else:
-            emb_layer = keras.layers.Embedding(
-                len(self.vocabulary_),
-                self.embedding_dim,
-                mask_zero=True,
-                trainable=self.trainable_embeddings,
-                name="word_embedding",
-            )
+        emb_layer = keras.layers.Embedding(
+            len(self.vocabulary_),
+            self.embedding_dim if matrix is None else matrix.shape[1],
+            mask_zero=True,
+            trainable=self.trainable_embeddings,
+            name="word_embedding",
+        )
         feats = [emb_layer(words_in)]
+        if matrix is not None:
+            # Assigned, not passed as a Constant initializer, which would copy the whole matrix
+            # into the saved model's JSON config.
+            emb_layer.embeddings.assign(matrix)
         if self.casing:
             feats.append(
                 keras.layers.Embedding(len(CASING_CLASSES), 8, name="casing_embedding")(casing_in)

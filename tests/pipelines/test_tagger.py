@@ -1,6 +1,7 @@
 """EntityTagger: overfit, save/load, export identity on raw sentences, config, bad inputs."""
 
 import json
+import zipfile
 
 import keras
 import numpy as np
@@ -182,6 +183,9 @@ def test_pretrained_embeddings_and_oov_report(tmp_path):
     np.testing.assert_array_equal(table[t.vocabulary_.index("paris")], [1, 0, 0, 0])
     np.testing.assert_array_equal(table[0], 0)
     assert t.card_["oov"]["total"] == len(t.vocabulary_) - 2 and t.card_["oov"]["missing"] > 0
+    with zipfile.ZipFile(t.save(tmp_path / "saved") / "model.keras") as zf:
+        assert zf.getinfo("config.json").file_size < 50_000  # vectors live in the weights only
+    assert EntityTagger.load(tmp_path / "saved").predict(X) == t.predict(X)
 
 
 def test_sample_recipe_runs(tmp_path):
