@@ -1,5 +1,18 @@
 """Pure Keras 3 layers. They know nothing about files or readers."""
 
+from nlpkit.layers.bahdanau_attention import BahdanauAttention
+from nlpkit.layers.char_encoder import CharEncoder
+from nlpkit.layers.crf import CRF, crf_log_likelihood, viterbi_decode
+from nlpkit.layers.luong_attention import LuongAttention
 from nlpkit.layers.recurrent_stack import CELLS, RecurrentStack
 
-__all__ = ["CELLS", "RecurrentStack"]
+__all__ = [
+    "CELLS",
+    "BahdanauAttention",
+    "CRF",
+    "CharEncoder",
+    "LuongAttention",
+    "RecurrentStack",
+    "crf_log_likelihood",
+    "viterbi_decode",
+]
