@@ -97,10 +97,11 @@ def main(argv=None) -> None:
         learning_rate=args.learning_rate,
         batch_size=args.batch_size,
         seed=args.seed,
+        verbose=2,
     )
     budget = _TimeBudget(args.max_minutes * 60)
     start = time.perf_counter()
-    gen.fit([train], epochs=args.epochs, callbacks=[budget], verbose=2)
+    gen.fit([train], epochs=args.epochs, callbacks=[budget])
     train_s = time.perf_counter() - start
     steps_per_epoch = -(-len(gen._items([train])) // args.batch_size)
     epochs_done = budget.batches / steps_per_epoch

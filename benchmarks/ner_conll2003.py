@@ -131,10 +131,11 @@ def main(argv=None) -> int:
         dropout=0.5,
         output="crf",
         seed=args.seed,
+        verbose=2,
     )
     n_batches = -(-len(x_train) // args.batch_size)
     crf_budget = _Budget(crf_seconds, args.warmup_batches, n_tokens / n_batches)
-    tagger.fit(x_train, y_train, epochs=args.epochs, callbacks=[crf_budget.callback], verbose=2)
+    tagger.fit(x_train, y_train, epochs=args.epochs, callbacks=[crf_budget.callback])
     crf_scores = tagger.evaluate(x_dev, y_dev)
     print(format_report(crf_scores))
 

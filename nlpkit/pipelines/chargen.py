@@ -31,6 +31,7 @@ import numpy as np
 import tensorflow as tf
 
 from nlpkit.data.text_lines import read_lines, read_text
+from nlpkit.data.tfdata import dataset_to_lists
 from nlpkit.errors import MissingDependencyError
 from nlpkit.layers.recurrent_stack import CELLS, RecurrentStack
 from nlpkit.metrics.language_model import lm_metrics
@@ -235,10 +236,11 @@ class CharGenerator(Pipeline):
         batch_size: Items (lines) or windows (stream) per training batch.
         early_stopping: Patience in epochs when `validation_data` is given; None disables it.
         seed: Seeds weight initialisation and shuffling so that a CPU run repeats.
+        verbose: Keras progress display during `fit`: 'auto', 0 (silent), 1 or 2.
 
     Example:
-        >>> gen = CharGenerator(hidden_size=32, seed=0)
-        >>> gen = gen.fit(["anna", "bella", "carla"], epochs=2, verbose=0)
+        >>> gen = CharGenerator(hidden_size=32, seed=0, verbose=0)
+        >>> gen = gen.fit(["anna", "bella", "carla"], epochs=2)
         >>> len(gen.generate(n=3, seed=1))
         3
     """
@@ -263,6 +265,7 @@ class CharGenerator(Pipeline):
         batch_size: int = 64,
         early_stopping: int | None = 3,
         seed: int | None = None,
+        verbose: int | str = "auto",
     ):
         self.mode = check_choice("mode", mode, MODES)
         self.seq_len = check_int("seq_len", seq_len, 2)
@@ -280,6 +283,7 @@ class CharGenerator(Pipeline):
         self.batch_size = check_int("batch_size", batch_size, 1)
         self.early_stopping = check_int("early_stopping", early_stopping, 1, allow_none=True)
         self.seed = check_int("seed", seed, 0, allow_none=True)
+        self.verbose = check_choice("verbose", verbose, ("auto", 0, 1, 2))
 
     # ------------------------------------------------------------------ data
     def _texts(self, x: Any, name: str) -> list[str]:
@@ -287,11 +291,13 @@ class CharGenerator(Pipeline):
         if isinstance(x, os.PathLike):
             return read_lines(x) if self.mode == "lines" else [read_text(x)]
         if isinstance(x, tf.data.Dataset):
-            texts = []
-            for item in x.as_numpy_iterator():
-                values = np.asarray(item).reshape(-1)
-                texts.extend(v.decode("utf-8") if isinstance(v, bytes) else str(v) for v in values)
-            x = texts
+            spec = x.element_spec
+            x, labels = dataset_to_lists(x)
+            if labels is not None:
+                raise ValueError(
+                    f"`{name}` must be a tf.data.Dataset of strings, not of pairs: a character "
+                    f"language model learns from text alone. Received elements with spec: {spec}"
+                )
         if isinstance(x, str):
             raise TypeError(
                 f"`{name}` must be a list of strings, a tf.data.Dataset of strings or a "
@@ -377,7 +383,6 @@ class CharGenerator(Pipeline):
         validation_data=None,
         epochs: int = 10,
         callbacks=None,
-        verbose: int | str = "auto",
     ) -> CharGenerator:
         """Build the vocabulary and train the model.
 
@@ -389,7 +394,6 @@ class CharGenerator(Pipeline):
             validation_data: Held-out text in the same forms; enables early stopping.
             epochs: Maximum passes over the data.
             callbacks: Extra Keras callbacks.
-            verbose: Keras verbosity.
 
         Returns:
             self.
@@ -430,7 +434,7 @@ class CharGenerator(Pipeline):
             epochs=epochs,
             callbacks=callbacks,
             early_stopping=self.early_stopping,
-            verbose=verbose,
+            verbose=self.verbose,
         )
         self.model_ = model
         self.history_ = {k: [float(v) for v in vals] for k, vals in history.history.items()}
@@ -733,8 +737,9 @@ def run_recipe(recipe: dict, recipe_path: Path) -> dict:
     """Train, evaluate, sample and export a `CharGenerator` from a TOML recipe.
 
     Recipe tables: `[data]` (`source` = 'names' with `lists`, or 'file' with `path`; `case`;
-    `max_items`; `validation_fraction`), `[model]` (constructor arguments), `[fit]` (`epochs`,
-    `verbose`), `[generate]` (`generate` arguments), `[export]` (`enabled`, `dir`).
+    `max_items`; `validation_fraction`), `[model]` (constructor arguments, `verbose` among
+    them), `[fit]` (`epochs`; a `verbose` here is still accepted and moved to `[model]`),
+    `[generate]` (`generate` arguments), `[export]` (`enabled`, `dir`).
 
     Returns:
         A summary: data sizes, validation metrics, samples, export path, timings.
@@ -744,6 +749,9 @@ def run_recipe(recipe: dict, recipe_path: Path) -> dict:
     fit_cfg = dict(recipe.get("fit", {}))
     gen_cfg = dict(recipe.get("generate", {}))
     export_cfg = dict(recipe.get("export", {}))
+    if "verbose" in fit_cfg:  # older recipes set it under [fit]; it is a model argument now
+        model_cfg.setdefault("verbose", fit_cfg.pop("verbose"))
+    model_cfg.setdefault("verbose", 2)
     source = check_choice("data.source", data.get("source", "file"), ("names", "file"))
     mode = model_cfg.get("mode", "lines")
     if source == "names":
@@ -775,7 +783,6 @@ def run_recipe(recipe: dict, recipe_path: Path) -> dict:
         train,
         validation_data=val if val and any(val) else None,
         epochs=int(fit_cfg.get("epochs", 10)),
-        verbose=fit_cfg.get("verbose", 2),
     )
     fit_seconds = time.perf_counter() - start
     summary: dict[str, Any] = {

@@ -17,6 +17,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from nlpkit.data.tfdata import dataset_to_lists
 from nlpkit.layers.recurrent_stack import CELLS, RecurrentStack
 from nlpkit.metrics.classification import classification_report
 from nlpkit.pipelines.base import DEFAULT_EXPORT_ROOT, Pipeline
@@ -61,29 +62,13 @@ def _check_labels(name: str, labels: Any) -> list:
     return out
 
 
-def _dataset_to_lists(dataset: tf.data.Dataset) -> tuple[list[str], list | None]:
-    """Materialise a `tf.data.Dataset` of texts or (text, label) pairs, batched or not."""
-    texts, labels = [], []
-    spec = dataset.element_spec
-    paired = isinstance(spec, tuple)
-    if paired and len(spec) != 2:
-        raise ValueError(f"A dataset must yield texts or (text, label) pairs. Element spec: {spec}")
-    for item in dataset.as_numpy_iterator():
-        t, y = item if paired else (item, None)
-        t = np.atleast_1d(t)
-        texts.extend(s.decode("utf-8") if isinstance(s, bytes) else str(s) for s in t)
-        if paired:
-            labels.extend(np.atleast_1d(y).tolist())
-    return texts, (labels if paired else None)
-
-
 def _xy(x, y, name_x="x", name_y="y"):
     if isinstance(x, tf.data.Dataset):
         if y is not None:
             raise ValueError(
                 f"When `{name_x}` is a tf.data.Dataset of (text, label) pairs, `{name_y}` must be None."
             )
-        x, y = _dataset_to_lists(x)
+        x, y = dataset_to_lists(x)
         if y is None:
             raise ValueError(
                 f"`{name_x}` is a dataset of texts only; labels are needed: yield (text, label) pairs."
@@ -121,9 +106,9 @@ class TextClassifier(Pipeline):
         verbose: Keras verbosity for training ('auto' shows a progress bar).
 
     Example:
-        >>> clf = TextClassifier(cell="gru", hidden_size=16, seed=0)
+        >>> clf = TextClassifier(cell="gru", hidden_size=16, seed=0, verbose=0)
         >>> clf = clf.fit(["good film", "bad film", "great", "awful"], ["pos", "neg", "pos", "neg"],
-        ...               epochs=2, verbose=0)
+        ...               epochs=2)
         >>> len(clf.predict(["good"]))
         1
     """
@@ -351,9 +336,7 @@ class TextClassifier(Pipeline):
         """Class probabilities, shape `(n, len(classes_))`, columns in `classes_` order."""
         self._check_fitted("predict_proba")
         if isinstance(x, tf.data.Dataset):
-            x, _ = _dataset_to_lists(
-                x.map(lambda *a: a[0]) if isinstance(x.element_spec, tuple) else x
-            )
+            x, _ = dataset_to_lists(x)
         texts = check_texts("x", x)
         return np.asarray(self.model_.predict(self._dataset(texts), verbose=0), dtype="float32")
 
@@ -430,8 +413,8 @@ class SentimentClassifier(TextClassifier):
     Same arguments and defaults as `TextClassifier`; `fit` requires exactly two classes.
 
     Example:
-        >>> clf = SentimentClassifier(hidden_size=8, seed=0).fit(
-        ...     ["good", "bad"], ["pos", "neg"], epochs=1, verbose=0)
+        >>> clf = SentimentClassifier(hidden_size=8, seed=0, verbose=0).fit(
+        ...     ["good", "bad"], ["pos", "neg"], epochs=1)
         >>> clf.classes_
         ['neg', 'pos']
     """

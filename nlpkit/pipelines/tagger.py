@@ -9,10 +9,10 @@ training data (IOB1, IOB2 or IOBES, detected).
 
 Example:
     >>> from nlpkit import EntityTagger
-    >>> tagger = EntityTagger(hidden_size=16, seed=0)
+    >>> tagger = EntityTagger(hidden_size=16, seed=0, verbose=0)
     >>> x = [["John", "lives", "in", "Paris"], ["Mary", "visited", "Rome"]]
     >>> y = [["B-PER", "O", "O", "B-LOC"], ["B-PER", "O", "B-LOC"]]
-    >>> tagger.fit(x, y, epochs=2, verbose=0).predict(["Ann lives in Oslo"])  # doctest: +SKIP
+    >>> tagger.fit(x, y, epochs=2).predict(["Ann lives in Oslo"])  # doctest: +SKIP
     [[Entity(start_char=0, end_char=3, label='PER', text='Ann'), ...]]
 """
 
@@ -32,6 +32,7 @@ import tensorflow as tf
 from keras import ops
 
 from nlpkit.data.conll import read_conll, write_conll
+from nlpkit.data.tfdata import dataset_to_lists, to_python
 from nlpkit.layers.char_encoder import CharEncoder
 from nlpkit.layers.crf import CRF
 from nlpkit.layers.recurrent_stack import CELLS, RecurrentStack
@@ -158,6 +159,7 @@ class EntityTagger(Pipeline):
         early_stopping: Patience (epochs) on validation loss when `validation_data` is given;
             None disables it.
         seed: Seed for weights, shuffling and dropout: the same seed repeats a CPU run.
+        verbose: Keras progress display during `fit`: 'auto', 0 (silent), 1 or 2.
 
     Example:
         >>> tagger = EntityTagger(char_encoder="cnn", hidden_size=32, seed=0)
@@ -195,6 +197,7 @@ class EntityTagger(Pipeline):
         learning_rate: float = 1e-3,
         early_stopping: int | None = 3,
         seed: int | None = None,
+        verbose: int | str = "auto",
     ):
         self.embeddings = embeddings
         self.embedding_dim = check_int("embedding_dim", embedding_dim, 1)
@@ -220,6 +223,7 @@ class EntityTagger(Pipeline):
         self.learning_rate = check_float("learning_rate", learning_rate, 0.0, low_inclusive=False)
         self.early_stopping = check_int("early_stopping", early_stopping, 1, allow_none=True)
         self.seed = check_int("seed", seed, allow_none=True)
+        self.verbose = check_choice("verbose", verbose, ("auto", 0, 1, 2))
         self.model_ = None
 
     # ================================================================ input handling
@@ -232,7 +236,13 @@ class EntityTagger(Pipeline):
                     "When `x` is a tf.data.Dataset it must yield (tokens, tags) pairs; `y` must be "
                     f"None. Received y of type {type(y).__name__}"
                 )
-            x, y = _dataset_to_lists(x)
+            x_spec = x.element_spec
+            x, y = dataset_to_lists(x, token_lists=True)
+            if y is None:
+                raise ValueError(
+                    "A tf.data.Dataset given to EntityTagger must yield (tokens, tags) pairs. "
+                    f"Received elements with spec: {x_spec}"
+                )
         if y is None:
             raise ValueError(
                 f"`y` (one tag list per sentence of `{name}`) is required. Received: y=None"
@@ -264,7 +274,6 @@ class EntityTagger(Pipeline):
         validation_data=None,
         epochs: int = 10,
         callbacks=None,
-        verbose: int | str = "auto",
     ) -> EntityTagger:
         """Learn vocabularies and train the network.
 
@@ -276,7 +285,6 @@ class EntityTagger(Pipeline):
                 the validation loss.
             epochs: Training epochs.
             callbacks: Extra Keras callbacks.
-            verbose: Keras verbosity (0 silences the progress bar).
 
         Returns:
             self.
@@ -360,7 +368,7 @@ class EntityTagger(Pipeline):
             epochs=epochs,
             callbacks=callbacks,
             early_stopping=self.early_stopping,
-            verbose=verbose,
+            verbose=self.verbose,
         )
         elapsed = time.perf_counter() - start
         self.history_ = {k: [float(v) for v in vals] for k, vals in history.history.items()}
@@ -778,41 +786,8 @@ def _non_empty(x, y):
     return [x[i] for i in keep], [y[i] for i in keep]
 
 
-def _decode_strings(value) -> Any:
-    if isinstance(value, tf.RaggedTensor):
-        value = value.to_list()
-    elif hasattr(value, "numpy"):
-        value = value.numpy()
-    if isinstance(value, np.ndarray):
-        value = value.tolist()
-    if isinstance(value, bytes):
-        return value.decode("utf-8")
-    if isinstance(value, list):
-        return [_decode_strings(v) for v in value]
-    return value
-
-
 def _strip_padding(seq):
     return [t for t in seq if t != ""]
-
-
-def _dataset_to_lists(ds: tf.data.Dataset):
-    """Read a Dataset of (tokens, tags) pairs (unbatched or batched) into Python lists."""
-    xs, ys = [], []
-    for element in ds:
-        if not isinstance(element, (tuple, list)) or len(element) != 2:
-            raise ValueError(
-                "A tf.data.Dataset given to EntityTagger must yield (tokens, tags) pairs. "
-                f"Received an element of type {type(element).__name__}"
-            )
-        toks, tags = _decode_strings(element[0]), _decode_strings(element[1])
-        if toks and isinstance(toks[0], list):
-            xs.extend(_strip_padding(t) for t in toks)
-            ys.extend(_strip_padding(t) for t in tags)
-        else:
-            xs.append(list(toks))
-            ys.append(list(tags))
-    return xs, ys
 
 
 def _materialise(x):
@@ -826,7 +801,7 @@ def _materialise(x):
         if isinstance(el, (tuple, list)):
             el = el[0]
         rank = el.shape.rank
-        val = _decode_strings(el)
+        val = to_python(el)
         if rank == 2:
             out.extend(_strip_padding(v) for v in val)
         else:
@@ -924,7 +899,7 @@ def run_recipe(recipe: dict, recipe_path: Path) -> dict:
             use the synthetic sample (`write_sample_conll`) in `sample_dir`, with
             `sample_train` / `sample_dev` sentences.
         [model]: `EntityTagger` arguments.
-        [fit]: `epochs`, `verbose`.
+        [fit]: `epochs` (a `verbose` here is still accepted and moved to [model]).
         [output]: `save_dir` (optional), `export` (bool), `export_dir` (optional).
 
     Returns:
@@ -934,6 +909,9 @@ def run_recipe(recipe: dict, recipe_path: Path) -> dict:
     model_cfg = dict(recipe.get("model", {}))
     fit_cfg = dict(recipe.get("fit", {}))
     out_cfg = dict(recipe.get("output", {}))
+    if "verbose" in fit_cfg:  # older recipes set it under [fit]; it is a model argument now
+        model_cfg.setdefault("verbose", fit_cfg.pop("verbose"))
+    model_cfg.setdefault("verbose", 2)
     summary: dict[str, Any] = {"task": "ner"}
     if data.get("sample", False):
         paths = write_sample_conll(
@@ -970,7 +948,6 @@ def run_recipe(recipe: dict, recipe_path: Path) -> dict:
         y_train,
         validation_data=(x_dev, y_dev),
         epochs=int(fit_cfg.get("epochs", 10)),
-        verbose=fit_cfg.get("verbose", 2),
     )
     scores = tagger.evaluate(x_dev, y_dev)
     summary.update(

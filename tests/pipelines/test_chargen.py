@@ -19,8 +19,10 @@ TEXT = "to be or not to be, that is the question. " * 6
 @pytest.fixture(scope="module")
 def gen():
     keras.utils.set_random_seed(0)
-    g = CharGenerator(cell="gru", hidden_size=32, learning_rate=0.02, batch_size=8, seed=0)
-    return g.fit(NAMES, epochs=80, verbose=0)
+    g = CharGenerator(
+        cell="gru", hidden_size=32, learning_rate=0.02, batch_size=8, seed=0, verbose=0
+    )
+    return g.fit(NAMES, epochs=80)
 
 
 @pytest.fixture(scope="module")
@@ -35,8 +37,9 @@ def stream_gen():
         learning_rate=0.02,
         batch_size=16,
         seed=1,
+        verbose=0,
     )
-    return g.fit([TEXT], epochs=40, verbose=0)
+    return g.fit([TEXT], epochs=40)
 
 
 def _masked_logits(gen, text):
@@ -69,9 +72,9 @@ def test_overfits_tiny_set(gen):
 
 
 def test_fit_is_repeatable_with_seed():
-    kw = dict(hidden_size=8, batch_size=4, seed=3)
-    a = CharGenerator(**kw).fit(NAMES[:4], epochs=2, verbose=0)
-    b = CharGenerator(**kw).fit(NAMES[:4], epochs=2, verbose=0)
+    kw = dict(hidden_size=8, batch_size=4, seed=3, verbose=0)
+    a = CharGenerator(**kw).fit(NAMES[:4], epochs=2)
+    b = CharGenerator(**kw).fit(NAMES[:4], epochs=2)
     np.testing.assert_allclose(a.score(NAMES), b.score(NAMES), rtol=1e-6)
 
 
@@ -188,7 +191,7 @@ def test_bits_per_char_hand_computation(gen):
 
 
 def test_uniform_model_scores_log_vocab():
-    g = CharGenerator(hidden_size=8, seed=0).fit(NAMES, epochs=1, verbose=0)
+    g = CharGenerator(hidden_size=8, seed=0, verbose=0).fit(NAMES, epochs=1)
     head = g.model_.get_layer("logits")
     head.set_weights([np.zeros_like(w) for w in head.get_weights()])
     v = g.vocabulary_.size
@@ -250,6 +253,7 @@ def test_config_json_round_trip(gen):
     cfg = json.loads(json.dumps(gen.get_config()))
     again = CharGenerator.from_config(cfg)
     assert again.get_config() == gen.get_config()
+    assert cfg["verbose"] == 0 and CharGenerator().get_config()["verbose"] == "auto"
     assert not again.is_fitted
 
 
@@ -293,6 +297,11 @@ def test_stream_mode(stream_gen, tmp_path):
         ({"hidden_size": 0}, ValueError, "`hidden_size` must be >= 1"),
         ({"dropout": 1.0}, ValueError, "`dropout` must be in"),
         ({"input_encoding": "onehot"}, ValueError, "`input_encoding` must be one of"),
+        (
+            {"verbose": 3},
+            ValueError,
+            "`verbose` must be one of 'auto', 0, 1, 2. Received: verbose=3",
+        ),
     ],
 )
 def test_bad_config(kwargs, error, match):
@@ -307,6 +316,8 @@ def test_bad_calls(gen, tmp_path):
         CharGenerator().fit("anna bella")
     with pytest.raises(ValueError, match="`y` must be None"):
         CharGenerator().fit(NAMES, [1] * len(NAMES))
+    with pytest.raises(ValueError, match="tf.data.Dataset of strings, not of pairs"):
+        CharGenerator().fit(tf.data.Dataset.from_tensor_slices((NAMES, [1] * len(NAMES))))
     with pytest.raises(ValueError, match="no non-empty items"):
         CharGenerator().fit(["", ""])
     with pytest.raises(ValueError, match="`temperature` must be in"):
@@ -328,21 +339,24 @@ def test_bad_calls(gen, tmp_path):
 def test_fit_from_file(tmp_path):
     p = tmp_path / "names.txt"
     p.write_text("\n".join(NAMES) + "\n", encoding="utf-8")
-    g = CharGenerator(hidden_size=8, seed=0).fit(p, epochs=1, verbose=0)
+    g = CharGenerator(hidden_size=8, seed=0, verbose=0).fit(p, epochs=1)
     assert g.card_["num_items"] == len(NAMES)
     assert g.evaluate(p)["num_chars"] == sum(len(s) + 1 for s in NAMES)
 
 
-def test_run_recipe_names(tmp_path):
+@pytest.mark.parametrize("verbose_in", ["model", "fit"])  # [fit] verbose: older recipes
+def test_run_recipe_names(tmp_path, capsys, verbose_in):
     recipe = {
         "task": "chargen",
         "data": {"source": "names", "case": "title", "max_items": 60},
         "model": {"hidden_size": 8, "seed": 0, "cell": "gru"},
-        "fit": {"epochs": 1, "verbose": 0},
+        "fit": {"epochs": 1},
         "generate": {"n": 3, "max_length": 12},
         "export": {"dir": str(tmp_path / "exp")},
     }
+    recipe[verbose_in]["verbose"] = 0
     summary = run_recipe(recipe, Path("pipelines/chargen-names.toml"))
+    assert "/step - loss:" not in capsys.readouterr().out  # the recipe default is verbose=2
     assert summary["train_items"] == 54 and summary["validation_items"] == 6
     assert len(summary["samples"]) == 3 and len(summary["export_samples"]) == 2
     assert summary["validation"]["nats_per_char"] > 0
@@ -362,8 +376,8 @@ def test_dinosaur_names_real_data(tmp_path):
     rng = np.random.default_rng(0)
     names = [names[i] for i in rng.permutation(len(names))]
     cut = int(0.9 * len(names))
-    g = CharGenerator(cell="gru", hidden_size=64, learning_rate=0.01, seed=0)
-    g.fit(names[:cut], validation_data=names[cut:], epochs=30, verbose=0)
+    g = CharGenerator(cell="gru", hidden_size=64, learning_rate=0.01, seed=0, verbose=0)
+    g.fit(names[:cut], validation_data=names[cut:], epochs=30)
     m = g.evaluate(names[cut:])
     # measured 1.675 nats/char on 2026-11-29 (CPU, seed 0); the bound leaves room for BLAS noise
     assert m["nats_per_char"] < 1.75, m

@@ -41,13 +41,14 @@ SMALL = dict(
     learning_rate=0.05,
     batch_size=4,
     seed=0,
+    verbose=0,
 )
 
 
 @pytest.fixture(scope="module")
 def tagger():
     keras.utils.set_random_seed(0)
-    return EntityTagger(**SMALL).fit(X, Y, epochs=25, verbose=0)
+    return EntityTagger(**SMALL).fit(X, Y, epochs=25)
 
 
 @pytest.fixture(scope="module")
@@ -140,17 +141,18 @@ def test_export_tag_tokens_signature(tagger, exported):
 
 
 def test_config_json_round_trip():
-    t = EntityTagger(char_encoder="cnn", output="softmax", scheme="iob2", seed=3)
+    t = EntityTagger(char_encoder="cnn", output="softmax", scheme="iob2", seed=3, verbose=2)
     cfg = json.loads(json.dumps(t.get_config()))
     assert EntityTagger.from_config(cfg).get_config() == t.get_config()
-    assert cfg["char_encoder"] == "cnn" and cfg["seed"] == 3
+    assert cfg["char_encoder"] == "cnn" and cfg["seed"] == 3 and cfg["verbose"] == 2
+    assert EntityTagger().get_config()["verbose"] == "auto"
 
 
 def test_iob1_data_softmax_cnn_and_dataset_input(tmp_path):
     y1 = [convert_tags(t, "iob1") for t in Y]
     ds = tf.data.Dataset.from_tensor_slices((tf.ragged.constant(X), tf.ragged.constant(y1)))
     t = EntityTagger(**{**SMALL, "char_encoder": "cnn", "output": "softmax", "casing": False})
-    t.fit(ds, epochs=20, verbose=0)
+    t.fit(ds, epochs=20)
     assert t.input_scheme_ == "iob1"
     pred = t.predict(X)
     assert pred == y1  # returned in the scheme of the training data
@@ -172,10 +174,10 @@ def test_pretrained_embeddings_and_oov_report(tmp_path):
         **{**SMALL, "embeddings": str(glove), "trainable_embeddings": False, "char_encoder": "none"}
     )
     val = (X[5:7], [["B-MISC"] + t[1:] for t in Y[5:7]])  # a type unseen in training
-    t.fit(X[:5], Y[:5], epochs=1, verbose=0, validation_data=val)
+    t.fit(X[:5], Y[:5], epochs=1, validation_data=val)
     assert 0.0 <= t.card_["metrics"]["validation_f1"] <= 1.0 and "val_loss" in t.history_
     first = (t.history_["loss"], t.model_.get_layer("potentials").get_weights()[0])
-    t.fit(X[:5], Y[:5], epochs=1, verbose=0, validation_data=val)  # the same seed repeats it
+    t.fit(X[:5], Y[:5], epochs=1, validation_data=val)  # the same seed repeats it
     assert t.history_["loss"] == first[0]
     np.testing.assert_array_equal(t.model_.get_layer("potentials").get_weights()[0], first[1])
     assert "zebra" in t.vocabulary_  # pretrained words join the vocabulary
@@ -188,7 +190,9 @@ def test_pretrained_embeddings_and_oov_report(tmp_path):
     assert EntityTagger.load(tmp_path / "saved").predict(X) == t.predict(X)
 
 
-def test_sample_recipe_runs(tmp_path):
+@pytest.mark.parametrize("verbose_in", ["model", "fit"])  # [fit] verbose: older recipes
+def test_sample_recipe_runs(tmp_path, capsys, verbose_in):
+    model = {k: v for k, v in SMALL.items() if k != "verbose"}
     recipe = {
         "task": "ner",
         "data": {
@@ -197,11 +201,13 @@ def test_sample_recipe_runs(tmp_path):
             "sample_train": 30,
             "sample_dev": 10,
         },
-        "model": {**SMALL, "char_encoder": "none"},
-        "fit": {"epochs": 1, "verbose": 0},
+        "model": {**model, "char_encoder": "none"},
+        "fit": {"epochs": 1},
         "output": {"export": False, "save_dir": str(tmp_path / "saved")},
     }
+    recipe[verbose_in]["verbose"] = 0
     summary = run_recipe(recipe, tmp_path / "ner-sample.toml")
+    assert "/step - loss:" not in capsys.readouterr().out  # the recipe default is verbose=2
     assert summary["data"].startswith("SYNTHETIC SAMPLE") and summary["train_sentences"] == 30
     assert 0.0 <= summary["dev_f1"] <= 1.0 and (tmp_path / "saved" / "model.keras").is_file()
     assert write_sample_conll(tmp_path / "s2", 5, 2)["train"].read_text().count("\n\n") == 5
@@ -216,6 +222,10 @@ def test_bad_inputs(tagger):
         EntityTagger(cell="lstn")
     with pytest.raises(ValueError, match="`output` must be one of 'crf', 'softmax'"):
         EntityTagger(output="hmm")
+    with pytest.raises(ValueError, match="`verbose` must be one of 'auto', 0, 1, 2. Received"):
+        EntityTagger(verbose="quiet")
+    with pytest.raises(ValueError, match=r"must yield \(tokens, tags\) pairs"):
+        EntityTagger().fit(tf.data.Dataset.from_tensor_slices(tf.ragged.constant(X)))
     with pytest.raises(ValueError, match="Sentence 1 has 2 tokens but 1 tags"):
         EntityTagger().fit([["a"], ["b", "c"]], [["O"], ["O"]])
     with pytest.raises(ValueError, match="Sentence 0: Tag 'PER' is not a valid tag"):
