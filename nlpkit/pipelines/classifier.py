@@ -160,7 +160,7 @@ class TextClassifier(Pipeline):
         self.learning_rate = check_float("learning_rate", learning_rate, 0.0, low_inclusive=False)
         self.early_stopping = check_int("early_stopping", early_stopping, 1, allow_none=True)
         self.seed = check_int("seed", seed, 0, allow_none=True)
-        self.verbose = verbose
+        self.verbose = check_choice("verbose", verbose, ("auto", 0, 1, 2))
 
     # ------------------------------------------------------------------ building blocks
     def _make_vectorizer(self, vocabulary=None) -> keras.layers.TextVectorization:

@@ -321,7 +321,7 @@ class MusicGenerator(Pipeline):
         self.step_length = check_float("step_length", step_length, 0.0, low_inclusive=False)
         self.early_stopping = check_int("early_stopping", early_stopping, 1, allow_none=True)
         self.seed = check_int("seed", seed, allow_none=True)
-        self.verbose = verbose
+        self.verbose = check_choice("verbose", verbose, ("auto", 0, 1, 2))
 
     # ------------------------------------------------------------------ data preparation
     def _as_pieces(self, x, name: str = "x") -> list:

@@ -238,3 +238,8 @@ def test_run_recipe_trains_evaluates_and_exports(tmp_path):
         tf.constant(["i loved it"])
     )
     assert served["scores"].shape == (1, 2)
+
+
+def test_verbose_is_validated():
+    with pytest.raises(ValueError, match=r"`verbose` must be one of 'auto', 0, 1, 2. Received: verbose=5"):
+        TextClassifier(verbose=5)
