@@ -140,8 +140,8 @@ def run_multi30k(args) -> str:
         min_count=2,
         hidden_size=args.hidden,
         embedding_dim=args.hidden,
-        dropout=0.2,
-        label_smoothing=0.1,
+        dropout=args.dropout,
+        label_smoothing=args.label_smoothing,
         beam_width=5,
         length_penalty=0.6,
         batch_size=args.batch_size,
@@ -174,8 +174,8 @@ def run_multi30k(args) -> str:
             "",
             f"Settings: {len(src):,} training pairs, vocab min_count 2 (en {len(tr.source_vocabulary_):,}, "
             f"de {len(tr.target_vocabulary_):,}), BiLSTM {args.hidden}/direction + LSTM {2 * args.hidden} "
-            f"decoder with Bahdanau attention and input feeding, embedding {args.hidden}, dropout 0.2, "
-            f"label smoothing 0.1, batch {args.batch_size}, Adam 2e-3; training stopped by the "
+            f"decoder with Bahdanau attention and input feeding, embedding {args.hidden}, dropout "
+            f"{args.dropout:g}, label smoothing {args.label_smoothing:g}, batch {args.batch_size}, Adam 2e-3; training stopped by the "
             f"{args.max_minutes:g}-minute budget after {budget.steps} steps ({epochs_done:.2f} epochs). "
             f"Validation: first {len(val_src)} of 1,014 pairs, references lowercased and tokenised "
             "like the output (sacrebleu 13a BLEU on top).",
@@ -214,6 +214,8 @@ def main() -> None:
     p.add_argument("--epochs", type=int, default=15)
     p.add_argument("--hidden", type=int, default=128)
     p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--dropout", type=float, default=0.1, help="Multi30k model dropout")
+    p.add_argument("--label-smoothing", type=float, default=0.0, help="Multi30k label smoothing")
     p.add_argument("--tmp", default="saved_models/bench-nmt")
     args = p.parse_args()
     parts = [
