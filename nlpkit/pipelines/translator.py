@@ -3,8 +3,10 @@
 The model follows Luong, Pham & Manning (2015) with either scoring function: a bidirectional
 recurrent encoder (`RecurrentStack`), a recurrent decoder whose output `h_t` queries the encoder
 states through Bahdanau (additive, Bahdanau et al. 2015) or Luong (dot/general/concat) attention,
-an attentional state `h~_t = tanh(W_c [c_t; h_t])` that predicts the next token and is fed back
-into the next decoder step ("input feeding"). Training uses teacher forcing, dropout and optional
+an attentional state `h~_t = W_c [c_t; h_t]` that predicts the next token and is fed back into
+the next decoder step ("input feeding"). The attentional layer is linear, as in TensorFlow's
+`AttentionWrapper` (GNMT), not Luong's `tanh(W_c [c_t; h_t])`: with the tanh, Adam saturated
+almost every unit within ~150 steps on Multi30k and training stalled at the unigram entropy. Training uses teacher forcing, dropout and optional
 label smoothing; decoding is greedy or beam search with a GNMT length penalty (Wu et al. 2016),
 stopping at end-of-sequence or at `max_length`.
 
@@ -289,9 +291,10 @@ class _Seq2Seq(keras.Model):
             self.attention = BahdanauAttention(units, name="attention")
         else:
             self.attention = LuongAttention(attention_score, units, name="attention")
-        self.combine = keras.layers.Dense(
-            units, activation="tanh", use_bias=False, name="attentional"
-        )
+        # Linear, as TensorFlow's AttentionWrapper `attention_layer` (GNMT): with Luong's tanh
+        # here, Adam drives almost every unit to +-1 within ~100 steps on Multi30k and training
+        # stalls at the unigram entropy (see docs/translation.md).
+        self.combine = keras.layers.Dense(units, use_bias=False, name="attentional")
         self.dropout = keras.layers.Dropout(dropout, name="dropout")
         self.projection = keras.layers.Dense(target_vocab_size, name="projection")
         # Build every sublayer now: the decoder runs inside a while loop, where variables
