@@ -37,7 +37,7 @@ from nlpkit.layers.recurrent_stack import CELLS, RecurrentStack
 from nlpkit.metrics.language_model import lm_metrics
 from nlpkit.ops.sampling import sample_logits
 from nlpkit.pipelines.base import Pipeline
-from nlpkit.pipelines.training import fit_keras_model, set_seed
+from nlpkit.pipelines.training import fit_keras_model, history_to_dict, set_seed
 from nlpkit.text.char_vocabulary import (
     BOS_ID,
     EOS_ID,
@@ -437,7 +437,7 @@ class CharGenerator(Pipeline):
             verbose=self.verbose,
         )
         self.model_ = model
-        self.history_ = {k: [float(v) for v in vals] for k, vals in history.history.items()}
+        self.history_ = history_to_dict(history)
         metrics = {"train_seconds": round(time.perf_counter() - start, 2)}
         if val_texts is not None:
             for k, v in self._evaluate_items(self._items(val_texts)).items():

@@ -21,7 +21,7 @@ from nlpkit.data.tfdata import dataset_to_lists
 from nlpkit.layers.recurrent_stack import CELLS, RecurrentStack
 from nlpkit.metrics.classification import classification_report
 from nlpkit.pipelines.base import DEFAULT_EXPORT_ROOT, Pipeline
-from nlpkit.pipelines.training import fit_keras_model, set_seed
+from nlpkit.pipelines.training import fit_keras_model, history_to_dict, set_seed
 from nlpkit.utils.files import hash_strings, next_version_dir, read_json, write_json
 from nlpkit.utils.validation import (
     check_bool,
@@ -313,7 +313,7 @@ class TextClassifier(Pipeline):
         self.vectorizer_ = vectorizer
         self.vocabulary_ = vocabulary
         self.model_ = model
-        self.history_ = {k: [float(v) for v in vs] for k, vs in history.history.items()}
+        self.history_ = history_to_dict(history)
         self.oov_report_ = oov
         self.card_ = {
             "task": "text classification",

@@ -37,7 +37,7 @@ from nlpkit.layers.recurrent_stack import CELLS, RecurrentStack
 from nlpkit.metrics.language_model import lm_metrics, sequence_nll
 from nlpkit.ops.sampling import sample_logits
 from nlpkit.pipelines.base import Pipeline
-from nlpkit.pipelines.training import fit_keras_model, set_seed
+from nlpkit.pipelines.training import fit_keras_model, history_to_dict, set_seed
 from nlpkit.utils.files import hash_strings
 from nlpkit.utils.validation import check_choice, check_float, check_int
 
@@ -536,7 +536,7 @@ class MusicGenerator(Pipeline):
             verbose=self.verbose,
         )
         self.model_ = model
-        self.history_ = {k: [float(v) for v in vals] for k, vals in history.history.items()}
+        self.history_ = history_to_dict(history)
         if self.representation == "tokens":
             data_hash = hash_strings(" ".join(p) for p in pieces)
         else:

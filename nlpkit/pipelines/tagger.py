@@ -38,7 +38,7 @@ from nlpkit.layers.crf import CRF
 from nlpkit.layers.recurrent_stack import CELLS, RecurrentStack
 from nlpkit.metrics.entities import entity_scores
 from nlpkit.pipelines.base import Pipeline
-from nlpkit.pipelines.training import fit_keras_model, set_seed
+from nlpkit.pipelines.training import fit_keras_model, history_to_dict, set_seed
 from nlpkit.text.tags import (
     SCHEMES,
     allowed_transitions,
@@ -371,7 +371,7 @@ class EntityTagger(Pipeline):
             verbose=self.verbose,
         )
         elapsed = time.perf_counter() - start
-        self.history_ = {k: [float(v) for v in vals] for k, vals in history.history.items()}
+        self.history_ = history_to_dict(history)
         self._predict_fn = None
         n_tokens = sum(len(s) for s in x)
         train_scores = {}

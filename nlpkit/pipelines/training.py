@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import keras
 
-__all__ = ["set_seed", "fit_keras_model"]
+__all__ = ["set_seed", "fit_keras_model", "history_to_dict"]
 
 
 def set_seed(seed: int | None) -> None:
@@ -46,3 +46,8 @@ def fit_keras_model(
         verbose=verbose,
         shuffle=False,
     )
+
+
+def history_to_dict(history: keras.callbacks.History) -> dict[str, list[float]]:
+    """A Keras `History` as JSON-safe `{metric: [value per epoch]}` (stored as `history_`)."""
+    return {k: [float(v) for v in values] for k, values in history.history.items()}

@@ -34,7 +34,7 @@ from nlpkit.layers.bahdanau_attention import BahdanauAttention
 from nlpkit.layers.luong_attention import SCORES, LuongAttention
 from nlpkit.layers.recurrent_stack import CELLS, RecurrentStack
 from nlpkit.pipelines.base import Pipeline
-from nlpkit.pipelines.training import fit_keras_model, set_seed
+from nlpkit.pipelines.training import fit_keras_model, history_to_dict, set_seed
 from nlpkit.utils.files import hash_strings, read_json, write_json
 from nlpkit.utils.validation import (
     check_bool,
@@ -664,7 +664,7 @@ class Translator(Pipeline):
             verbose=self.verbose,
         )
         self.model_ = model
-        self.history_ = {k: [float(v) for v in vals] for k, vals in history.history.items()}
+        self.history_ = history_to_dict(history)
         self.__dict__.pop("_decoders", None)
         metrics = {k: vals[-1] for k, vals in self.history_.items()}
         self.card_ = {
