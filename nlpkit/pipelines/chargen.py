@@ -52,6 +52,7 @@ from nlpkit.utils.validation import check_choice, check_float, check_int, check_
 __all__ = ["CharGenerator", "run_recipe", "MODES", "METHODS"]
 
 MODES = ("lines", "stream")
+WINDOWS = ("random", "fixed")
 METHODS = ("sample", "greedy", "beam")
 INPUT_ENCODINGS = ("embedding", "one_hot")
 _NEG = -1e9
@@ -218,6 +219,11 @@ class CharGenerator(Pipeline):
         mode: 'lines' (each string/line is an item framed by start/end markers; generation
             stops at the end marker) or 'stream' (continuous text cut into `seq_len` windows).
         seq_len: Window length in characters for `mode="stream"` (ignored for 'lines').
+        windows: How 'stream' mode cuts training windows: 'random' (each epoch draws as many
+            windows as the text holds, at uniformly random start positions, so the model sees
+            fresh cuts every epoch, as nanoGPT's batches do) or 'fixed' (the same
+            non-overlapping windows every epoch, shuffled). Validation, `evaluate` and `score`
+            always use the fixed windows.
         cell: Recurrent cell: 'rnn', 'gru' or 'lstm'.
         num_layers: Stacked recurrent layers.
         hidden_size: Units per recurrent layer.
@@ -251,6 +257,7 @@ class CharGenerator(Pipeline):
         self,
         mode: str = "lines",
         seq_len: int = 100,
+        windows: str = "random",
         cell: str = "lstm",
         num_layers: int = 1,
         hidden_size: int = 128,
@@ -269,6 +276,7 @@ class CharGenerator(Pipeline):
     ):
         self.mode = check_choice("mode", mode, MODES)
         self.seq_len = check_int("seq_len", seq_len, 2)
+        self.windows = check_choice("windows", windows, WINDOWS)
         self.cell = check_choice("cell", cell, CELLS)
         self.num_layers = check_int("num_layers", num_layers, 1)
         self.hidden_size = check_int("hidden_size", hidden_size, 1)
@@ -328,6 +336,32 @@ class CharGenerator(Pipeline):
         for i, f in enumerate(framed):
             mat[i, : len(f)] = f
         return mat[:, :-1], mat[:, 1:]
+
+    def _random_windows(self, texts: list[str], vocab: CharVocabulary) -> tf.data.Dataset:
+        """Stream mode, `windows="random"`: each epoch draws as many windows as the fixed cut
+        has, at uniformly random start positions that keep a window inside its text."""
+        length = self.seq_len
+        pieces, starts, offset = [], [], 0
+        for t in texts:
+            if not t:
+                continue
+            ids = np.asarray(vocab.encode(t, add_bos=False, add_eos=False), np.int32)
+            pieces.append(np.concatenate([ids, np.full(length, PAD_ID, np.int32)]))
+            starts.append(offset + np.arange(max(len(ids) - length, 0) + 1))
+            offset += len(ids) + length
+        corpus = tf.constant(np.concatenate(pieces))
+        pool = tf.constant(np.concatenate(starts).astype(np.int64))
+        n_windows = sum(-(-len(t) // length) for t in texts if t)
+        bos = tf.constant([BOS_ID], tf.int32)
+
+        def window(r):
+            start = tf.gather(pool, tf.math.floormod(r, tf.size(pool, out_type=tf.int64)))
+            chunk = corpus[start : start + length]
+            return tf.concat([bos, chunk[:-1]], 0), chunk
+
+        ds = tf.data.Dataset.random(seed=self.seed, rerandomize_each_iteration=True)
+        ds = ds.take(n_windows).map(window, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+        return ds.batch(self.batch_size).prefetch(tf.data.AUTOTUNE)
 
     def _dataset(self, x, y, shuffle: bool) -> tf.data.Dataset:
         ds = tf.data.Dataset.from_tensor_slices((x, y))
@@ -416,8 +450,11 @@ class CharGenerator(Pipeline):
         vocab = CharVocabulary.from_texts(texts, min_count=self.min_count, max_chars=self.max_chars)
         train_vocab = CharVocabulary(vocab.chars, unknown="replace")
         items = self._items(texts)
-        x_ids, y_ids = self._arrays(items, train_vocab)
-        train = self._dataset(x_ids, y_ids, shuffle=True)
+        if self.mode == "stream" and self.windows == "random":
+            train = self._random_windows(texts, train_vocab)
+        else:
+            x_ids, y_ids = self._arrays(items, train_vocab)
+            train = self._dataset(x_ids, y_ids, shuffle=True)
         val = None
         if val_texts is not None:
             vx, vy = self._arrays(self._items(val_texts), train_vocab)
