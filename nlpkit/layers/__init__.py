@@ -4,6 +4,7 @@ from nlpkit.layers.bahdanau_attention import BahdanauAttention
 from nlpkit.layers.char_encoder import CharEncoder
 from nlpkit.layers.crf import CRF, crf_log_likelihood, viterbi_decode
 from nlpkit.layers.luong_attention import LuongAttention
+from nlpkit.layers.nade import NADE
 from nlpkit.layers.recurrent_stack import CELLS, RecurrentStack
 
 __all__ = [
@@ -12,6 +13,7 @@ __all__ = [
     "CRF",
     "CharEncoder",
     "LuongAttention",
+    "NADE",
     "RecurrentStack",
     "crf_log_likelihood",
     "viterbi_decode",

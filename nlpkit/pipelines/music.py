@@ -6,19 +6,23 @@ Two representations (see `nlpkit.data.music_events`):
   over the event vocabulary; `evaluate` reports NLL per step (per predicted token, including the
   closing `<end>`), NLL per event (the same sum over the notes and rests only), bits, perplexity
   and next-event accuracy.
-- `representation="piano_roll"`: polyphonic multi-hot steps over the 88 piano keys, 88 sigmoid
-  outputs; the NLL of a step is the summed binary cross-entropy over the keys (nats), the measure
-  used for JSB Chorales (Boulanger-Lewandowski et al. 2012).
+- `representation="piano_roll"`: polyphonic multi-hot steps over the 88 piano keys, one sigmoid
+  output per key; the NLL of a step is the summed binary cross-entropy over the keys (nats), the
+  measure used for JSB Chorales (Boulanger-Lewandowski et al. 2012). `key_model="nade"` (the
+  default) models the keys of a step in pitch order, each conditioned on the keys below it, with
+  a NADE whose biases come from the recurrent state (the RNN-NADE of Boulanger-Lewandowski et
+  al. 2012); `key_model="independent"` treats the keys of a step as independent given the past.
 
 The network is `Embedding` (tokens) -> `RecurrentStack` (Elman RNN, GRU or LSTM) -> optional
 self-attention over the last `attention_window` steps (a causal, windowed multi-head attention
-with a residual connection, Vaswani et al. 2017) -> `Dense` logits.
+with a residual connection, Vaswani et al. 2017) -> `Dense` logits (or the `NADE` layer).
 
 Generation runs a `tf.while_loop` one step at a time over the recurrent cells' states, inside a
 `tf.function`, so `generate()` and the exported SavedModel's `generate` signature run the same
 graph and give the same output for the same seed. Tokens are drawn with
-`nlpkit.ops.sample_logits`; piano-roll keys are drawn as independent Bernoulli variables with
-probability `sigmoid(logit / temperature)` from stateless uniform noise.
+`nlpkit.ops.sample_logits`; piano-roll keys are drawn as Bernoulli variables with probability
+`sigmoid(logit / temperature)` from stateless uniform noise (with `key_model="nade"` one key at a
+time, lowest first, each conditioned on the keys already drawn in its step).
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ import numpy as np
 import tensorflow as tf
 
 from nlpkit.data import music_events as me
+from nlpkit.layers.nade import NADE
 from nlpkit.layers.recurrent_stack import CELLS, RecurrentStack
 from nlpkit.metrics.language_model import lm_metrics, sequence_nll
 from nlpkit.ops.sampling import sample_logits
@@ -41,9 +46,10 @@ from nlpkit.pipelines.training import fit_keras_model, history_to_dict, set_seed
 from nlpkit.utils.files import hash_strings
 from nlpkit.utils.validation import check_choice, check_float, check_int
 
-__all__ = ["MusicGenerator", "run_recipe", "REPRESENTATIONS"]
+__all__ = ["MusicGenerator", "run_recipe", "REPRESENTATIONS", "KEY_MODELS"]
 
 REPRESENTATIONS = ("tokens", "piano_roll")
+KEY_MODELS = ("nade", "independent")
 PAD, START, END, UNK = 0, 1, 2, 3
 _NEG = -1e9
 _WEIGHTS = "model.weights.h5"
@@ -133,6 +139,7 @@ class _Sampler(tf.Module):
         self.window = gen.attention_window
         self.attention = model.get_layer("attention") if self.window else None
         self.out = model.get_layer("logits")
+        self.nade = isinstance(self.out, NADE)
         if self.tokens:
             self.embedding = model.get_layer("embedding")
             self.vocab = tf.constant(gen.vocabulary_)
@@ -170,7 +177,7 @@ class _Sampler(tf.Module):
             buffer = tf.concat([buffer[:, 1:], x[:, None, :]], axis=1)
             valid = tf.concat([valid[:, 1:], tf.ones_like(valid[:, :1])], axis=1)
             x = self.attention.step(x, buffer, valid)
-        return self.out(x), new_states, buffer, valid
+        return x, new_states, buffer, valid
 
     def _generate(self, primer, steps, temperature, seed):
         batch = tf.shape(primer)[0]
@@ -193,21 +200,24 @@ class _Sampler(tf.Module):
 
         def body(i, prev, states, buffer, valid, out):
             x = self.embedding(prev) if self.tokens else prev
-            logits, states, buffer, valid = self._step(x, states, buffer, valid)
+            context, states, buffer, valid = self._step(x, states, buffer, valid)
             step_seed = tf.stack([seed32, i])
             if self.tokens:
-                drawn = sample_logits(logits + self.forbid, step_seed, temperature)
+                drawn = sample_logits(self.out(context) + self.forbid, step_seed, temperature)
                 nxt = tf.cond(i < plen, lambda: primer[:, tf.minimum(i, plen - 1)], lambda: drawn)
                 out = out.write(i, nxt)
             else:
-                temp = tf.maximum(temperature, 1e-6)
-                probs = tf.sigmoid(logits / temp)
-                noise = tf.random.stateless_uniform(tf.shape(probs), seed=step_seed)
-                drawn = tf.where(
-                    temperature <= 0,
-                    tf.cast(logits > 0, tf.float32),
-                    tf.cast(noise < probs, tf.float32),
-                )
+                noise = tf.random.stateless_uniform([batch, me.NUM_KEYS], seed=step_seed)
+                if self.nade:
+                    drawn = self.out.sample(context, noise, temperature)
+                else:
+                    logits = self.out(context)
+                    temp = tf.maximum(temperature, 1e-6)
+                    drawn = tf.where(
+                        temperature <= 0,
+                        tf.cast(logits > 0, tf.float32),
+                        tf.cast(noise < tf.sigmoid(logits / temp), tf.float32),
+                    )
                 nxt = tf.cond(i < plen, lambda: primer[:, tf.minimum(i, plen - 1)], lambda: drawn)
                 out = out.write(i, nxt)
                 nxt = tf.concat([nxt, tf.zeros([batch, 1])], axis=1)
@@ -236,6 +246,10 @@ class MusicGenerator(Pipeline):
         representation: `"tokens"` (one melodic line of note/rest events, softmax) or
             `"piano_roll"` (polyphonic steps over the 88 piano keys, sigmoid per key).
         cell: Recurrent cell, `"rnn"`, `"gru"` or `"lstm"`.
+        key_model: Piano roll only: `"nade"` (the keys of a step in pitch order, each conditioned
+            on the keys below it, RNN-NADE) or `"independent"` (each key a Bernoulli variable
+            given the past only).
+        nade_hidden: Hidden units of the NADE (when `key_model="nade"`).
         hidden_size: Units per recurrent layer.
         num_layers: Stacked recurrent layers.
         dropout: Dropout before each recurrent layer, in [0, 1).
@@ -275,6 +289,8 @@ class MusicGenerator(Pipeline):
         self,
         representation: str = "tokens",
         cell: str = "lstm",
+        key_model: str = "nade",
+        nade_hidden: int = 64,
         hidden_size: int = 128,
         num_layers: int = 2,
         dropout: float = 0.2,
@@ -295,6 +311,8 @@ class MusicGenerator(Pipeline):
     ):
         self.representation = check_choice("representation", representation, REPRESENTATIONS)
         self.cell = check_choice("cell", cell, CELLS)
+        self.key_model = check_choice("key_model", key_model, KEY_MODELS)
+        self.nade_hidden = check_int("nade_hidden", nade_hidden, 1)
         self.hidden_size = check_int("hidden_size", hidden_size, 1)
         self.num_layers = check_int("num_layers", num_layers, 1)
         self.dropout = check_float("dropout", dropout, 0.0, 1.0, high_inclusive=False)
@@ -428,7 +446,10 @@ class MusicGenerator(Pipeline):
 
     def _dataset(self, pieces, shuffle: bool):
         x, y = self._windows(pieces)
-        ds = tf.data.Dataset.from_tensor_slices((x, y))
+        if self._nade:
+            ds = tf.data.Dataset.from_tensor_slices(((x, y[..., : me.NUM_KEYS]), y))
+        else:
+            ds = tf.data.Dataset.from_tensor_slices((x, y))
         if shuffle:
             ds = ds.shuffle(len(x), seed=self.seed, reshuffle_each_iteration=True)
         return ds.batch(self.batch_size)
@@ -457,13 +478,24 @@ class MusicGenerator(Pipeline):
             x = _WindowedSelfAttention(
                 self.attention_window, self.attention_heads, self.hidden_size, name="attention"
             )(x)
-        logits = keras.layers.Dense(n_out, name="logits")(x)
+        if self._nade:
+            keys = keras.Input((None, me.NUM_KEYS), dtype="float32", name="keys")
+            logits = NADE(me.NUM_KEYS, self.nade_hidden, name="logits")([x, keys])
+            inputs = [inputs, keys]
+        else:
+            logits = keras.layers.Dense(n_out, name="logits")(x)
         model = keras.Model(inputs, logits, name="music_generator")
         model.compile(
             optimizer=keras.optimizers.Adam(self.learning_rate, clipnorm=1.0),
             loss=_token_loss if self.representation == "tokens" else _pianoroll_loss,
         )
         return model
+
+    @property
+    def _nade(self) -> bool:
+        """True when the model's output is the NADE over the keys of a step (it then also takes
+        the step's true keys as a second input, each key seeing only the keys below it)."""
+        return self.representation == "piano_roll" and self.key_model == "nade"
 
     @property
     def _index(self) -> dict[str, int]:
@@ -566,6 +598,7 @@ class MusicGenerator(Pipeline):
                     np.concatenate([start, np.pad(p[:-1].astype(np.float32), ((0, 0), (0, 1)))])
                 )
         order = np.argsort([len(e) for e in encoded], kind="stable")
+        targets = [p.astype(np.float32) for p in pieces] if self._nade else None
         out: list[Any] = [None] * len(encoded)
         for b in range(0, len(order), self.batch_size):
             idx = order[b : b + self.batch_size]
@@ -579,6 +612,11 @@ class MusicGenerator(Pipeline):
                     for i in idx
                 ]
             )
+            if self._nade:
+                keys = np.stack(
+                    [np.pad(targets[i], [(0, longest - len(targets[i])), (0, 0)]) for i in idx]
+                )
+                batch = [batch, keys]
             logits = np.asarray(self.model_(batch, training=False))
             for row, i in enumerate(idx):
                 out[i] = logits[row, : len(encoded[i])]
@@ -642,7 +680,9 @@ class MusicGenerator(Pipeline):
 
         Returns:
             Tokens: one `(events + 1, vocabulary)` array per piece (softmax after `<start>` and
-            after each event). Piano roll: one `(steps, 88)` array of per-key probabilities.
+            after each event). Piano roll: one `(steps, 88)` array of per-key probabilities; with
+            `key_model="nade"` entry `[t, k]` is `p(key k on | the earlier steps and the keys
+            below k at step t)`, the conditionals whose product is the step's likelihood.
         """
         self._check_fitted("predict")
         out = []

@@ -203,9 +203,12 @@ def test_pianoroll_export_reload_identity_two_batch_sizes(roll_gen, tmp_path):
         np.testing.assert_array_equal(out["piano_roll"].numpy()[0], expected)
 
 
-def test_pianoroll_nll_equals_hand_computation():
+def _hand_rnn_gen(key_model):
+    """A fitted 3-unit Elman RNN piano-roll model with random weights, and those weights."""
     gen = MusicGenerator(
         representation="piano_roll",
+        key_model=key_model,
+        nade_hidden=4,
         cell="rnn",
         hidden_size=3,
         num_layers=1,
@@ -219,21 +222,68 @@ def test_pianoroll_nll_equals_hand_computation():
         rng.normal(scale=0.5, size=w.shape).astype("float32") for w in gen.model_.get_weights()
     ]
     gen.model_.set_weights(weights)
-    wx, wh, b, wo, bo = weights
-    steps = [[60, 64], [], [62, 65, 69]]
-    roll = me.steps_to_pianoroll(steps).astype(np.float64)
-    inputs = np.zeros((3, 89))
+    return gen
+
+
+def _hand_rnn_states(gen, roll):
+    cell = gen.model_.get_layer("recurrent").recurrent_layers[0].cell
+    wx, wh, b = (np.asarray(v, np.float64) for v in (cell.kernel, cell.recurrent_kernel, cell.bias))
+    inputs = np.zeros((len(roll), 89))
     inputs[0, 88] = 1  # start marker
     inputs[1:, :88] = roll[:-1]
-    h = np.zeros(3)
-    total = 0.0
-    for t in range(3):
+    h, out = np.zeros(3), []
+    for t in range(len(roll)):
         h = np.tanh(inputs[t] @ wx + h @ wh + b)
+        out.append(h)
+    return out
+
+
+def _log_bernoulli(z, p):
+    return z * np.log(p) + (1 - z) * np.log(1 - p)
+
+
+def test_pianoroll_nll_equals_hand_computation_independent_keys():
+    gen = _hand_rnn_gen("independent")
+    out = gen.model_.get_layer("logits")
+    wo, bo = np.asarray(out.kernel, np.float64), np.asarray(out.bias, np.float64)
+    steps = [[60, 64], [], [62, 65, 69]]
+    roll = me.steps_to_pianoroll(steps).astype(np.float64)
+    total = 0.0
+    for t, h in enumerate(_hand_rnn_states(gen, roll)):
         p = 1 / (1 + np.exp(-(h @ wo + bo)))
-        total -= np.sum(roll[t] * np.log(p) + (1 - roll[t]) * np.log(1 - p))
+        total -= np.sum(_log_bernoulli(roll[t], p))
     m = gen.evaluate([steps])
     assert m["nll_per_step"] == pytest.approx(total / 3, rel=1e-5)
     assert m["bits_per_step"] == pytest.approx(total / 3 / np.log(2), rel=1e-5)
+
+
+def test_pianoroll_nll_equals_hand_computation_nade():
+    gen = _hand_rnn_gen("nade")
+    nade = gen.model_.get_layer("logits")
+    f64 = lambda v: np.asarray(v, np.float64)  # noqa: E731
+    wb, bb = f64(nade.visible_bias.kernel), f64(nade.visible_bias.bias)
+    wc, bc = f64(nade.hidden_bias.kernel), f64(nade.hidden_bias.bias)
+    w, u = f64(nade.w), f64(nade.u)
+    steps = [[60, 64], [], [62, 65, 69]]
+    roll = me.steps_to_pianoroll(steps).astype(np.float64)
+    total = 0.0
+    for t, h in enumerate(_hand_rnn_states(gen, roll)):
+        b, a = h @ wb + bb, h @ wc + bc
+        for k in range(88):  # key k sees the keys below it at the same step
+            p = 1 / (1 + np.exp(-(b[k] + (1 / (1 + np.exp(-a))) @ u[k])))
+            total -= _log_bernoulli(roll[t, k], p)
+            a = a + roll[t, k] * w[k]
+    m = gen.evaluate([steps])
+    assert m["nll_per_step"] == pytest.approx(total / 3, rel=1e-5)
+
+
+def test_nade_sampling_uses_the_trained_conditionals(roll_gen):
+    """Greedy NADE generation turns a key on exactly where its conditional (given the keys
+    below it, as `predict` computes them) exceeds 1/2."""
+    new = roll_gen.generate_events(primer=CHORDS[:1], steps=4, temperature=0.0)
+    piece = np.concatenate([me.steps_to_pianoroll(CHORDS[:1]), new])
+    probs = roll_gen.predict([piece])[0][1:]
+    np.testing.assert_array_equal(new, (probs > 0.5).astype(np.uint8))
 
 
 # ---------------------------------------------------------------------------- inputs, config, errors
@@ -267,6 +317,8 @@ def test_bad_inputs_raise_documented_errors(tok_gen):
         MusicGenerator(cell="lstn")
     with pytest.raises(ValueError, match="`representation` must be one of 'tokens', 'piano_roll'"):
         MusicGenerator(representation="midi")
+    with pytest.raises(ValueError, match="`key_model` must be one of 'nade', 'independent'"):
+        MusicGenerator(key_model="rbm")
     with pytest.raises(TypeError, match="`transpositions` must be a list of integer"):
         MusicGenerator(transpositions=[0.5])
     with pytest.raises(NotFittedError, match=r"call `fit\(...\)` before `generate\(\)`"):
