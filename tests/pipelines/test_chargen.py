@@ -10,7 +10,7 @@ import tensorflow as tf
 from nlpkit.errors import DataFormatError, NotFittedError
 from nlpkit.metrics.language_model import sequence_nll
 from nlpkit.pipelines.chargen import CharGenerator, run_recipe
-from nlpkit.text.char_vocabulary import BOS_ID, EOS_ID, PAD_ID, UNK_ID
+from nlpkit.text.char_vocabulary import BOS_ID, EOS_ID, PAD_ID, UNK_ID, CharVocabulary
 
 NAMES = ["anna", "bella", "carla", "dora", "emma", "fiona", "gina", "hilda"]
 TEXT = "to be or not to be, that is the question. " * 6
@@ -283,6 +283,33 @@ def test_stream_mode(stream_gen, tmp_path):
     assert ll[1] == 0.0
 
 
+def test_stream_random_windows_are_fresh_cuts_of_each_text():
+    g = CharGenerator(mode="stream", seq_len=6, batch_size=4, seed=3)
+    texts = ["abcdefghijklmnopqrst", "xyz"]  # 4 + 1 fixed windows
+    vocab = CharVocabulary.from_texts(texts)
+
+    def epoch(ds):
+        rows = []
+        for x, y in ds:
+            for xi, yi in zip(x.numpy(), y.numpy(), strict=True):
+                rows.append((vocab.decode(xi), vocab.decode(yi), int(xi[0])))
+        return rows
+
+    ds = g._random_windows(texts, vocab)
+    first, second = epoch(ds), epoch(ds)
+    assert len(first) == len(second) == 5
+    for x, y, bos in first + second:
+        assert bos == BOS_ID
+        if y == "xyz":  # shorter than seq_len: the whole text, padded
+            assert x == "xyz"
+        else:
+            assert len(y) == 6 and y in texts[0] and x == y[:-1]
+    assert first != second  # new start positions every epoch
+    assert epoch(g._random_windows(texts, vocab)) == first  # the seed repeats the draws
+    fixed = CharGenerator(mode="stream", seq_len=6, windows="fixed", seed=3, verbose=0)
+    assert fixed.fit(texts, epochs=1).get_config()["windows"] == "fixed"
+
+
 # ----------------------------------------------------------------------------- errors
 @pytest.mark.parametrize(
     "kwargs, error, match",
@@ -293,6 +320,7 @@ def test_stream_mode(stream_gen, tmp_path):
             "`cell` must be one of 'rnn', 'gru', 'lstm'. Received: cell='lstn'",
         ),
         ({"mode": "words"}, ValueError, "`mode` must be one of 'lines', 'stream'"),
+        ({"windows": "sliding"}, ValueError, "`windows` must be one of 'random', 'fixed'"),
         ({"unknown": "drop"}, ValueError, "`unknown` must be one of"),
         ({"hidden_size": 0}, ValueError, "`hidden_size` must be >= 1"),
         ({"dropout": 1.0}, ValueError, "`dropout` must be in"),
