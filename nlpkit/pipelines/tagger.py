@@ -101,6 +101,75 @@ class _ArgmaxTags(keras.layers.Layer):
         return mask
 
 
+@keras.saving.register_keras_serializable(package="nlpkit")
+class _PartlyTrainableEmbedding(keras.layers.Layer):
+    """A word embedding whose first `trainable_rows` rows are trained and the others frozen.
+
+    `EntityTagger` puts the training words first and the words added from pretrained vectors
+    after them: fine-tuning then moves the training words, the others keep their pretrained
+    vectors, and the optimizer only updates the trainable rows (Keras's Adam updates a whole
+    table densely at every step, which for 400,000 GloVe words costs more than the network).
+    Index 0 is padding (masked).
+
+    Args:
+        input_dim: Rows in all.
+        output_dim: Vector size.
+        trainable_rows: Rows `0 .. trainable_rows - 1` are trainable (`1 <= trainable_rows <
+            input_dim`).
+    """
+
+    def __init__(self, input_dim: int, output_dim: int, trainable_rows: int, **kwargs):
+        super().__init__(**kwargs)
+        self.input_dim = check_int("input_dim", input_dim, 2)
+        self.output_dim = check_int("output_dim", output_dim, 1)
+        self.trainable_rows = check_int("trainable_rows", trainable_rows, 1)
+        if self.trainable_rows >= self.input_dim:
+            raise ValueError(
+                "`trainable_rows` must be smaller than `input_dim` (use keras.layers.Embedding "
+                f"otherwise). Received: trainable_rows={trainable_rows}, input_dim={input_dim}"
+            )
+
+    def build(self, input_shape=None):
+        n, d = self.trainable_rows, self.output_dim
+        self.trained = self.add_weight(shape=(n, d), initializer="uniform", name="trained")
+        self.frozen = self.add_weight(
+            shape=(self.input_dim - n, d), initializer="zeros", name="frozen", trainable=False
+        )
+
+    @property
+    def embeddings(self):
+        """The whole table, `input_dim x output_dim` (a tensor, not a variable)."""
+        return ops.concatenate([self.trained, self.frozen], axis=0)
+
+    def set_table(self, table) -> None:
+        """Assign the whole table (e.g. pretrained vectors)."""
+        table = np.asarray(table, dtype="float32")
+        self.trained.assign(table[: self.trainable_rows])
+        self.frozen.assign(table[self.trainable_rows :])
+
+    def call(self, inputs):
+        ids = ops.cast(inputs, "int32")
+        n = self.trainable_rows
+        in_trained = ops.less(ids, n)
+        a = ops.take(self.trained, ops.where(in_trained, ids, 0), axis=0)
+        b = ops.take(self.frozen, ops.where(in_trained, 0, ids - n), axis=0)
+        return ops.where(ops.expand_dims(in_trained, -1), a, b)
+
+    def compute_mask(self, inputs, mask=None):
+        return ops.not_equal(inputs, 0)
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape, self.output_dim)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "input_dim": self.input_dim,
+            "output_dim": self.output_dim,
+            "trainable_rows": self.trainable_rows,
+        }
+
+
 class _Trainer(keras.Model):
     """Wraps the scoring network for training: CRF negative log-likelihood or masked softmax
     cross-entropy over the potentials (the decoding layer is not part of the training graph)."""
@@ -126,6 +195,38 @@ class _Trainer(keras.Model):
         return loss
 
 
+class _SelectOnValidationF1(keras.callbacks.Callback):
+    """Model selection on validation entity F1 (Lample et al. 2016, early stopping on dev).
+
+    After each epoch: tag the validation sentences with the current weights (Viterbi), score them
+    with conlleval's rules, put the F1 in the logs as `val_f1`; keep a copy of the weights of the
+    best epoch (ties keep the earlier one) and restore it when training ends, however it ends
+    (epoch cap, `patience` epochs without improvement, or another callback stopping it).
+    """
+
+    def __init__(self, tagger: EntityTagger, x, y, *, patience: int | None):
+        super().__init__()
+        self.tagger, self.x, self.y, self.patience = tagger, x, y, patience
+        self.best_f1, self.best_epoch, self.best_weights, self.wait = -1.0, None, None, 0
+
+    def on_epoch_end(self, epoch, logs=None):
+        f1 = entity_scores(self.y, self.tagger.predict(self.x))["f1"]
+        if logs is not None:
+            logs["val_f1"] = f1
+        if f1 > self.best_f1:
+            self.best_f1, self.best_epoch, self.wait = f1, epoch, 0
+            self.best_weights = self.model.get_weights()
+        else:
+            self.wait += 1
+            if self.patience is not None and self.wait >= self.patience:
+                self.model.stop_training = True
+
+    def on_train_end(self, logs=None):
+        if self.best_weights is not None:
+            self.model.set_weights(self.best_weights)
+            self.best_weights = None
+
+
 class EntityTagger(Pipeline):
     """Named-entity recognition: BiLSTM-CRF with word, casing and character features.
 
@@ -135,7 +236,9 @@ class EntityTagger(Pipeline):
         embedding_dim: Word embedding size when `embeddings` is None.
         trainable_embeddings: Fine-tune the word embeddings.
         pretrained_words: With `embeddings`, how many of the most frequent pretrained words are
-            added to the training words, so that test words unseen in training keep a vector.
+            added to the training words, so that test words unseen in training keep a vector;
+            None adds every pretrained word (400,000 for GloVe 6B: a 400,000 x 50 table is
+            80 MB of float32, and with frozen vectors it costs no training time).
         lowercase: Look words up lower-cased (the casing feature keeps the case information).
         casing: Add a learned casing feature (`nlpkit.text.tokenizer.CASING_CLASSES`).
         char_encoder: 'lstm' (Lample et al. 2016), 'cnn' (Ma & Hovy 2016) or 'none'.
@@ -156,8 +259,11 @@ class EntityTagger(Pipeline):
         min_count: Training words seen fewer times map to '[UNK]' (unless pretrained).
         batch_size: Sentences per batch (batches group sentences of similar length).
         learning_rate: Adam learning rate (gradients clipped to norm 5).
-        early_stopping: Patience (epochs) on validation loss when `validation_data` is given;
-            None disables it.
+        learning_rate_decay: Epoch-wise decay as in Ma & Hovy (2016): epoch `t` (from 0) uses
+            `learning_rate / (1 + learning_rate_decay * t)`; 0 keeps it constant.
+        early_stopping: With `validation_data`, stop after this many epochs without a better
+            validation entity F1; None trains all `epochs`. Either way the weights of the epoch
+            with the best validation F1 are restored at the end (see `fit`).
         seed: Seed for weights, shuffling and dropout: the same seed repeats a CPU run.
         verbose: Keras progress display during `fit`: 'auto', 0 (silent), 1 or 2.
 
@@ -176,7 +282,7 @@ class EntityTagger(Pipeline):
         embeddings: Any = None,
         embedding_dim: int = 100,
         trainable_embeddings: bool = True,
-        pretrained_words: int = 50_000,
+        pretrained_words: int | None = 50_000,
         lowercase: bool = True,
         casing: bool = True,
         char_encoder: str = "lstm",
@@ -195,6 +301,7 @@ class EntityTagger(Pipeline):
         min_count: int = 1,
         batch_size: int = 32,
         learning_rate: float = 1e-3,
+        learning_rate_decay: float = 0.0,
         early_stopping: int | None = 3,
         seed: int | None = None,
         verbose: int | str = "auto",
@@ -202,7 +309,7 @@ class EntityTagger(Pipeline):
         self.embeddings = embeddings
         self.embedding_dim = check_int("embedding_dim", embedding_dim, 1)
         self.trainable_embeddings = check_bool("trainable_embeddings", trainable_embeddings)
-        self.pretrained_words = check_int("pretrained_words", pretrained_words, 0)
+        self.pretrained_words = check_int("pretrained_words", pretrained_words, 0, allow_none=True)
         self.lowercase = check_bool("lowercase", lowercase)
         self.casing = check_bool("casing", casing)
         self.char_encoder = check_choice("char_encoder", char_encoder, CHAR_ENCODERS)
@@ -221,6 +328,7 @@ class EntityTagger(Pipeline):
         self.min_count = check_int("min_count", min_count, 1)
         self.batch_size = check_int("batch_size", batch_size, 1)
         self.learning_rate = check_float("learning_rate", learning_rate, 0.0, low_inclusive=False)
+        self.learning_rate_decay = check_float("learning_rate_decay", learning_rate_decay, 0.0)
         self.early_stopping = check_int("early_stopping", early_stopping, 1, allow_none=True)
         self.seed = check_int("seed", seed, allow_none=True)
         self.verbose = check_choice("verbose", verbose, ("auto", 0, 1, 2))
@@ -281,8 +389,13 @@ class EntityTagger(Pipeline):
             x: Token lists (one list of strings per sentence), or a tf.data.Dataset yielding
                 `(tokens, tags)` string tensors (one sentence per element, or batched).
             y: Tag lists (IOB1, IOB2 or IOBES; detected), None with a Dataset.
-            validation_data: Optional `(tokens, tags)` pair or Dataset, for early stopping on
-                the validation loss.
+            validation_data: Optional `(tokens, tags)` pair or Dataset. After every epoch the
+                entity F1 on it is computed (Viterbi decoding, conlleval rules) and recorded in
+                `history_["val_f1"]` (beside `val_loss`); the weights of the epoch with the best
+                F1 are restored when training ends (`best_epoch_`, 1-based), and training stops
+                after `early_stopping` epochs without improvement: model selection on
+                validation F1, as in Lample et al. (2016). Scores then measured on this same
+                data are optimistic; `history_["val_f1"][-1]` is the last epoch's.
             epochs: Training epochs.
             callbacks: Extra Keras callbacks.
 
@@ -326,6 +439,7 @@ class EntityTagger(Pipeline):
         ]
         card: dict[str, Any] = {}
         matrix = None
+        trained_rows = 2 + len(words)  # padding, [UNK] and the training words
         if self.embeddings is not None:
             from nlpkit import embeddings as emb
 
@@ -352,14 +466,29 @@ class EntityTagger(Pipeline):
         self.characters_ = [PAD, UNK, *sorted(chars)]
         self._char_index = {c: i for i, c in enumerate(self.characters_)}
 
-        self.model_, network, crf = self._build(matrix)
+        self.model_, network, crf = self._build(matrix, trained_rows)
         trainer = _Trainer(network, crf, name="ner_trainer")
-        trainer.compile(optimizer=keras.optimizers.Adam(self.learning_rate, clipnorm=5.0))
         train_ds = self._dataset(x, internal, shuffle=True)
+        lr = self.learning_rate
+        if self.learning_rate_decay:
+            lr = keras.optimizers.schedules.InverseTimeDecay(
+                lr,
+                decay_steps=int(train_ds.cardinality()),  # batches per epoch
+                decay_rate=self.learning_rate_decay,
+                staircase=True,
+            )
+        trainer.compile(optimizer=keras.optimizers.Adam(lr, clipnorm=5.0))
         val_ds = None
+        selection = None
+        callbacks = list(callbacks or [])
+        self._predict_fn = None
+        self.best_epoch_ = None
         if val is not None:
             val_internal = [convert_tags(t, self.scheme) for t in val[1]]
             val_ds = self._dataset(*_non_empty(val[0], val_internal), shuffle=False)
+            # First, so that `val_f1` is in the logs every later callback (and History) sees.
+            selection = _SelectOnValidationF1(self, *val, patience=self.early_stopping)
+            callbacks.insert(0, selection)
         start = time.perf_counter()
         history = fit_keras_model(
             trainer,
@@ -367,12 +496,13 @@ class EntityTagger(Pipeline):
             validation=val_ds,
             epochs=epochs,
             callbacks=callbacks,
-            early_stopping=self.early_stopping,
+            early_stopping=None,  # on validation F1 instead, by `selection`
             verbose=self.verbose,
         )
         elapsed = time.perf_counter() - start
         self.history_ = history_to_dict(history)
-        self._predict_fn = None
+        if selection is not None and selection.best_epoch is not None:
+            self.best_epoch_ = selection.best_epoch + 1
         n_tokens = sum(len(s) for s in x)
         train_scores = {}
         card.update(
@@ -393,6 +523,8 @@ class EntityTagger(Pipeline):
             card["metrics"] = {
                 f"validation_{k}": v for k, v in train_scores.items() if "/" not in k
             }
+            card["selected_epoch"] = self.best_epoch_
+            card["model_selection"] = "best validation entity F1 (these metrics are optimistic)"
         self.card_ = card
         return self
 
@@ -400,22 +532,34 @@ class EntityTagger(Pipeline):
         return word.lower() if self.lowercase else word
 
     # ================================================================ model
-    def _build(self, matrix: np.ndarray | None):
+    def _build(self, matrix: np.ndarray | None, trained_rows: int):
         words_in = keras.Input((None,), dtype="int32", name="words")
         chars_in = keras.Input((None, None), dtype="int32", name="chars")
         casing_in = keras.Input((None,), dtype="int32", name="casing")
-        emb_layer = keras.layers.Embedding(
-            len(self.vocabulary_),
-            self.embedding_dim if matrix is None else matrix.shape[1],
-            mask_zero=True,
-            trainable=self.trainable_embeddings,
-            name="word_embedding",
-        )
+        dim = self.embedding_dim if matrix is None else matrix.shape[1]
+        if self.trainable_embeddings and matrix is not None and len(matrix) > trained_rows:
+            # Fine-tune the training words only; words added from the pretrained vectors keep
+            # them (they get no gradient anyway), and the optimizer's dense update then covers
+            # the training words instead of the whole pretrained table.
+            emb_layer = _PartlyTrainableEmbedding(
+                len(matrix), dim, trained_rows, name="word_embedding"
+            )
+        else:
+            emb_layer = keras.layers.Embedding(
+                len(self.vocabulary_),
+                dim,
+                mask_zero=True,
+                trainable=self.trainable_embeddings,
+                name="word_embedding",
+            )
         feats = [emb_layer(words_in)]
         if matrix is not None:
             # Assigned, not passed as a Constant initializer, which would copy the whole matrix
             # into the saved model's JSON config.
-            emb_layer.embeddings.assign(matrix)
+            if isinstance(emb_layer, _PartlyTrainableEmbedding):
+                emb_layer.set_table(matrix)
+            else:
+                emb_layer.embeddings.assign(matrix)
         if self.casing:
             feats.append(
                 keras.layers.Embedding(len(CASING_CLASSES), 8, name="casing_embedding")(casing_in)
@@ -611,7 +755,12 @@ class EntityTagger(Pipeline):
         (directory / "characters.txt").write_text("\n".join(self.characters_), encoding="utf-8")
         (directory / "tags.txt").write_text("\n".join(self.tags_), encoding="utf-8")
         write_json(
-            directory / "state.json", {"input_scheme": self.input_scheme_, "history": self.history_}
+            directory / "state.json",
+            {
+                "input_scheme": self.input_scheme_,
+                "history": self.history_,
+                "best_epoch": getattr(self, "best_epoch_", None),
+            },
         )
 
     def _load_state(self, directory: Path) -> None:
@@ -622,6 +771,7 @@ class EntityTagger(Pipeline):
         state = read_json(directory / "state.json")
         self.input_scheme_ = state["input_scheme"]
         self.history_ = state.get("history", {})
+        self.best_epoch_ = state.get("best_epoch")
         self._word_index = {w: i for i, w in enumerate(self.vocabulary_)}
         self._char_index = {c: i for i, c in enumerate(self.characters_)}
         self._tag_index = {t: i for i, t in enumerate(self.tags_)}

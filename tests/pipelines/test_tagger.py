@@ -238,3 +238,106 @@ def test_bad_inputs(tagger):
         tagger.predict([["Alice", ""]])
     with pytest.raises(ValueError, match="must have the same length"):
         tagger.evaluate(X, Y[:2])
+
+
+def test_selects_epoch_on_validation_f1_and_restores_it():
+    """Validation F1 is logged per epoch and the best epoch's weights come back at the end, even
+    when the last epoch leaves the network broken (here: a callback zeroes the output layer)."""
+    seen = {}
+
+    class Record(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            layer = self.model.network.get_layer("potentials")
+            seen[epoch] = [w.copy() for w in layer.get_weights()]
+            if epoch == 5:  # the last epoch: break the model after it was scored
+                layer.set_weights([np.zeros_like(w) for w in layer.get_weights()])
+
+    t = EntityTagger(**{**SMALL, "char_encoder": "none", "early_stopping": None})
+    t.fit(X[:6], Y[:6], validation_data=(X[6:], Y[6:]), epochs=6, callbacks=[Record()])
+    curve = t.history_["val_f1"]
+    assert len(curve) == 6 == len(t.history_["val_loss"])
+    best = int(np.argmax(curve))  # first maximum: ties keep the earlier epoch
+    assert t.best_epoch_ == best + 1 and t.card_["selected_epoch"] == best + 1
+    kernel = t.model_.get_layer("potentials").get_weights()
+    for got, want in zip(kernel, seen[best], strict=True):
+        np.testing.assert_array_equal(got, want)
+    assert np.abs(kernel[0]).sum() > 0
+    assert t.evaluate(X[6:], Y[6:])["f1"] == pytest.approx(curve[best])
+    assert t.card_["metrics"]["validation_f1"] == pytest.approx(max(curve))
+
+
+def test_early_stopping_on_validation_f1(tmp_path):
+    # Gold validation tags with no entity: F1 is 0 after every epoch, so it never improves.
+    val = (X[6:], [["O"] * len(s) for s in X[6:]])
+    t = EntityTagger(**{**SMALL, "char_encoder": "none", "early_stopping": 2})
+    t.fit(X[:6], Y[:6], validation_data=val, epochs=10)
+    assert t.history_["val_f1"] == [0.0, 0.0, 0.0]  # epoch 1, then 2 without improvement
+    assert t.best_epoch_ == 1
+    loaded = EntityTagger.load(t.save(tmp_path / "saved"))
+    assert loaded.best_epoch_ == 1 and loaded.history_["val_f1"] == [0.0, 0.0, 0.0]
+    t2 = EntityTagger(**{**SMALL, "char_encoder": "none"}).fit(X, Y, epochs=2)
+    assert t2.best_epoch_ is None and "val_f1" not in t2.history_  # no validation data
+
+
+def test_pretrained_words_none_adds_every_pretrained_word(tmp_path):
+    glove = tmp_path / "tiny.glove.txt"
+    glove.write_text("paris 1 0 0 0\nberlin 0 1 0 0\nzebra 0 0 1 0\nquokka 0 0 0 1\n")
+    common = {**SMALL, "embeddings": str(glove), "trainable_embeddings": False}
+    common["char_encoder"] = "none"
+    every = EntityTagger(**common, pretrained_words=None).fit(X[:2], Y[:2], epochs=1)
+    one = EntityTagger(**common, pretrained_words=1).fit(X[:2], Y[:2], epochs=1)
+    train_words = {w.lower() for s in X[:2] for w in s}
+    assert set(every.vocabulary_[2:]) == train_words | {"zebra", "quokka"}  # paris, berlin: train
+    assert set(one.vocabulary_[2:]) == train_words  # the first pretrained word is in training
+    table = np.asarray(every.model_.get_layer("word_embedding").embeddings)
+    np.testing.assert_array_equal(table[every.vocabulary_.index("quokka")], [0, 0, 0, 1])
+    words, _, _ = every._encode_batch([["Quokka", "zebra", "okapi"]])  # looked up lower-cased
+    assert words[0].tolist() == [
+        every.vocabulary_.index("quokka"),
+        every.vocabulary_.index("zebra"),
+        1,
+    ]
+    cfg = json.loads(json.dumps(every.get_config()))
+    assert (
+        cfg["pretrained_words"] is None and EntityTagger.from_config(cfg).pretrained_words is None
+    )
+    with pytest.raises(ValueError, match="`pretrained_words` must be >= 0"):
+        EntityTagger(pretrained_words=-1)
+
+
+def test_learning_rate_decay_per_epoch():
+    rates = []
+
+    class Rate(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            rates.append(float(self.model.optimizer.learning_rate))
+
+    cfg = {**SMALL, "char_encoder": "none", "learning_rate": 0.04, "learning_rate_decay": 0.5}
+    EntityTagger(**cfg).fit(X, Y, epochs=3, callbacks=[Rate()])  # 2 batches per epoch
+    np.testing.assert_allclose(rates, [0.04, 0.04 / 1.5, 0.04 / 2.0], rtol=1e-6)
+    with pytest.raises(ValueError, match=r"`learning_rate_decay` must be in \[0.0, inf\)"):
+        EntityTagger(learning_rate_decay=-0.1)
+
+
+def test_fine_tuning_moves_training_words_only(tmp_path):
+    """trainable_embeddings with pretrained words beyond the training words: the training words
+    are fine-tuned, the others keep their pretrained vectors and are not trainable weights."""
+    glove = tmp_path / "tiny.glove.txt"
+    glove.write_text("paris 1 0 0 0\nberlin 0 1 0 0\nzebra 0 0 1 0\nquokka 0 0 0 1\n")
+    t = EntityTagger(
+        **{**SMALL, "embeddings": str(glove), "pretrained_words": None, "char_encoder": "none"}
+    )
+    t.fit(X, Y, epochs=3)
+    layer = t.model_.get_layer("word_embedding")
+    n_train = 2 + len({w.lower() for s in X for w in s})
+    assert layer.trainable_rows == n_train and t.vocabulary_[n_train:] == ["zebra", "quokka"]
+    assert [tuple(w.shape) for w in layer.trainable_weights] == [(n_train, 4)]
+    table = np.asarray(layer.embeddings)
+    np.testing.assert_array_equal(table[n_train:], [[0, 0, 1, 0], [0, 0, 0, 1]])
+    assert np.abs(table[t.vocabulary_.index("paris")] - [1, 0, 0, 0]).max() > 1e-3  # tuned
+    loaded = EntityTagger.load(t.save(tmp_path / "saved"))
+    x_new = [["Zebra", "met", "Quokka", "in", "Paris"]]
+    assert loaded.predict(x_new) == t.predict(x_new) and loaded.predict(RAW) == t.predict(RAW)
+    serve = tf.saved_model.load(str(t.export(tmp_path / "export"))).signatures["tag_tokens"]
+    got = serve(tokens=tf.constant(x_new))["tags"].numpy()[0]
+    assert [v.decode() for v in got] == t.predict(x_new)[0]
