@@ -1048,7 +1048,7 @@ def run_recipe(recipe: dict, recipe_path: Path) -> dict:
             `max_sentences` (cap on training sentences, 0 = all), or `sample = true` to write and
             use the synthetic sample (`write_sample_conll`) in `sample_dir`, with
             `sample_train` / `sample_dev` sentences.
-        [model]: `EntityTagger` arguments.
+        [model]: `EntityTagger` arguments (`pretrained_words = "all"` stands for None).
         [fit]: `epochs` (a `verbose` here is still accepted and moved to [model]).
         [output]: `save_dir` (optional), `export` (bool), `export_dir` (optional).
 
@@ -1062,6 +1062,8 @@ def run_recipe(recipe: dict, recipe_path: Path) -> dict:
     if "verbose" in fit_cfg:  # older recipes set it under [fit]; it is a model argument now
         model_cfg.setdefault("verbose", fit_cfg.pop("verbose"))
     model_cfg.setdefault("verbose", 2)
+    if model_cfg.get("pretrained_words") == "all":  # TOML has no None
+        model_cfg["pretrained_words"] = None
     summary: dict[str, Any] = {"task": "ner"}
     if data.get("sample", False):
         paths = write_sample_conll(

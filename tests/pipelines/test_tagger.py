@@ -201,7 +201,7 @@ def test_sample_recipe_runs(tmp_path, capsys, verbose_in):
             "sample_train": 30,
             "sample_dev": 10,
         },
-        "model": {**model, "char_encoder": "none"},
+        "model": {**model, "char_encoder": "none", "pretrained_words": "all"},  # TOML: no None
         "fit": {"epochs": 1},
         "output": {"export": False, "save_dir": str(tmp_path / "saved")},
     }
@@ -210,6 +210,7 @@ def test_sample_recipe_runs(tmp_path, capsys, verbose_in):
     assert "/step - loss:" not in capsys.readouterr().out  # the recipe default is verbose=2
     assert summary["data"].startswith("SYNTHETIC SAMPLE") and summary["train_sentences"] == 30
     assert 0.0 <= summary["dev_f1"] <= 1.0 and (tmp_path / "saved" / "model.keras").is_file()
+    assert EntityTagger.load(tmp_path / "saved").pretrained_words is None
     assert write_sample_conll(tmp_path / "s2", 5, 2)["train"].read_text().count("\n\n") == 5
 
 
