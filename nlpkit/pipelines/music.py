@@ -341,6 +341,15 @@ class MusicGenerator(Pipeline):
         self.seed = check_int("seed", seed, allow_none=True)
         self.verbose = check_choice("verbose", verbose, ("auto", 0, 1, 2))
 
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> MusicGenerator:
+        """Create an unfitted generator from `get_config()` output. A piano-roll config written
+        before `key_model` existed describes the independent-key model, and loads as one."""
+        config = dict(config)
+        if config.get("representation") == "piano_roll":
+            config.setdefault("key_model", "independent")
+        return super().from_config(config)
+
     # ------------------------------------------------------------------ data preparation
     def _as_pieces(self, x, name: str = "x") -> list:
         """Token lists (tokens) or (T, 88) uint8 rolls (piano_roll) from any accepted input."""

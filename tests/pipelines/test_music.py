@@ -277,6 +277,19 @@ def test_pianoroll_nll_equals_hand_computation_nade():
     assert m["nll_per_step"] == pytest.approx(total / 3, rel=1e-5)
 
 
+def test_pianoroll_saved_before_key_model_existed_loads_as_independent(tmp_path):
+    gen = _hand_rnn_gen("independent")
+    path = gen.save(tmp_path / "old")
+    config = json.loads((path / "config.json").read_text())
+    del config["config"]["key_model"], config["config"]["nade_hidden"]
+    (path / "config.json").write_text(json.dumps(config))
+    loaded = MusicGenerator.load(path)
+    assert loaded.key_model == "independent"
+    np.testing.assert_allclose(loaded.predict(ROLLS)[0], gen.predict(ROLLS)[0], rtol=1e-6)
+    assert MusicGenerator.from_config({"representation": "piano_roll"}).key_model == "independent"
+    assert MusicGenerator(representation="piano_roll").key_model == "nade"
+
+
 def test_nade_sampling_uses_the_trained_conditionals(roll_gen):
     """Greedy NADE generation turns a key on exactly where its conditional (given the keys
     below it, as `predict` computes them) exceeds 1/2."""
