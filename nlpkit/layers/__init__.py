@@ -5,6 +5,7 @@ from nlpkit.layers.char_encoder import CharEncoder
 from nlpkit.layers.crf import CRF, crf_log_likelihood, viterbi_decode
 from nlpkit.layers.luong_attention import LuongAttention
 from nlpkit.layers.nade import NADE
+from nlpkit.layers.partly_trainable_embedding import PartlyTrainableEmbedding
 from nlpkit.layers.recurrent_stack import CELLS, RecurrentStack
 
 __all__ = [
@@ -14,6 +15,7 @@ __all__ = [
     "CharEncoder",
     "LuongAttention",
     "NADE",
+    "PartlyTrainableEmbedding",
     "RecurrentStack",
     "crf_log_likelihood",
     "viterbi_decode",
