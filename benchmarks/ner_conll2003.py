@@ -323,12 +323,12 @@ def main(argv=None) -> int:
     )
     epochs_done = crf_budget.batches / n_batches
     f1 = crf_scores["f1"]
+    stop = (
+        f"early stop after {args.patience} epochs without improvement"
+        if args.patience
+        else "no early stop"
+    )
     if args.select_on_dev:
-        stop = (
-            f"early stop after {args.patience} epochs without improvement"
-            if args.patience
-            else "no early stop"
-        )
         protocol = (
             f"**Model selection on dev** (`--select-on-dev`, {stop}): dev entity F1 was computed "
             f"after every epoch and the weights of the best epoch (epoch {tagger.best_epoch_} of "
@@ -343,11 +343,6 @@ def main(argv=None) -> int:
         which = f"selected epoch {tagger.best_epoch_}; last epoch {100 * last_f1:.2f}"
     elif args.select_on_train_slice:
         n_sel_tokens = sum(map(len, selection[0]))
-        stop = (
-            f"early stop after {args.patience} epochs without improvement"
-            if args.patience
-            else "no early stop"
-        )
         protocol = (
             f"**Model selection on a held-out slice of the training data** "
             f"(`--select-on-train-slice {args.select_on_train_slice}`, {stop}): the last "
