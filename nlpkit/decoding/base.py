@@ -204,11 +204,14 @@ class Decoder:
         )
         rank = len(element_shape) + 2
         perm = [1, 0] + list(range(2, rank))
-        stacked = out_tokens.stack()
+        steps = out_tokens.size()
+        # reshape: a loop that ran no step still gives (batch, 0) tokens
+        stacked = tf.reshape(out_tokens.stack(), tf.concat([[steps], tf.shape(start_tokens)], 0))
         tokens = tf.transpose(stacked, perm)[:, prompt_len:]
         aux = None
         if seen_aux:
-            aux = tf.transpose(out_aux.stack(), [1, 0, 2])[:, prompt_len:]
+            aux = tf.reshape(out_aux.stack(), [steps, batch, -1])
+            aux = tf.transpose(aux, [1, 0, 2])[:, prompt_len:]
         return DecodeOutput(tokens, scores, aux)
 
 
