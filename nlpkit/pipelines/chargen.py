@@ -687,16 +687,14 @@ class CharGenerator(Pipeline):
 
     def _export(self, directory: Path) -> None:
         lm = self._graph()
-        tf.saved_model.save(
-            lm,
-            str(directory),
-            signatures={
-                "generate": lm.generate.get_concrete_function(),
-                "generate_filtered": lm.generate_filtered.get_concrete_function(),
-                "score": lm.score.get_concrete_function(),
-                "beam_search": lm.beam_search.get_concrete_function(),
-            },
-        )
+        signatures = {
+            "generate": lm.generate.get_concrete_function(),
+            "generate_filtered": lm.generate_filtered.get_concrete_function(),
+            "score": lm.score.get_concrete_function(),
+        }
+        if self.mode == "lines":  # whole items that end: beam search applies
+            signatures["beam_search"] = lm.beam_search.get_concrete_function()
+        tf.saved_model.save(lm, str(directory), signatures=signatures)
         extra = directory / "assets.extra"
         extra.mkdir(exist_ok=True)
         self.vocabulary_.save(extra / _VOCAB_FILE)
