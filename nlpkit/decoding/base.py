@@ -179,7 +179,9 @@ class Decoder:
             forced = i < prompt_len
             if prompt is not None:
                 nxt = tf.cond(
-                    forced, lambda: tf.gather(prompt, tf.minimum(i, prompt_len - 1), axis=1), lambda: nxt
+                    forced,
+                    lambda: tf.gather(prompt, tf.minimum(i, prompt_len - 1), axis=1),
+                    lambda: nxt,
                 )
             if end_id is not None:
                 nxt = tf.where(finished, tf.cast(pad_id, nxt.dtype), nxt)

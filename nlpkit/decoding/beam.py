@@ -71,9 +71,7 @@ class BeamSearch(Decoder):
         [[5, 3]]
     """
 
-    def __init__(
-        self, beam_width=4, length_penalty: float = 0.0, finished_in_beam: bool = True
-    ):
+    def __init__(self, beam_width=4, length_penalty: float = 0.0, finished_in_beam: bool = True):
         if not isinstance(beam_width, tf.Tensor):
             beam_width = check_int("beam_width", beam_width, 1)
         self.beam_width = beam_width
@@ -133,7 +131,9 @@ class BeamSearch(Decoder):
         k = self.beam_width
         tiled = tf.nest.map_structure(lambda s: tile_beams(s, k), state)
         search = self._search if self.finished_in_beam else self._search_separate
-        return search(step_fn, tiled, tile_beams(start_tokens, k), batch, max_length, end_id, pad_id)
+        return search(
+            step_fn, tiled, tile_beams(start_tokens, k), batch, max_length, end_id, pad_id
+        )
 
     def _search_separate(self, step_fn, state, tokens, batch_size, max_length, end_id, pad_id):
         """`finished_in_beam=False`: alive and finished hypotheses in separate sets."""
@@ -173,7 +173,16 @@ class BeamSearch(Decoder):
                 # sums only fall; with alpha > 0 the best a live one can reach is sum / lp(max)
                 reach = alive_sums[:, 0] / length_penalty(max_length if alpha else i + 1, alpha)
                 done = tf.reduce_all(fin_scores[:, -1] >= reach)
-            return i + 1, tf.reshape(token, [-1]), alive_sums, alive_seqs, fin_scores, fin_seqs, state, done
+            return (
+                i + 1,
+                tf.reshape(token, [-1]),
+                alive_sums,
+                alive_seqs,
+                fin_scores,
+                fin_seqs,
+                state,
+                done,
+            )
 
         steps, _, alive_sums, alive_seqs, fin_scores, fin_seqs, _, _ = tf.while_loop(
             cond,

@@ -139,7 +139,9 @@ class _CharLM(tf.Module):
     def _beam(self, prompts, max_length, beam_width):
         last, states = self._prime(prompts)
         decoder = BeamSearch(beam_width, finished_in_beam=False)
-        out = decoder(self._step_fn, states, last, max_length=max_length, end_id=EOS_ID, pad_id=PAD_ID)
+        out = decoder(
+            self._step_fn, states, last, max_length=max_length, end_id=EOS_ID, pad_id=PAD_ID
+        )
         batch = tf.shape(out.beams)[0]
         width = tf.shape(out.beams)[1]
         flat = tf.reshape(out.beams, [batch * width, -1])

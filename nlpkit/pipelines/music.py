@@ -136,8 +136,18 @@ class _KeySampling(Decoder):
         self.nade = nade
         self.temperature = temperature
 
-    def __call__(self, step_fn, state, start_tokens, *, max_length, end_id=None, pad_id=0,
-                 prompt=None, seed=None):
+    def __call__(
+        self,
+        step_fn,
+        state,
+        start_tokens,
+        *,
+        max_length,
+        end_id=None,
+        pad_id=0,
+        prompt=None,
+        seed=None,
+    ):
         seed = tf.cast(0 if seed is None else seed, tf.int32)
         return self._loop(step_fn, state, start_tokens, max_length, end_id, pad_id, prompt, seed)
 

@@ -20,7 +20,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple
 
-__all__ = ["PAD_ID", "UNK_ID", "BOS_ID", "EOS_ID", "NUM_SPECIAL", "SpecialIds", "special_ids_from_tokens"]
+__all__ = [
+    "PAD_ID",
+    "UNK_ID",
+    "BOS_ID",
+    "EOS_ID",
+    "NUM_SPECIAL",
+    "SpecialIds",
+    "special_ids_from_tokens",
+]
 
 PAD_ID = 0
 UNK_ID = 1

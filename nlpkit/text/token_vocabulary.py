@@ -26,7 +26,16 @@ import tensorflow as tf
 from nlpkit.text.special_ids import UNK_ID
 from nlpkit.utils.validation import check_choice
 
-__all__ = ["TokenVocabulary", "split_tokens", "SPECIAL_TOKENS", "PAD", "UNK", "BOS", "EOS", "LEVELS"]
+__all__ = [
+    "TokenVocabulary",
+    "split_tokens",
+    "SPECIAL_TOKENS",
+    "PAD",
+    "UNK",
+    "BOS",
+    "EOS",
+    "LEVELS",
+]
 
 PAD, UNK, BOS, EOS = "", "[UNK]", "<s>", "</s>"
 SPECIAL_TOKENS = (PAD, UNK, BOS, EOS)
