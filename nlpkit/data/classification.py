@@ -64,21 +64,24 @@ def _label(value, path, line):
 
 def read_csv(
     path: str | os.PathLike,
-    text_column: str = "text",
-    label_column: str = "label",
+    text_column: str | int = "text",
+    label_column: str | int = "label",
     *,
     delimiter: str | None = None,
     label_type: str = "auto",
     encoding: str = "utf-8",
+    header: bool = True,
 ) -> tuple[list[str], list]:
-    """Read a CSV or TSV file with a header row.
+    """Read a CSV or TSV file, with a header row by default.
 
     Args:
         path: The file (`.csv`, `.tsv`, optionally `.gz`).
-        text_column: Name of the column holding the text.
-        label_column: Name of the column holding the label.
+        text_column: Name of the column holding the text, or its 0-based index.
+        label_column: Name of the column holding the label, or its 0-based index.
         delimiter: Field separator; default tab for `.tsv`, comma otherwise.
         label_type: 'str', 'int' or 'auto' (int when every label is an integer literal).
+        header: The first row names the columns. With False every row is data and the
+            columns are given by index (e.g. the Emojify file: `text_column=0, label_column=1`).
 
     Returns:
         `(texts, labels)`.
@@ -94,27 +97,47 @@ def read_csv(
     if delimiter is None:
         delimiter = "\t" if ".tsv" in path.suffixes else ","
     texts, labels = [], []
+    if not header:
+        for name, role in ((text_column, "text_column"), (label_column, "label_column")):
+            if isinstance(name, bool) or not isinstance(name, int) or name < 0:
+                raise ValueError(
+                    f"With header=False, `{role}` must be a 0-based column index. "
+                    f"Received: {role}={name!r}"
+                )
     with open_text(path, encoding) as fh:
         reader = csv.reader(fh, delimiter=delimiter)
-        try:
-            header = next(reader)
-        except StopIteration:
-            raise DataFormatError(path, 1, "the file is empty (expected a header row)") from None
-        for name, role in ((text_column, "text_column"), (label_column, "label_column")):
-            if name not in header:
-                raise ValueError(
-                    f"{path} has no column {name!r} (`{role}`). Columns found: {header}. "
-                    f"Pass {role}= with one of them."
-                )
-        ti, li = header.index(text_column), header.index(label_column)
+        if header:
+            try:
+                columns = next(reader)
+            except StopIteration:
+                raise DataFormatError(
+                    path, 1, "the file is empty (expected a header row)"
+                ) from None
+            for name, role in ((text_column, "text_column"), (label_column, "label_column")):
+                if name not in columns:
+                    raise ValueError(
+                        f"{path} has no column {name!r} (`{role}`). Columns found: {columns}. "
+                        f"Pass {role}= with one of them."
+                    )
+            ti, li = columns.index(text_column), columns.index(label_column)
+            width = len(columns)
+        else:
+            ti, li, width = text_column, label_column, None
         for row in reader:
             line = reader.line_num
             if not row:
                 continue
-            if len(row) != len(header):
-                raise DataFormatError(
-                    path, line, f"expected {len(header)} fields, found {len(row)}"
-                )
+            if width is None:
+                width = len(row)
+                if max(ti, li) >= width:
+                    raise DataFormatError(
+                        path,
+                        line,
+                        f"text_column={ti} / label_column={li} out of range: the row has "
+                        f"{width} fields",
+                    )
+            if len(row) != width:
+                raise DataFormatError(path, line, f"expected {width} fields, found {len(row)}")
             texts.append(row[ti])
             labels.append(_label(row[li], path, line))
     return texts, _convert_labels(labels, label_type)

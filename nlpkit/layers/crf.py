@@ -8,7 +8,14 @@ import keras
 import tensorflow as tf
 from keras import ops
 
-__all__ = ["CRF", "crf_log_likelihood", "viterbi_decode"]
+__all__ = [
+    "CRF",
+    "crf_forward_backward",
+    "crf_log_likelihood",
+    "crf_marginals",
+    "crf_segment_log_probability",
+    "viterbi_decode",
+]
 
 _FORBIDDEN = -1e9
 
@@ -89,6 +96,162 @@ def crf_log_likelihood(potentials, tags, mask, transitions, start_transitions, e
     ]
     log_z = ops.logsumexp(alpha + end_transitions[None, :], axis=1)
     return score - log_z
+
+
+def _with_penalties(potentials, transitions, start_transitions, end_transitions, penalties):
+    dtype = potentials.dtype
+    transitions = ops.cast(transitions, dtype)
+    start = ops.cast(start_transitions, dtype)
+    end = ops.cast(end_transitions, dtype)
+    if penalties is not None:
+        transitions = transitions + ops.cast(penalties[0], dtype)
+        start = start + ops.cast(penalties[1], dtype)
+        end = end + ops.cast(penalties[2], dtype)
+    return transitions, start, end
+
+
+def crf_forward_backward(
+    potentials, mask, transitions, start_transitions, end_transitions, *, penalties=None
+):
+    """Forward and backward log-scores of a linear-chain CRF.
+
+    `log_alpha[b, t, j]` is the log-sum-exp of the scores of every tag prefix of steps `0..t`
+    that ends in tag j (start transition and emissions included); `log_beta[b, t, j]` the
+    log-sum-exp of the scores of every continuation after step t given tag j at t (transitions,
+    emissions and the end transition). `log_alpha + log_beta - log_z` is then the log marginal
+    probability of tag j at step t (Rabiner 1989; Sutton & McCallum 2012, sec. 4.1).
+
+    Args:
+        potentials: `(batch, time, num_tags)` unary scores.
+        mask: `(batch, time)` bool, True at real tokens (right padding), or None.
+        transitions, start_transitions, end_transitions: As in `crf_log_likelihood`.
+        penalties: Optional `(transitions, start, end)` additive penalties, as in
+            `viterbi_decode`: the distribution is then the one over the allowed paths only.
+
+    Returns:
+        `(log_alpha, log_beta, log_z)`: two float tensors `(batch, time, num_tags)` (values at
+        padded steps are meaningless) and `(batch,)`.
+    """
+    potentials = ops.convert_to_tensor(potentials)
+    mask = _mask_or_ones(potentials, mask)
+    transitions, start, end = _with_penalties(
+        potentials, transitions, start_transitions, end_transitions, penalties
+    )
+
+    def forward(alpha, inputs):
+        emit_t, mask_t, first_t = inputs
+        rec = ops.logsumexp(alpha[:, :, None] + transitions[None], axis=1) + emit_t
+        nxt = ops.where(first_t, start[None, :] + emit_t, rec)
+        return ops.where(ops.logical_or(mask_t, first_t)[:, None], nxt, alpha)
+
+    alphas = tf.scan(
+        forward, _steps(potentials, mask), initializer=ops.zeros_like(potentials[:, 0])
+    )
+    log_z = ops.logsumexp(alphas[-1] + end[None, :], axis=1)
+
+    # beta_t(i) = logsumexp_j(trans[i, j] + emit_{t+1}(j) + beta_{t+1}(j)) while step t + 1 is
+    # real; at the last real step (and through the padding after it) beta is the end score.
+    next_emit = ops.concatenate([potentials[:, 1:], ops.zeros_like(potentials[:, :1])], axis=1)
+    next_mask = ops.concatenate([mask[:, 1:], ops.zeros_like(mask[:, :1])], axis=1)
+
+    def backward(beta, inputs):
+        emit_n, mask_n = inputs
+        rec = ops.logsumexp(transitions[None] + (emit_n + beta)[:, None, :], axis=2)
+        return ops.where(mask_n[:, None], rec, beta)
+
+    init = ops.broadcast_to(end[None, :], ops.shape(potentials[:, 0]))
+    betas = tf.scan(
+        backward, (_time_major(next_emit), _time_major(next_mask)), initializer=init, reverse=True
+    )
+    return _time_major(alphas), _time_major(betas), log_z
+
+
+def crf_marginals(
+    potentials, mask, transitions, start_transitions, end_transitions, *, penalties=None
+):
+    """Posterior marginals `p(tag_t = j | x)` of a linear-chain CRF (forward-backward).
+
+    Args:
+        potentials, mask, transitions, start_transitions, end_transitions, penalties: As in
+            `crf_forward_backward`.
+
+    Returns:
+        Float `(batch, time, num_tags)`: each real step's probabilities sum to 1; padded steps
+        are all zeros.
+
+    Example:
+        >>> import numpy as np
+        >>> z = np.zeros((1, 2, 2), "float32")
+        >>> m = crf_marginals(z, None, np.zeros((2, 2)), np.zeros(2), np.zeros(2))
+        >>> np.asarray(m).round(3).tolist()
+        [[[0.5, 0.5], [0.5, 0.5]]]
+    """
+    potentials = ops.convert_to_tensor(potentials)
+    log_alpha, log_beta, log_z = crf_forward_backward(
+        potentials, mask, transitions, start_transitions, end_transitions, penalties=penalties
+    )
+    probs = ops.exp(log_alpha + log_beta - log_z[:, None, None])
+    maskf = ops.cast(_mask_or_ones(potentials, mask), probs.dtype)
+    return probs * maskf[:, :, None]
+
+
+def crf_segment_log_probability(
+    potentials,
+    tags,
+    segments,
+    mask,
+    transitions,
+    start_transitions,
+    end_transitions,
+    *,
+    penalties=None,
+):
+    """Log-probability that a CRF gives a segment of a sentence exactly the given tags.
+
+    For a segment `(b, s, e)` (sentence b, steps s..e inclusive) this is
+    `log sum over every path with tags[b, s..e] on those steps of p(path | x)`, computed from
+    the forward-backward scores as `alpha_s(y_s) + sum_{t=s+1..e} (trans(y_{t-1}, y_t) +
+    emit_t(y_t)) + beta_e(y_e) - log Z`. With IOBES tags an entity's tags fix its boundaries,
+    so for an entity span this is the probability of the entity: the confidence reported by
+    `EntityTagger` (Culotta & McCallum 2004, "Confidence Estimation for Information
+    Extraction").
+
+    Args:
+        potentials, mask, transitions, start_transitions, end_transitions, penalties: As in
+            `crf_forward_backward`.
+        tags: Int `(batch, time)` tags, e.g. the Viterbi path.
+        segments: Int `(n, 3)` rows `(sentence, first step, last step)`, steps inside the
+            sentence's real tokens.
+
+    Returns:
+        Float `(n,)` log-probabilities.
+    """
+    potentials = ops.convert_to_tensor(potentials)
+    log_alpha, log_beta, log_z = crf_forward_backward(
+        potentials, mask, transitions, start_transitions, end_transitions, penalties=penalties
+    )
+    trans, _, _ = _with_penalties(
+        potentials, transitions, start_transitions, end_transitions, penalties
+    )
+    tags = ops.cast(tags, "int32")
+    num_tags = ops.shape(potentials)[-1]
+    emit = ops.squeeze(ops.take_along_axis(potentials, tags[..., None], axis=-1), -1)
+    pair = ops.take(ops.reshape(trans, (-1,)), tags[:, :-1] * num_tags + tags[:, 1:])
+    step = ops.concatenate([ops.zeros_like(emit[:, :1]), pair + emit[:, 1:]], axis=1)
+    prefix = ops.cumsum(step, axis=1)  # prefix[b, t] = path score of steps 1..t (no start)
+    alpha_path = ops.squeeze(ops.take_along_axis(log_alpha, tags[..., None], axis=-1), -1)
+    beta_path = ops.squeeze(ops.take_along_axis(log_beta, tags[..., None], axis=-1), -1)
+    segments = ops.cast(segments, "int32")
+    rows, first, last = segments[:, 0], segments[:, 1], segments[:, 2]
+    at_first = ops.stack([rows, first], axis=1)
+    at_last = ops.stack([rows, last], axis=1)
+    return (
+        tf.gather_nd(alpha_path, at_first)
+        + tf.gather_nd(prefix, at_last)
+        - tf.gather_nd(prefix, at_first)
+        + tf.gather_nd(beta_path, at_last)
+        - ops.take(log_z, rows)
+    )
 
 
 def viterbi_decode(
@@ -259,6 +422,34 @@ class CRF(keras.layers.Layer):
         """`crf_log_likelihood` with this layer's transition weights."""
         return crf_log_likelihood(
             potentials, tags, mask, self.transitions, self.start_transitions, self.end_transitions
+        )
+
+    def marginals(self, potentials, mask=None):
+        """Posterior tag marginals `(batch, time, num_tags)` (`crf_marginals`).
+
+        With constraints (`allowed_transitions` ...), the distribution is the one over the
+        allowed paths, the paths that `call` decodes from.
+        """
+        return crf_marginals(
+            potentials,
+            mask,
+            self.transitions,
+            self.start_transitions,
+            self.end_transitions,
+            penalties=self._penalties(),
+        )
+
+    def segment_log_probability(self, potentials, tags, segments, mask=None):
+        """`crf_segment_log_probability` with this layer's weights and constraints."""
+        return crf_segment_log_probability(
+            potentials,
+            tags,
+            segments,
+            mask,
+            self.transitions,
+            self.start_transitions,
+            self.end_transitions,
+            penalties=self._penalties(),
         )
 
     def compute_output_shape(self, input_shape):

@@ -38,6 +38,7 @@ from nlpkit.layers.char_encoder import CharEncoder
 from nlpkit.layers.crf import CRF
 from nlpkit.layers.partly_trainable_embedding import PartlyTrainableEmbedding
 from nlpkit.layers.recurrent_stack import CELLS, RecurrentStack
+from nlpkit.layers.unknown_word_dropout import UnknownWordDropout
 from nlpkit.metrics.entities import entity_scores
 from nlpkit.pipelines.base import Pipeline
 from nlpkit.pipelines.training import fit_keras_model, history_to_dict, set_seed
@@ -62,11 +63,11 @@ from nlpkit.utils.validation import (
     check_token_lists,
 )
 
-__all__ = ["EntityTagger", "Entity", "run_recipe", "write_sample_conll"]
+__all__ = ["EntityTagger", "Entity", "ScoredEntity", "run_recipe", "write_sample_conll"]
 
 PAD, UNK = "", "[UNK]"
 OUTPUTS = ("crf", "softmax")
-CHAR_ENCODERS = ("lstm", "cnn", "none")
+CHAR_ENCODERS = ("lstm", "cnn", "both", "none")
 
 
 class Entity(NamedTuple):
@@ -80,6 +81,47 @@ class Entity(NamedTuple):
     end_char: int
     label: str
     text: str
+
+
+class ScoredEntity(NamedTuple):
+    """An entity with the model's confidence in it (`EntityTagger.predict(confidences=True)`).
+
+    For raw sentences `start`/`end` are character offsets and `text == sentence[start:end]`
+    (as in `Entity`); for token lists they are token indices (end exclusive) and `text` is
+    those tokens joined by spaces. `confidence` is the probability, under the model, that
+    exactly these tokens carry exactly these tags: the CRF's forward-backward marginal of the
+    span (`nlpkit.layers.crf.crf_segment_log_probability`), or for `output='softmax'` the
+    product of the tokens' tag probabilities.
+    """
+
+    start: int
+    end: int
+    label: str
+    text: str
+    confidence: float
+
+
+def _span_log_probs(crf, potentials, ids, mask, segments):
+    """Log-probability of each segment `(row, first, last)` carrying its decoded tags `ids`."""
+    if crf is not None:
+        return crf.segment_log_probability(potentials, ids, segments, mask)
+    logp = tf.gather(tf.nn.log_softmax(potentials), ids, batch_dims=2)
+    logp = tf.where(mask, logp, tf.zeros_like(logp))
+    prefix = tf.cumsum(logp, axis=1)  # inclusive
+    rows, first, last = segments[:, 0], segments[:, 1], segments[:, 2]
+    at_first, at_last = tf.stack([rows, first], 1), tf.stack([rows, last], 1)
+    return (
+        tf.gather_nd(prefix, at_last)
+        - tf.gather_nd(prefix, at_first)
+        + tf.gather_nd(logp, at_first)
+    )
+
+
+def _scoring_parts(model: keras.Model):
+    """The potentials sub-network and the CRF layer (None for softmax) of a tagging model."""
+    scorer = keras.Model(model.inputs, model.get_layer("potentials").output, name="ner_potentials")
+    crf = next((layer for layer in model.layers if isinstance(layer, CRF)), None)
+    return scorer, crf
 
 
 class _Trainer(keras.Model):
@@ -153,7 +195,8 @@ class EntityTagger(Pipeline):
             80 MB of float32, and with frozen vectors it costs no training time).
         lowercase: Look words up lower-cased (the casing feature keeps the case information).
         casing: Add a learned casing feature (`nlpkit.text.tokenizer.CASING_CLASSES`).
-        char_encoder: 'lstm' (Lample et al. 2016), 'cnn' (Ma & Hovy 2016) or 'none'.
+        char_encoder: 'lstm' (Lample et al. 2016), 'cnn' (Ma & Hovy 2016), 'both' (the two
+            side by side, their outputs concatenated) or 'none'.
         char_embedding_dim: Character embedding size.
         char_hidden_size: Char-LSTM units per direction, or char-CNN filters.
         char_kernel_size: Char-CNN width.
@@ -169,6 +212,9 @@ class EntityTagger(Pipeline):
         scheme: Tag scheme used inside the model ('iobes', 'iob2' or 'iob1'); predictions are
             returned in the scheme of the training data.
         min_count: Training words seen fewer times map to '[UNK]' (unless pretrained).
+        word_dropout: While training, each occurrence of a training word seen only once is
+            replaced by '[UNK]' with this probability (Lample et al. 2016 use 0.5), so that the
+            '[UNK]' vector learns from rare words; 0 disables it. Inference is unaffected.
         batch_size: Sentences per batch (batches group sentences of similar length).
         learning_rate: Adam learning rate (gradients clipped to norm 5).
         learning_rate_decay: Epoch-wise decay as in Ma & Hovy (2016): epoch `t` (from 0) uses
@@ -211,6 +257,7 @@ class EntityTagger(Pipeline):
         constrained_decoding: bool = True,
         scheme: str = "iobes",
         min_count: int = 1,
+        word_dropout: float = 0.0,
         batch_size: int = 32,
         learning_rate: float = 1e-3,
         learning_rate_decay: float = 0.0,
@@ -238,6 +285,7 @@ class EntityTagger(Pipeline):
         self.constrained_decoding = check_bool("constrained_decoding", constrained_decoding)
         self.scheme = check_choice("scheme", scheme, SCHEMES)
         self.min_count = check_int("min_count", min_count, 1)
+        self.word_dropout = check_float("word_dropout", word_dropout, 0.0, 1.0)
         self.batch_size = check_int("batch_size", batch_size, 1)
         self.learning_rate = check_float("learning_rate", learning_rate, 0.0, low_inclusive=False)
         self.learning_rate_decay = check_float("learning_rate_decay", learning_rate_decay, 0.0)
@@ -378,7 +426,9 @@ class EntityTagger(Pipeline):
         self.characters_ = [PAD, UNK, *sorted(chars)]
         self._char_index = {c: i for i, c in enumerate(self.characters_)}
 
-        self.model_, network, crf = self._build(matrix, trained_rows)
+        singletons = sum(1 for w in words[: trained_rows - 2] if counts[w] == 1)
+        rare_ids = (trained_rows - singletons, trained_rows)  # words are sorted by count
+        self.model_, network, crf = self._build(matrix, trained_rows, rare_ids)
         trainer = _Trainer(network, crf, name="ner_trainer")
         train_ds = self._dataset(x, internal, shuffle=True)
         lr = self.learning_rate
@@ -444,7 +494,7 @@ class EntityTagger(Pipeline):
         return word.lower() if self.lowercase else word
 
     # ================================================================ model
-    def _build(self, matrix: np.ndarray | None, trained_rows: int):
+    def _build(self, matrix: np.ndarray | None, trained_rows: int, rare_ids=None):
         words_in = keras.Input((None,), dtype="int32", name="words")
         chars_in = keras.Input((None, None), dtype="int32", name="chars")
         casing_in = keras.Input((None,), dtype="int32", name="casing")
@@ -464,7 +514,12 @@ class EntityTagger(Pipeline):
                 trainable=self.trainable_embeddings,
                 name="word_embedding",
             )
-        feats = [emb_layer(words_in)]
+        word_ids = words_in
+        if self.word_dropout and rare_ids is not None:
+            word_ids = UnknownWordDropout(
+                *rare_ids, rate=self.word_dropout, seed=self.seed, name="word_dropout"
+            )(words_in)
+        feats = [emb_layer(word_ids)]
         if matrix is not None:
             # Assigned, not passed as a Constant initializer, which would copy the whole matrix
             # into the saved model's JSON config.
@@ -477,17 +532,23 @@ class EntityTagger(Pipeline):
                 keras.layers.Embedding(len(CASING_CLASSES), 8, name="casing_embedding")(casing_in)
             )
         if self.char_encoder != "none":
-            enc = CharEncoder(
-                len(self.characters_),
-                self.char_embedding_dim,
-                mode=self.char_encoder,
-                hidden_size=self.char_hidden_size,
-                kernel_size=self.char_kernel_size,
-                name="char_encoder",
-            )
-            feats.append(enc(chars_in))
+            modes = ("cnn", "lstm") if self.char_encoder == "both" else (self.char_encoder,)
+            for mode in modes:
+                enc = CharEncoder(
+                    len(self.characters_),
+                    self.char_embedding_dim,
+                    mode=mode,
+                    hidden_size=self.char_hidden_size,
+                    kernel_size=self.char_kernel_size,
+                    name="char_encoder" if len(modes) == 1 else f"char_encoder_{mode}",
+                )
+                feats.append(enc(chars_in))
         h = feats[0] if len(feats) == 1 else keras.layers.Concatenate(name="features")(feats)
         h = keras.layers.Dropout(self.dropout, name="feature_dropout")(h)
+        # The word mask is passed explicitly: Keras's Concatenate merges masks with "any", and
+        # the casing and character features carry none, so the padding would read as words
+        # (the backward LSTM would start on padded steps and the CRF decode through them).
+        word_mask = ops.not_equal(words_in, 0)
         h = RecurrentStack(
             self.cell,
             self.hidden_size,
@@ -496,7 +557,7 @@ class EntityTagger(Pipeline):
             dropout=self.dropout if self.num_layers > 1 else 0.0,
             return_sequences=True,
             name="encoder",
-        )(h)
+        )(h, mask=word_mask)
         h = keras.layers.Dropout(self.dropout, name="encoder_dropout")(h)
         potentials = keras.layers.Dense(len(self.tags_), name="potentials")(h)
         inputs = [words_in, chars_in, casing_in]
@@ -600,18 +661,24 @@ class EntityTagger(Pipeline):
         return out  # type: ignore[return-value]
 
     # ================================================================ predict / evaluate
-    def predict(self, x, *, batch_size: int | None = None):
+    def predict(self, x, *, batch_size: int | None = None, confidences: bool = False):
         """Tag token lists, or find entities in raw sentences.
 
         Args:
             x: Token lists (`[["John", "lives", ...], ...]`) or raw sentences
                 (`["John lives in Paris.", ...]`), or a tf.data.Dataset of either.
             batch_size: Sentences per inference batch.
+            confidences: Return, for either kind of input, one list of
+                `ScoredEntity(start, end, label, text, confidence)` per sentence: the entities
+                with the probability the model gives each (see `ScoredEntity`; character offsets
+                for raw sentences, token indices for token lists). Costs a second pass of the
+                network and a forward-backward over each batch.
 
         Returns:
             For token lists: one tag list per sentence, in the scheme of the training data.
             For raw sentences: one list of `Entity(start_char, end_char, label, text)` per
             sentence, found with `nlpkit.text.tokenizer.tokenize` (character offsets).
+            With `confidences=True`: lists of `ScoredEntity` (above).
 
         Raises:
             NotFittedError: before `fit`.
@@ -625,10 +692,28 @@ class EntityTagger(Pipeline):
                 f"Wrap it in a list: [{x!r:.40}]"
             )
         x = list(x)
+        check_bool("confidences", confidences)
         if x and all(isinstance(s, (str, bytes)) for s in x):
             texts = check_texts("x", x, allow_empty=True)
             toks = [tokenize(t) for t in texts]
-            tags = self._tag_internal([[w for w, _, _ in t] for t in toks], batch_size)
+            words = [[w for w, _, _ in t] for t in toks]
+            tags = self._tag_internal(words, batch_size)
+            if confidences:
+                return [
+                    [
+                        ScoredEntity(
+                            tk[sp.start][1],
+                            tk[sp.end - 1][2],
+                            sp.label,
+                            text[tk[sp.start][1] : tk[sp.end - 1][2]],
+                            conf,
+                        )
+                        for sp, conf in scored
+                    ]
+                    for text, tk, scored in zip(
+                        texts, toks, self._score_spans(words, tags, batch_size), strict=True
+                    )
+                ]
             out = []
             for text, tk, tg in zip(texts, toks, tags, strict=True):
                 ents = []
@@ -642,7 +727,60 @@ class EntityTagger(Pipeline):
             for t in s:
                 _check_token(t, i)
         tags = self._tag_internal(sentences, batch_size)
+        if confidences:
+            return [
+                [
+                    ScoredEntity(sp.start, sp.end, sp.label, " ".join(s[sp.start : sp.end]), conf)
+                    for sp, conf in scored
+                ]
+                for s, scored in zip(
+                    sentences, self._score_spans(sentences, tags, batch_size), strict=True
+                )
+            ]
         return [convert_tags(t, self.input_scheme_) for t in tags]
+
+    def _score_spans(self, sentences, internal_tags, batch_size=None):
+        """`[(TokenSpan, confidence), ...]` per sentence for the entities of `internal_tags`."""
+        cache = getattr(self, "_span_scorer", None)
+        if cache is None or cache[0] is not self.model_:
+            scorer, crf = _scoring_parts(self.model_)
+
+            @tf.function(
+                input_signature=[
+                    tf.TensorSpec((None, None), tf.int32),
+                    tf.TensorSpec((None, None, None), tf.int32),
+                    tf.TensorSpec((None, None), tf.int32),
+                    tf.TensorSpec((None, None), tf.int32),
+                    tf.TensorSpec((None, 3), tf.int32),
+                ],
+                reduce_retracing=True,
+            )
+            def span_probs(words, chars, casing, ids, segments):
+                potentials = scorer([words, chars, casing], training=False)
+                mask = tf.not_equal(words, 0)
+                return tf.exp(_span_log_probs(crf, potentials, ids, mask, segments))
+
+            self._span_scorer = cache = (self.model_, span_probs)
+        span_probs = cache[1]
+        bs = batch_size or max(self.batch_size, 64)
+        out: list[list] = [[] for _ in sentences]
+        for s in range(0, len(sentences), bs):
+            idx = [i for i in range(s, min(s + bs, len(sentences))) if sentences[i]]
+            spans = {i: get_spans(internal_tags[i]) for i in idx}
+            segments = [(r, sp.start, sp.end - 1) for r, i in enumerate(idx) for sp in spans[i]]
+            if not segments:
+                continue
+            words, chars, casing = self._encode_batch([sentences[i] for i in idx])
+            ids = np.zeros(words.shape, np.int32)
+            for r, i in enumerate(idx):
+                ids[r, : len(internal_tags[i])] = [self._tag_index[t] for t in internal_tags[i]]
+            probs = span_probs(words, chars, casing, ids, np.array(segments, np.int32)).numpy()
+            k = 0
+            for i in idx:
+                for sp in spans[i]:
+                    out[i].append((sp, float(probs[k])))
+                    k += 1
+        return out
 
     def evaluate(self, x, y=None, *, batch_size: int | None = None) -> dict[str, float]:
         """Entity-level precision, recall and F1 (overall and per type), as conlleval computes them.
@@ -718,6 +856,8 @@ class _NERServing(tf.Module):
     ):
         super().__init__()
         self.model = model
+        # Potentials and decoding separately: the entity confidences need the potentials.
+        self.scorer, self.crf = _scoring_parts(model)
         self.word_table = tf.lookup.StaticHashTable(
             tf.lookup.KeyValueTensorInitializer(
                 tf.constant(vocabulary), tf.range(len(vocabulary), dtype=tf.int32)
@@ -741,7 +881,9 @@ class _NERServing(tf.Module):
         self.is_outside = tf.constant([t == "O" for t in tags] + [True])
 
     def _tag_ids(self, tokens):
-        """tokens: [B, T] strings padded with ''; returns int32 [B, T] tag ids and the mask."""
+        """tokens: [B, T] strings padded with ''; returns int32 [B, T] tag ids, the mask, and the
+        potentials [B, T + 1, tags] with their mask [B, T + 1] (one padded step more, so that
+        the forward-backward never scans an empty sequence)."""
         n_time = tf.shape(tokens)[1]
         tokens1 = tf.pad(tokens, [[0, 0], [0, 1]], constant_values="")  # at least one step
         keys = tf.strings.lower(tokens1, encoding="utf-8") if self.lowercase else tokens1
@@ -751,9 +893,14 @@ class _NERServing(tf.Module):
         char_ids = tf.ragged.map_flat_values(self.char_table.lookup, chars).to_tensor(0)
         char_ids = tf.pad(char_ids, [[0, 0], [0, 0], [0, 1]])
         casing = tf_casing_ids(tokens1)
-        ids = self.model([words, char_ids, casing], training=False)
-        ids = tf.cast(ids, tf.int32)[:, :n_time]
-        return ids, tf.not_equal(tokens, "")
+        potentials = self.scorer([words, char_ids, casing], training=False)
+        word_mask = tf.not_equal(words, 0)  # the mask the model's CRF / argmax receives
+        if self.crf is not None:
+            ids = self.crf(potentials, mask=word_mask)
+        else:
+            ids = tf.where(word_mask, tf.argmax(potentials, -1, output_type=tf.int32), 0)
+        ids = tf.cast(ids, tf.int32)
+        return ids[:, :n_time], tf.not_equal(tokens, ""), (potentials, ids, word_mask)
 
     def _chunks(self, ids, mask):
         """conlleval chunk starts/ends per position, the chunk type, and tags in the output scheme."""
@@ -786,17 +933,25 @@ class _NERServing(tf.Module):
 
     @tf.function(input_signature=[tf.TensorSpec([None, None], tf.string, name="tokens")])
     def tag_tokens(self, tokens):
-        """Tag pre-tokenised sentences ([batch, time] strings, padded with '')."""
-        ids, mask = self._tag_ids(tokens)
+        """Tag pre-tokenised sentences ([batch, time] strings, padded with '').
+
+        `tag_confidences` is each token's marginal probability of its tag (0 at padding).
+        """
+        ids, mask, (potentials, ids1, mask1) = self._tag_ids(tokens)
         _, _, _, tags = self._chunks(ids, mask)
-        return {"tags": tags}
+        if self.crf is not None:
+            marginals = self.crf.marginals(potentials, mask1)
+        else:
+            marginals = tf.nn.softmax(potentials) * tf.cast(mask1, potentials.dtype)[..., None]
+        confidences = tf.gather(marginals, ids1, batch_dims=2)[:, : tf.shape(tokens)[1]]
+        return {"tags": tags, "tag_confidences": confidences}
 
     @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="sentences")])
     def serve(self, sentences):
         """Raw sentences -> tokens, per-token tags and entity spans (character offsets)."""
         tokens, starts, ends = tf_tokenize(sentences)
         dense = tokens.to_tensor("")
-        ids, mask = self._tag_ids(dense)
+        ids, mask, (potentials, ids1, mask1) = self._tag_ids(dense)
         is_start, is_end, types, tags = self._chunks(ids, mask)
         tok_starts = starts.to_tensor(-1)
         tok_ends = ends.to_tensor(-1)
@@ -810,6 +965,8 @@ class _NERServing(tf.Module):
         span_text = tf.strings.substr(
             tf.gather(sentences, rows), span_start, span_end - span_start, unit="UTF8_CHAR"
         )
+        segments = tf.cast(tf.concat([start_idx, end_idx[:, 1:]], axis=1), tf.int32)
+        span_conf = tf.exp(_span_log_probs(self.crf, potentials, ids1, mask1, segments))
 
         def ragged(values, default):
             return tf.RaggedTensor.from_value_rowids(values, rows, nrows=n_rows).to_tensor(default)
@@ -824,6 +981,7 @@ class _NERServing(tf.Module):
             "entity_ends": ragged(span_end, -1),
             "entity_labels": ragged(span_label, ""),
             "entity_texts": ragged(span_text, ""),
+            "entity_confidences": ragged(span_conf, 0.0),
             "entity_counts": tf.cast(
                 tf.math.bincount(tf.cast(rows, tf.int32), minlength=tf.cast(n_rows, tf.int32)),
                 tf.int32,

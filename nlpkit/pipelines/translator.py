@@ -711,6 +711,50 @@ class Translator(Pipeline):
         sep = "" if self.level == "char" else " "
         return [sep.join(toks) for toks in self._token_lists(texts)] if texts else []
 
+    def score(self, x, y=None) -> list[float]:
+        """Log-probability of each given translation under the model (teacher forcing).
+
+        The sum over the target's tokens and the end token of `log p(token | source, tokens
+        before it)`, with `y` tokenised as the model writes text (`normalize`); target tokens
+        outside the vocabulary are scored as `<unk>`. No length normalisation: for a greedy
+        output this equals the score `predict(..., beam_width=1, length_penalty=0,
+        return_scores=True)` reports.
+
+        Args:
+            x: Source sentences, or a dataset of `(source, target)` pairs (then `y` is None).
+            y: One target sentence per source.
+
+        Returns:
+            One float per pair (natural log; `exp` gives the sequence probability).
+
+        Example:
+            >>> tr.score(["a dog runs"], ["ein Hund rennt"])  # doctest: +SKIP
+            [-0.0213]
+        """
+        self._check_fitted("score")
+        sources, targets = self._pairs(x, y)
+        model = self.model_
+        cached = self.__dict__.get("_score_fn")
+        fn = cached[1] if cached is not None and cached[0] is model else None
+        if fn is None:
+
+            @tf.function(
+                input_signature=[tf.TensorSpec([None], tf.string), tf.TensorSpec([None], tf.string)]
+            )
+            def fn(src, tgt):
+                t_in, t_out = self._target_ids(tgt)
+                logits = model((self._source_ids(src), t_in), training=False)
+                logp = tf.gather(tf.nn.log_softmax(logits), t_out, batch_dims=2)
+                return tf.reduce_sum(tf.where(tf.equal(t_out, PAD_ID), 0.0, logp), axis=1)
+
+            self.__dict__["_score_fn"] = (model, fn)
+        out: list[float] = []
+        for start in range(0, len(sources), self.batch_size):
+            end = start + self.batch_size
+            vals = fn(tf.constant(sources[start:end]), tf.constant(targets[start:end]))
+            out.extend(float(v) for v in vals.numpy())
+        return out
+
     def evaluate(self, x, y=None, *, beam_width: int | None = None) -> dict[str, float]:
         """Translate `x` and score against `y`: corpus BLEU and chrF (sacrebleu), exact match,
         token accuracy. References are first normalised like the model's output (`normalize`).

@@ -31,6 +31,23 @@ def test_csv_bad_row_names_line(tmp_path):
         read_csv(p)
 
 
+def test_csv_without_header_by_column_index(tmp_path):
+    p = tmp_path / "emojify.csv"
+    p.write_text('"never talk to me again",3\n"food is life",4,\n')
+    with pytest.raises(DataFormatError, match=r"emojify.csv, line 2: expected 2 fields, found 3"):
+        read_csv(p, 0, 1, header=False)
+    p.write_text('"never talk to me again",3\n"food is life",4\n')
+    assert read_csv(p, 0, 1, header=False) == (["never talk to me again", "food is life"], [3, 4])
+    assert read_csv(p, 1, 0, header=False, label_type="str")[1] == [
+        "never talk to me again",
+        "food is life",
+    ]
+    with pytest.raises(ValueError, match=r"`text_column` must be a 0-based column index.*'text'"):
+        read_csv(p, header=False)
+    with pytest.raises(DataFormatError, match=r"line 1: text_column=0 / label_column=2 out of"):
+        read_csv(p, 0, 2, header=False)
+
+
 def test_jsonl_gz_and_errors(tmp_path):
     p = tmp_path / "d.jsonl.gz"
     with gzip.open(p, "wt") as fh:

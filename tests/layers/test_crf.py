@@ -7,7 +7,13 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from nlpkit.layers.crf import CRF, crf_log_likelihood, viterbi_decode
+from nlpkit.layers.crf import (
+    CRF,
+    crf_log_likelihood,
+    crf_marginals,
+    crf_segment_log_probability,
+    viterbi_decode,
+)
 from nlpkit.text.tags import allowed_transitions
 
 
@@ -138,3 +144,95 @@ def test_graph_mode_single_step_and_gradients():
 def test_constraint_shape_is_checked():
     with pytest.raises(ValueError, match="must have shape"):
         CRF(allowed_start=[True, False])(np.zeros((1, 2, 3), "float32"))
+
+
+def _brute_force_distribution(pot_b, n, trans, start, end, allowed=None):
+    """Every path of length n with its probability (forbidden paths excluded)."""
+    k = pot_b.shape[-1]
+    paths = list(itertools.product(range(k), repeat=int(n)))
+    if allowed is not None:
+        trans_ok, start_ok, end_ok = allowed
+        paths = [
+            p
+            for p in paths
+            if start_ok[p[0]]
+            and end_ok[p[-1]]
+            and all(trans_ok[a][c] for a, c in zip(p[:-1], p[1:], strict=True))
+        ]
+    scores = np.array([_path_score(pot_b, p, trans, start, end) for p in paths], "float64")
+    probs = np.exp(scores - np.logaddexp.reduce(scores))
+    return paths, probs
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_marginals_and_segment_probabilities_match_brute_force(seed):
+    pot, trans, start, end, mask, lengths, _ = _random_problem(seed, batch=3, time=4, tags=3)
+    marg = np.asarray(crf_marginals(pot, mask, trans, start, end))
+    tags = np.asarray(viterbi_decode(pot, mask, trans, start, end)[0])
+    segments = [(b, s, e) for b, n in enumerate(lengths) for s in range(n) for e in range(s, n)]
+    seg_lp = np.asarray(
+        crf_segment_log_probability(pot, tags, np.array(segments), mask, trans, start, end)
+    )
+    for b, n in enumerate(lengths):
+        paths, probs = _brute_force_distribution(pot[b], n, trans, start, end)
+        for t in range(n):
+            for j in range(3):
+                expected = sum(p for path, p in zip(paths, probs, strict=True) if path[t] == j)
+                np.testing.assert_allclose(marg[b, t, j], expected, atol=1e-5)
+        assert (marg[b, n:] == 0).all()
+        np.testing.assert_allclose(marg[b, :n].sum(-1), 1.0, atol=1e-5)
+    for (b, s, e), lp in zip(segments, seg_lp, strict=True):
+        paths, probs = _brute_force_distribution(pot[b], lengths[b], trans, start, end)
+        want = tuple(tags[b, s : e + 1])
+        expected = sum(p for path, p in zip(paths, probs, strict=True) if path[s : e + 1] == want)
+        np.testing.assert_allclose(np.exp(lp), expected, atol=1e-5)
+
+
+def test_constrained_marginals_are_over_allowed_paths_only():
+    tags = ["O", "B-PER", "I-PER"]
+    allowed = allowed_transitions(tags, "iob2")
+    rng = np.random.default_rng(4)
+    pot = rng.normal(size=(2, 3, 3)).astype("float32")
+    crf = CRF(*allowed)
+    crf.build(pot.shape)
+    w = [
+        np.asarray(v, "float64")
+        for v in (crf.transitions, crf.start_transitions, crf.end_transitions)
+    ]
+    marg = np.asarray(crf.marginals(pot))
+    decoded = np.asarray(crf(pot))
+    lp = np.asarray(crf.segment_log_probability(pot, decoded, [[0, 0, 2], [1, 1, 1]]))
+    for b in range(2):
+        paths, probs = _brute_force_distribution(pot[b], 3, *w, allowed=allowed)
+        for t in range(3):
+            for j in range(3):
+                expected = sum(p for path, p in zip(paths, probs, strict=True) if path[t] == j)
+                np.testing.assert_allclose(marg[b, t, j], expected, atol=1e-5)
+    assert marg[:, 0, 2].max() < 1e-6  # I-PER never starts a sentence
+    paths, probs = _brute_force_distribution(pot[0], 3, *w, allowed=allowed)
+    np.testing.assert_allclose(np.exp(lp[0]), probs[paths.index(tuple(decoded[0]))], atol=1e-5)
+    paths, probs = _brute_force_distribution(pot[1], 3, *w, allowed=allowed)
+    expected = sum(p for path, p in zip(paths, probs, strict=True) if path[1] == decoded[1, 1])
+    np.testing.assert_allclose(np.exp(lp[1]), expected, atol=1e-5)
+
+
+def test_marginals_ignore_padding_and_run_in_graph():
+    pot, trans, start, end, _, _, _ = _random_problem(6, batch=2, time=3)
+    mask = np.ones((2, 3), bool)
+    pot_pad = np.concatenate([pot, np.full((2, 2, 3), 50.0, "float32")], axis=1)
+    mask_pad = np.concatenate([mask, np.zeros((2, 2), bool)], axis=1)
+
+    @tf.function(
+        input_signature=[tf.TensorSpec([None, None, 3]), tf.TensorSpec([None, None], tf.bool)]
+    )
+    def marginals(p, m):
+        return crf_marginals(p, m, trans, start, end)
+
+    np.testing.assert_allclose(
+        marginals(pot_pad, mask_pad).numpy()[:, :3],
+        np.asarray(crf_marginals(pot, None, trans, start, end)),
+        atol=1e-5,
+    )
+    np.testing.assert_array_equal(marginals(pot_pad, mask_pad).numpy()[:, 3:], 0.0)
+    one = marginals(pot[:, :1], mask[:, :1]).numpy()
+    np.testing.assert_allclose(one.sum(-1), 1.0, atol=1e-5)

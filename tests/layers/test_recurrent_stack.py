@@ -28,6 +28,26 @@ def test_masking_padding_does_not_change_outputs():
     np.testing.assert_allclose(short, padded, atol=1e-6)
 
 
+@pytest.mark.parametrize("cell", ["gru", "lstm"])
+def test_stacked_bidirectional_returns_last_unmasked_step_of_each_sequence(cell):
+    """In a batch of different lengths each sentence's vector is its own last real step (the
+    forward direction) and its first step read backwards, as when it is run alone unpadded."""
+    keras.utils.set_random_seed(1)
+    ids = keras.Input((None,), dtype="int32")
+    x = keras.layers.Embedding(10, 4, mask_zero=True)(ids)
+    stack = RecurrentStack(cell, 3, num_layers=2, bidirectional=True)
+    model = keras.Model(ids, stack(x))
+    batch = np.array([[1, 2, 3, 4, 5], [6, 7, 0, 0, 0], [8, 0, 0, 0, 0]])
+    out = np.asarray(model(batch))
+    for i, n in enumerate((5, 2, 1)):
+        np.testing.assert_allclose(out[i], model(batch[i : i + 1, :n])[0], atol=1e-5)
+    # and the forward half is the last real step of the full output sequence, not a padded one
+    seq = keras.Model(ids, stack.recurrent_layers[0](x))  # first layer, full sequence
+    full = np.asarray(seq(batch))
+    alone = np.asarray(seq(batch[1:2, :2]))
+    np.testing.assert_allclose(full[1, :2], alone[0], atol=1e-5)
+
+
 def test_config_and_keras_file_round_trip(tmp_path):
     keras.utils.set_random_seed(0)
     inp = keras.Input((4, 3))

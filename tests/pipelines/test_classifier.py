@@ -1,4 +1,6 @@
 import json
+import os
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -218,6 +220,92 @@ def test_pretrained_embeddings_from_glove_file(tmp_path):
     assert not clf.model_.get_layer("embedding").trainable
 
 
+def _tiny_vectors():
+    from gensim.models import KeyedVectors
+
+    kv = KeyedVectors(4)
+    rows = {
+        "loved": [1, 0, 0, 0],
+        "great": [0.9, 0.1, 0, 0],
+        "wonderful": [0.8, 0.2, 0, 0],
+        "superb": [1, 0.1, 0, 0],  # never in the training texts
+        "hated": [-1, 0, 0, 0],
+        "bad": [-0.9, 0, 0.1, 0],
+        "dreadful": [-1, 0, 0.1, 0],  # never in the training texts
+        "has space": [0, 0, 0, 1],  # whitespace splitting can never produce it
+    }
+    kv.add_vectors(list(rows), np.array(list(rows.values()), "float32"))
+    return kv, rows
+
+
+def test_mean_encoder_is_the_average_of_known_word_vectors():
+    kv, rows = _tiny_vectors()
+    clf = small(encoder="mean", embeddings=kv, dropout=0.0, learning_rate=0.1).fit(
+        TEXTS, LABELS, epochs=30
+    )
+    assert clf.predict(TEXTS) == LABELS
+    assert clf.model_.get_layer("encoder").__class__.__name__ == "MaskedAverage"
+    # The encoder output is the mean of the known words' (frozen) vectors; [UNK] is left out.
+    encoder = keras.Model(clf.model_.inputs, clf.model_.get_layer("encoder").output)
+    ids = clf._vectorize(tf.constant(["loved great zzzunknown", "zzzunknown"]))
+    out = np.asarray(encoder(ids))
+    np.testing.assert_allclose(out[0], np.mean([rows["loved"], rows["great"]], axis=0), atol=1e-6)
+    np.testing.assert_array_equal(out[1], 0.0)  # no known word: zeros, not NaN
+    assert clf.get_config()["encoder"] == "mean"
+    with pytest.raises(ValueError, match=r"`encoder` must be one of 'recurrent', 'mean'"):
+        TextClassifier(encoder="average")
+
+
+def test_pretrained_words_give_unseen_test_words_their_vectors(tmp_path):
+    kv, rows = _tiny_vectors()
+    base = small(encoder="mean", embeddings=kv, dropout=0.0, learning_rate=0.1)
+    plain = small(
+        encoder="mean", embeddings=kv, pretrained_words=0, dropout=0.0, learning_rate=0.1
+    ).fit(TEXTS, LABELS, epochs=30)
+    assert "superb" not in plain.vocabulary_  # pretrained_words=0: training words only
+    default = base.fit(TEXTS, LABELS, epochs=1)  # default: the 50,000 most frequent added
+    assert set(default.vocabulary_) == set(plain.vocabulary_) | {"superb", "dreadful"}
+    clf = small(
+        encoder="mean", embeddings=kv, pretrained_words=None, dropout=0.0, learning_rate=0.1
+    ).fit(TEXTS, LABELS, epochs=30)
+    assert clf.vocabulary_[: len(plain.vocabulary_)] == plain.vocabulary_
+    assert {"superb", "dreadful"} <= set(clf.vocabulary_) and "has space" not in clf.vocabulary_
+    table = clf.model_.get_layer("embedding").get_weights()[0]
+    np.testing.assert_allclose(table[clf.vocabulary_.index("superb")], rows["superb"])
+    # Words never seen in training are classified through their pretrained vectors.
+    assert clf.predict(["superb", "dreadful"]) == ["pos", "neg"]
+    ids = np.asarray(clf._vectorize(tf.constant(["superb"])))
+    assert ids[0, 0] == clf.vocabulary_.index("superb")
+    # Fine-tuning trains only the training words' rows.
+    tuned = small(
+        encoder="mean", embeddings=kv, pretrained_words=None, trainable_embeddings=True
+    ).fit(TEXTS, LABELS, epochs=3)
+    emb = tuned.model_.get_layer("embedding")
+    assert emb.trainable_rows == len(plain.vocabulary_)
+    np.testing.assert_allclose(
+        np.asarray(emb.embeddings)[tuned.vocabulary_.index("dreadful")], rows["dreadful"]
+    )
+    loaded = TextClassifier.load(clf.save(tmp_path / "m"))
+    assert loaded.vocabulary_ == clf.vocabulary_
+    np.testing.assert_array_equal(
+        loaded.predict_proba(["superb film", "dreadful"]),
+        clf.predict_proba(["superb film", "dreadful"]),
+    )
+
+
+def test_default_epochs_give_small_data_enough_steps():
+    from nlpkit.pipelines.classifier import auto_epochs
+
+    assert auto_epochs(132, 32) == 60  # 5 batches an epoch: 300 steps
+    assert auto_epochs(25_000, 32) == 10 and auto_epochs(6, 32) == 100
+    assert auto_epochs(1_000, 16) == 10 and auto_epochs(400, 32) == 24
+    clf = small(encoder="mean", batch_size=4).fit(TEXTS, LABELS)
+    assert len(clf.history_["loss"]) == auto_epochs(6, 4) == 100
+    assert clf.card_["epochs_run"] == 100
+    with pytest.raises(ValueError, match="epochs"):
+        small().fit(TEXTS, LABELS, epochs=0)
+
+
 def test_run_recipe_trains_evaluates_and_exports(tmp_path):
     from nlpkit.cli import main
 
@@ -243,3 +331,36 @@ def test_run_recipe_trains_evaluates_and_exports(tmp_path):
 def test_verbose_is_validated():
     with pytest.raises(ValueError, match=r"`verbose` must be one of 'auto', 0, 1, 2. Received: verbose=5"):
         TextClassifier(verbose=5)
+
+
+EMOJIFY = Path(__file__).resolve().parents[2] / "pipelines" / "emojify.toml"
+EMOJIFY_DATA = (
+    Path(os.environ.get("NLPKIT_DATA", Path(__file__).resolve().parents[3] / "shared" / "data"))
+    / "sentiment"
+    / "emojify"
+)
+
+
+def test_emojify_recipe_builds_a_valid_classifier():
+    import tomllib
+
+    recipe = tomllib.loads(EMOJIFY.read_text(encoding="utf-8"))
+    assert recipe["task"] == "classification"
+    clf = TextClassifier(**recipe["model"])
+    assert clf.encoder == "mean" and clf.embeddings == "glove-6B-50d"
+    assert recipe["data"]["header"] is False
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not (EMOJIFY_DATA / "train.csv").exists(), reason="shared Emojify data absent")
+def test_emojify_recipe_runs_on_the_shared_data(tmp_path):
+    import tomllib
+
+    from nlpkit.pipelines.classifier import run_recipe
+
+    recipe = tomllib.loads(EMOJIFY.read_text(encoding="utf-8"))
+    recipe["data"]["train"] = str(EMOJIFY_DATA / "train.csv")
+    recipe["export"] = {"root": str(tmp_path)}
+    out = run_recipe(recipe, EMOJIFY)
+    assert out["test_examples"] == 26 and out["train_examples"] + out["validation_examples"] == 106
+    assert out["test_metrics"]["accuracy"] > 0.5  # five classes: chance is 0.29

@@ -9,7 +9,13 @@ import pytest
 import tensorflow as tf
 
 from nlpkit.errors import NotFittedError
-from nlpkit.pipelines.tagger import Entity, EntityTagger, run_recipe, write_sample_conll
+from nlpkit.pipelines.tagger import (
+    Entity,
+    EntityTagger,
+    ScoredEntity,
+    run_recipe,
+    write_sample_conll,
+)
 from nlpkit.text.tags import convert_tags
 from nlpkit.text.tokenizer import tokenize
 
@@ -123,6 +129,98 @@ def test_export_matches_predict_on_raw_sentences(tagger, exported, batch):
         assert tags == (tagger.predict([toks])[0] if toks else [])
 
 
+def test_padding_never_reaches_the_encoder(tagger):
+    """A sentence gets the same scores alone and padded in a batch with longer ones (the word
+    mask reaches the BiLSTM and the CRF although the casing/char features carry no mask)."""
+    from nlpkit.pipelines.tagger import _scoring_parts
+
+    scorer, _ = _scoring_parts(tagger.model_)
+    words, chars, casing = tagger._encode_batch([X[5]])
+    alone = np.asarray(scorer([words, chars, casing]))
+    batch = tagger._encode_batch([X[5], X[1]])
+    padded = np.asarray(scorer(list(batch)))
+    assert batch[0].shape[1] > words.shape[1]
+    np.testing.assert_allclose(padded[0, : words.shape[1]], alone[0], atol=1e-5)
+    assert tagger.predict([X[5]], batch_size=1) == tagger.predict([X[5], X[1]], batch_size=2)[:1]
+
+
+def _brute_force_span_probability(tagger, tokens, span, tags_internal):
+    """Sum of p(path) over every allowed tag path giving `span` the tags `tags_internal`."""
+    import itertools
+
+    from nlpkit.pipelines.tagger import _scoring_parts
+
+    scorer, crf = _scoring_parts(tagger.model_)
+    pot = np.asarray(scorer(list(tagger._encode_batch([tokens]))), "float64")[0]
+    k = pot.shape[-1]
+    if crf is None:  # softmax: independent tokens
+        probs = np.exp(pot - np.logaddexp.reduce(pot, axis=-1, keepdims=True))
+        return float(np.prod([probs[t, tagger.tags_.index(tags_internal[t])] for t in span]))
+    trans, start, end = (
+        np.asarray(v, "float64")
+        for v in (crf.transitions, crf.start_transitions, crf.end_transitions)
+    )
+    pen = [np.asarray(p, "float64") for p in crf._penalties()]
+    trans, start, end = trans + pen[0], start + pen[1], end + pen[2]
+    paths = np.array(list(itertools.product(range(k), repeat=len(tokens))))
+    n = len(tokens)
+    scores = start[paths[:, 0]] + end[paths[:, -1]] + pot[np.arange(n), paths].sum(1)
+    scores += trans[paths[:, :-1], paths[:, 1:]].sum(1)
+    probs = np.exp(scores - np.logaddexp.reduce(scores))
+    want = [tagger.tags_.index(tags_internal[t]) for t in span]
+    hit = np.all(paths[:, list(span)] == want, axis=1)
+    return float(probs[hit].sum())
+
+
+def test_entity_confidences_match_brute_force_and_export(tagger, exported):
+    from nlpkit.text.tags import get_spans
+
+    sentences = [["Globex", "opened", "in", "Lagos"], ["Bob", "met", "Zoë", "Smith"], []]
+    scored = tagger.predict(sentences, confidences=True)
+    assert scored[2] == []
+    assert tagger.predict(sentences) == tagger.predict(sentences)  # default shape unchanged
+    internal = tagger._tag_internal(sentences[:2])
+    for toks, ents, tags in zip(sentences, scored, internal, strict=False):
+        spans = get_spans(tags)
+        assert [(e.start, e.end, e.label) for e in ents] == [tuple(sp) for sp in spans]
+        assert spans, "the tiny tagger should find an entity in each test sentence"
+        for e, sp in zip(ents, spans, strict=True):
+            assert isinstance(e, ScoredEntity) and e.text == " ".join(toks[e.start : e.end])
+            expected = _brute_force_span_probability(tagger, toks, range(sp.start, sp.end), tags)
+            np.testing.assert_allclose(e.confidence, expected, atol=1e-4)
+            assert 0.0 < e.confidence <= 1.0
+    # Raw sentences: the same entities as predict(), with confidences; the export agrees.
+    raw = tagger.predict(RAW, confidences=True)
+    assert [[(e.start, e.end, e.label, e.text) for e in ents] for ents in raw] == [
+        [tuple(e) for e in ents] for ents in tagger.predict(RAW)
+    ]
+    out = exported.signatures["serving_default"](sentences=tf.constant(RAW))
+    for r, ents in enumerate(raw):
+        n = int(out["entity_counts"][r])
+        np.testing.assert_allclose(
+            out["entity_confidences"][r, :n].numpy(), [e.confidence for e in ents], atol=1e-4
+        )
+    with pytest.raises(TypeError, match="confidences"):
+        tagger.predict(X, confidences="yes")
+
+
+def test_export_tag_confidences_are_crf_marginals(tagger, exported):
+    from nlpkit.layers.crf import CRF
+    from nlpkit.pipelines.tagger import _scoring_parts
+
+    toks = [["Alice", "met", "Bob", "", ""], ["Acme", "Corp", "hired", "Maria", "."]]
+    out = exported.signatures["tag_tokens"](tokens=tf.constant(toks))
+    conf = out["tag_confidences"].numpy()
+    scorer, crf = _scoring_parts(tagger.model_)
+    assert isinstance(crf, CRF)
+    for r, sent in enumerate(toks):
+        sent = [t for t in sent if t]
+        marg = np.asarray(crf.marginals(scorer(list(tagger._encode_batch([sent])))))[0]
+        ids = [tagger.tags_.index(t) for t in tagger._tag_internal([sent])[0]]
+        np.testing.assert_allclose(conf[r, : len(sent)], marg[np.arange(len(sent)), ids], atol=1e-4)
+        assert (conf[r, len(sent) :] == 0).all()
+
+
 def test_graph_lowercasing_matches_python():
     words = ["ÉCOLE", "Straße", "İstanbul", "ΣΊΣΥΦΟΣ", "Zoë", "ＡＢＣ"]
     got = tf.strings.lower(tf.constant(words), encoding="utf-8").numpy()
@@ -165,6 +263,24 @@ def test_iob1_data_softmax_cnn_and_dataset_input(tmp_path):
     assert [
         [v.decode() for v in row[: len(s)]] for row, s in zip(got["tags"].numpy(), X, strict=True)
     ] == y1
+
+
+def test_softmax_entity_confidence_is_product_of_token_probabilities(tmp_path):
+    t = EntityTagger(**{**SMALL, "output": "softmax", "char_encoder": "none"}).fit(X, Y, epochs=15)
+    sentence = ["Maria", "met", "Bob", "Jones", "in", "Oslo"]
+    ents = t.predict([sentence], confidences=True)[0]
+    tags = t._tag_internal([sentence])[0]
+    assert ents
+    for e in ents:
+        expected = _brute_force_span_probability(t, sentence, range(e.start, e.end), tags)
+        np.testing.assert_allclose(e.confidence, expected, rtol=1e-4)
+    out = tf.saved_model.load(str(t.export(tmp_path / "e"))).signatures["serving_default"](
+        sentences=tf.constant([" ".join(sentence)])
+    )
+    n = int(out["entity_counts"][0])
+    np.testing.assert_allclose(
+        out["entity_confidences"][0, :n].numpy(), [e.confidence for e in ents], rtol=1e-4
+    )
 
 
 def test_pretrained_embeddings_and_oov_report(tmp_path):
@@ -342,3 +458,22 @@ def test_fine_tuning_moves_training_words_only(tmp_path):
     serve = tf.saved_model.load(str(t.export(tmp_path / "export"))).signatures["tag_tokens"]
     got = serve(tokens=tf.constant(x_new))["tags"].numpy()[0]
     assert [v.decode() for v in got] == t.predict(x_new)[0]
+
+
+def test_word_dropout_targets_singletons_and_char_encoders_side_by_side(tmp_path):
+    t = EntityTagger(**{**SMALL, "word_dropout": 0.5, "char_encoder": "both"}).fit(X, Y, epochs=25)
+    layer = t.model_.get_layer("word_dropout")
+    counts = {}
+    for s in X:
+        for w in s:
+            counts[w.lower()] = counts.get(w.lower(), 0) + 1
+    singles = {t.vocabulary_[i] for i in range(layer.low, layer.high)}
+    assert singles == {w for w, c in counts.items() if c == 1}
+    assert layer.high == len(t.vocabulary_)  # no pretrained words here
+    assert {"char_encoder_cnn", "char_encoder_lstm"} <= {lay.name for lay in t.model_.layers}
+    assert t.evaluate(X, Y)["f1"] == 1.0
+    loaded = EntityTagger.load(t.save(tmp_path / "m"))
+    assert loaded.predict(RAW) == t.predict(RAW)  # inference ignores the word dropout
+    assert t.predict(X) == t.predict(X)
+    with pytest.raises(ValueError, match="word_dropout"):
+        EntityTagger(word_dropout=2.0)

@@ -108,6 +108,28 @@ def test_config_json_round_trip(fitted):
 
 
 # ----------------------------------------------------------------------------- decoding
+def test_score_is_the_stepwise_sequence_log_probability(fitted):
+    targets = ["ein Hund rennt", "die Katze singen schnell", "Hund"]
+    sources = SOURCES[1:4]
+    got = fitted.score(sources, targets)
+    model = fitted.model_
+    for src, tgt, value in zip(sources, targets, got, strict=True):
+        memory, mask, state = model.encode(fitted._source_ids(tf.constant([src])))
+        _, t_out = fitted._target_ids(tf.constant([tgt]))
+        tokens, total = tf.constant([BOS_ID]), 0.0
+        for tok in t_out.numpy()[0]:  # step by step, not the teacher-forced scan
+            log_probs, state, _ = model.step_log_probs(tokens, state, memory, mask)
+            total += float(log_probs[0, tok])
+            tokens = tf.constant([int(tok)])
+        np.testing.assert_allclose(value, total, rtol=1e-4, atol=1e-4)
+    assert got[0] > got[1]  # the training pair is far likelier than a garbled one
+    # For greedy outputs, it is the score the decoder reports without length normalisation.
+    outputs, scores = fitted.predict(SOURCES, beam_width=1, length_penalty=0.0, return_scores=True)
+    np.testing.assert_allclose(fitted.score(SOURCES, outputs), scores, rtol=1e-4, atol=1e-4)
+    with pytest.raises(ValueError, match="target sentences"):
+        fitted.score(SOURCES)
+
+
 def test_beam_width_one_equals_greedy_on_the_model(fitted):
     model = fitted.model_
     source = fitted._source_ids(tf.constant(SOURCES + ["dog cat birds"]))
