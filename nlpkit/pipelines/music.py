@@ -832,58 +832,8 @@ class MusicGenerator(Pipeline):
 
 
 # ============================================================================ recipes
-def run_recipe(recipe: dict, recipe_path: Path) -> dict:
-    """Run a `task = "music"` recipe (see `pipelines/music-bach.toml`, `pipelines/music-jsb.toml`).
+def run_recipe(recipe: dict, recipe_path: Path | None = None) -> dict:
+    """Moved to `nlpkit.recipes.music.run_recipe`; this name keeps working."""
+    from nlpkit.recipes.music import run_recipe as run
 
-    Tables: `[data]` (`source` = "corpus" with `query`/`limit`/`valid_fraction`, "files" with
-    `paths`, or "jsb" with `path`), `[model]` (constructor arguments), `[fit]` (`epochs`),
-    `[generate]` (`steps`, `temperature`, `seed`, `midi`), `[export]` (`dir`, `enabled`).
-    Relative paths are resolved against the current directory.
-
-    Returns:
-        A summary: pieces, validation metrics, the MIDI file written, the export directory.
-    """
-    from nlpkit.data import music as readers
-
-    data = dict(recipe.get("data", {}))
-    source = data.get("source", "corpus")
-    check_choice("data.source", source, ("corpus", "files", "jsb"))
-    if source == "jsb":
-        splits = readers.read_jsb_json(data["path"])
-        train = splits[data.get("train_split", "train")]
-        valid = splits.get(data.get("valid_split", "valid"))
-    else:
-        if source == "corpus":
-            scores = readers.read_corpus(
-                data.get("query", "bach/chorales"), limit=data.get("limit")
-            )
-        else:
-            scores = readers.read_music(data["paths"])
-        frac = float(data.get("valid_fraction", 0.1))
-        n_val = int(round(len(scores) * frac)) if len(scores) > 1 else 0
-        train, valid = scores[n_val:], (scores[:n_val] or None)
-    gen = MusicGenerator(**recipe.get("model", {}))
-    fit_cfg = recipe.get("fit", {})
-    gen.fit(train, validation_data=valid, epochs=int(fit_cfg.get("epochs", 10)))
-    summary: dict[str, Any] = {
-        "task": "music",
-        "recipe": str(recipe_path),
-        "training_pieces": len(train),
-    }
-    if valid:
-        summary["valid"] = gen.evaluate(valid)
-    g = recipe.get("generate", {})
-    midi = g.get("midi", "saved_models/music-sample.mid")
-    gen.save_midi(
-        midi,
-        steps=int(g.get("steps", 64)),
-        temperature=float(g.get("temperature", 1.0)),
-        seed=int(g.get("seed", 0)),
-    )
-    summary["midi"] = str(midi)
-    exp = recipe.get("export", {})
-    if exp.get("enabled", True):
-        summary["export"] = str(gen.export(exp.get("dir")))
-    if recipe.get("save", {}).get("dir"):
-        summary["saved"] = str(gen.save(recipe["save"]["dir"]))
-    return summary
+    return run(recipe, recipe_path)

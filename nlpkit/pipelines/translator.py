@@ -945,70 +945,8 @@ class Translator(Pipeline):
 
 
 # --------------------------------------------------------------------------- recipes
-def _load_recipe_data(data: dict[str, Any], base: Path):
-    from nlpkit.data.parallel import read_parallel
+def run_recipe(recipe: dict, recipe_path: Path | None = None) -> dict:
+    """Moved to `nlpkit.recipes.translation.run_recipe`; this name keeps working."""
+    from nlpkit.recipes.translation import run_recipe as run
 
-    kind = check_choice("data.kind", data.get("kind", "parallel"), ("dates", "parallel"))
-    if kind == "dates":
-        from nlpkit.data.dates import generate_dates
-
-        seed = int(data.get("seed", 0))
-        train = generate_dates(int(data.get("train_size", 10000)), seed=seed)
-        val = generate_dates(int(data.get("validation_size", 1000)), seed=seed + 1)
-        return train, val
-    given = Path(data.get("path", "."))
-    candidates = [given] if given.is_absolute() else [given, base / given, base.parent / given]
-    root = next((c for c in candidates if c.exists()), given)
-    if not root.exists():
-        raise FileNotFoundError(
-            f"Translation data folder {root} does not exist. Set `data.path` in the recipe "
-            "(e.g. --set data.path=../shared/data/translation/multi30k)."
-        )
-    src, tgt = data.get("source", "en"), data.get("target", "de")
-    max_n = data.get("max_examples")
-    suffix = data.get("suffix", ".gz")
-    train = read_parallel(
-        root / f"train.{src}{suffix}", root / f"train.{tgt}{suffix}", max_examples=max_n
-    )
-    val = read_parallel(root / f"val.{src}{suffix}", root / f"val.{tgt}{suffix}")
-    return train, val
-
-
-def run_recipe(recipe: dict[str, Any], recipe_path: Path) -> dict[str, Any]:
-    """Train, evaluate, plot and export from a TOML recipe (`nlpkit run pipelines/translate-*.toml`).
-
-    Tables: `[data]` (`kind = "dates"` with `train_size`/`validation_size`/`seed`, or
-    `kind = "parallel"` with `path`, `source`, `target`, `max_examples`), `[model]` (constructor
-    arguments), `[fit]` (`epochs`), `[evaluate]` (`beam_width`, `max_examples`), `[plot]`
-    (`path`, `source`), `[export]` (`dir`, or `enabled = false`).
-    """
-    (train_x, train_y), (val_x, val_y) = _load_recipe_data(
-        dict(recipe.get("data", {})), Path(recipe_path).parent
-    )
-    translator = Translator(**dict(recipe.get("model", {})))
-    fit_cfg = dict(recipe.get("fit", {}))
-    translator.fit(
-        train_x, train_y, validation_data=(val_x, val_y), epochs=int(fit_cfg.get("epochs", 10))
-    )
-    eval_cfg = dict(recipe.get("evaluate", {}))
-    n_eval = eval_cfg.get("max_examples")
-    ex, ey = (val_x[:n_eval], val_y[:n_eval]) if n_eval else (val_x, val_y)
-    metrics = translator.evaluate(ex, ey, beam_width=eval_cfg.get("beam_width"))
-    summary: dict[str, Any] = {
-        "task": "translation",
-        "validation": metrics,
-        "train_pairs": len(train_x),
-    }
-    examples = list(recipe.get("examples", {}).get("sources", ex[:3]))
-    summary["examples"] = dict(zip(examples, translator.predict(examples), strict=True))
-    plot_cfg = dict(recipe.get("plot", {}))
-    if plot_cfg.get("path"):
-        translator.plot_attention(plot_cfg.get("source", ex[0]), path=plot_cfg["path"])
-        summary["attention_plot"] = str(plot_cfg["path"])
-    save_dir = recipe.get("save", {}).get("dir")
-    if save_dir:
-        summary["saved"] = str(translator.save(save_dir))
-    export_cfg = dict(recipe.get("export", {}))
-    if export_cfg.get("enabled", True):
-        summary["exported"] = str(translator.export(export_cfg.get("dir")))
-    return summary
+    return run(recipe, recipe_path)
