@@ -9,7 +9,7 @@ import tensorflow as tf
 
 from nlpkit.errors import DataFormatError, NotFittedError
 from nlpkit.metrics.language_model import sequence_nll
-from nlpkit.pipelines.chargen import CharGenerator, run_recipe
+from nlpkit.pipelines.chargen import CharGenerator
 from nlpkit.text.char_vocabulary import BOS_ID, EOS_ID, PAD_ID, UNK_ID, CharVocabulary
 
 NAMES = ["anna", "bella", "carla", "dora", "emma", "fiona", "gina", "hilda"]
@@ -370,25 +370,6 @@ def test_fit_from_file(tmp_path):
     g = CharGenerator(hidden_size=8, seed=0, verbose=0).fit(p, epochs=1)
     assert g.card_["num_items"] == len(NAMES)
     assert g.evaluate(p)["num_chars"] == sum(len(s) + 1 for s in NAMES)
-
-
-@pytest.mark.parametrize("verbose_in", ["model", "fit"])  # [fit] verbose: older recipes
-def test_run_recipe_names(tmp_path, capsys, verbose_in):
-    recipe = {
-        "task": "chargen",
-        "data": {"source": "names", "case": "title", "max_items": 60},
-        "model": {"hidden_size": 8, "seed": 0, "cell": "gru"},
-        "fit": {"epochs": 1},
-        "generate": {"n": 3, "max_length": 12},
-        "export": {"dir": str(tmp_path / "exp")},
-    }
-    recipe[verbose_in]["verbose"] = 0
-    summary = run_recipe(recipe, Path("pipelines/chargen-names.toml"))
-    assert "/step - loss:" not in capsys.readouterr().out  # the recipe default is verbose=2
-    assert summary["train_items"] == 54 and summary["validation_items"] == 6
-    assert len(summary["samples"]) == 3 and len(summary["export_samples"]) == 2
-    assert summary["validation"]["nats_per_char"] > 0
-    assert (tmp_path / "exp" / "saved_model.pb").is_file()
 
 
 # ----------------------------------------------------------------------------- real data (opt-in)

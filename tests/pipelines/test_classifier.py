@@ -218,28 +218,6 @@ def test_pretrained_embeddings_from_glove_file(tmp_path):
     assert not clf.model_.get_layer("embedding").trainable
 
 
-def test_run_recipe_trains_evaluates_and_exports(tmp_path):
-    from nlpkit.cli import main
-
-    data = tmp_path / "d.csv"
-    data.write_text(
-        "text,label\n"
-        + "".join(f'"{t}",{lab}\n' for t, lab in zip(TEXTS * 3, LABELS * 3, strict=True))
-    )
-    recipe = tmp_path / "r.toml"
-    recipe.write_text(
-        f'task = "classification"\nname = "tiny"\nseed = 0\n[data]\nformat = "csv"\ntrain = "{data}"\n'
-        f'test_fraction = 0.3\n[model]\ncell = "gru"\nhidden_size = 8\nembedding_dim = 8\nverbose = 0\n'
-        f'[fit]\nepochs = 2\n[export]\nroot = "{tmp_path / "exports"}"\n'
-    )
-    assert main(["run", str(recipe)]) == 0
-    export = tmp_path / "exports" / "tiny" / "1"
-    served = tf.saved_model.load(str(export)).signatures["serving_default"](
-        tf.constant(["i loved it"])
-    )
-    assert served["scores"].shape == (1, 2)
-
-
 def test_verbose_is_validated():
     with pytest.raises(ValueError, match=r"`verbose` must be one of 'auto', 0, 1, 2. Received: verbose=5"):
         TextClassifier(verbose=5)

@@ -11,7 +11,7 @@ music21 = pytest.importorskip("music21")
 
 from nlpkit.data import music_events as me  # noqa: E402
 from nlpkit.errors import NotFittedError  # noqa: E402
-from nlpkit.pipelines.music import MusicGenerator, run_recipe  # noqa: E402
+from nlpkit.pipelines.music import MusicGenerator  # noqa: E402
 
 PATTERN = ["n60:1", "n62:1", "n64:1", "n65:0.5", "r:0.5"]
 MELODIES = [PATTERN * 4, PATTERN * 3, PATTERN * 5]
@@ -352,23 +352,6 @@ def test_bad_inputs_raise_documented_errors(tok_gen):
         tok_gen.generate(steps=-1)
     with pytest.raises(ValueError, match="`temperature` must be in"):
         tok_gen.generate(temperature=-1.0)
-
-
-def test_run_recipe_writes_midi_and_export(tmp_path):
-    recipe = {
-        "task": "music",
-        "data": {"source": "corpus", "query": "bach/chorales", "limit": 3, "valid_fraction": 0.34},
-        "model": {"hidden_size": 8, "num_layers": 1, "embedding_dim": 4, "seed": 0, "verbose": 0},
-        "fit": {"epochs": 1},
-        "generate": {"steps": 8, "seed": 1, "midi": str(tmp_path / "bach.mid")},
-        "export": {"dir": str(tmp_path / "export")},
-    }
-    summary = run_recipe(recipe, tmp_path / "recipe.toml")
-    assert summary["training_pieces"] == 2
-    assert summary["valid"]["nll_per_step"] > 0
-    parsed = music21.converter.parse(summary["midi"])
-    assert len(parsed.flatten().notes) >= 1
-    assert (tmp_path / "export" / "saved_model.pb").is_file()
 
 
 @pytest.mark.slow

@@ -9,7 +9,7 @@ import pytest
 import tensorflow as tf
 
 from nlpkit.errors import NotFittedError
-from nlpkit.pipelines.tagger import Entity, EntityTagger, run_recipe, write_sample_conll
+from nlpkit.pipelines.tagger import Entity, EntityTagger
 from nlpkit.text.tags import convert_tags
 from nlpkit.text.tokenizer import tokenize
 
@@ -188,30 +188,6 @@ def test_pretrained_embeddings_and_oov_report(tmp_path):
     with zipfile.ZipFile(t.save(tmp_path / "saved") / "model.keras") as zf:
         assert zf.getinfo("config.json").file_size < 50_000  # vectors live in the weights only
     assert EntityTagger.load(tmp_path / "saved").predict(X) == t.predict(X)
-
-
-@pytest.mark.parametrize("verbose_in", ["model", "fit"])  # [fit] verbose: older recipes
-def test_sample_recipe_runs(tmp_path, capsys, verbose_in):
-    model = {k: v for k, v in SMALL.items() if k != "verbose"}
-    recipe = {
-        "task": "ner",
-        "data": {
-            "sample": True,
-            "sample_dir": str(tmp_path / "sample"),
-            "sample_train": 30,
-            "sample_dev": 10,
-        },
-        "model": {**model, "char_encoder": "none", "pretrained_words": "all"},  # TOML: no None
-        "fit": {"epochs": 1},
-        "output": {"export": False, "save_dir": str(tmp_path / "saved")},
-    }
-    recipe[verbose_in]["verbose"] = 0
-    summary = run_recipe(recipe, tmp_path / "ner-sample.toml")
-    assert "/step - loss:" not in capsys.readouterr().out  # the recipe default is verbose=2
-    assert summary["data"].startswith("SYNTHETIC SAMPLE") and summary["train_sentences"] == 30
-    assert 0.0 <= summary["dev_f1"] <= 1.0 and (tmp_path / "saved" / "model.keras").is_file()
-    assert EntityTagger.load(tmp_path / "saved").pretrained_words is None
-    assert write_sample_conll(tmp_path / "s2", 5, 2)["train"].read_text().count("\n\n") == 5
 
 
 def test_bad_inputs(tagger):
