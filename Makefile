@@ -31,12 +31,13 @@ demo: $(STAMP_RUN)
 	done
 	@echo "SavedModels written under saved_models/; run summaries in saved_models/*-summary.json"
 
-test: $(STAMP_DEV)
+# Lint first, so a change that breaks the house style fails before the long test run.
+test: lint
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP_DEV)
-	$(BIN)/ruff check nlpkit tests benchmarks
-	$(BIN)/ruff format --check nlpkit tests benchmarks
+	$(BIN)/ruff check nlpkit tests benchmarks setup.py conftest.py
+	$(BIN)/ruff format --check nlpkit tests benchmarks setup.py conftest.py
 
 clean:
 	rm -rf $(VENV) saved_models/*/ .pytest_cache

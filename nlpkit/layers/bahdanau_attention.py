@@ -58,7 +58,7 @@ class BahdanauAttention(keras.layers.Layer):
         >>> q, v = np.zeros((2, 4), "float32"), np.ones((2, 5, 6), "float32")
         >>> mask = np.array([[1, 1, 1, 0, 0], [1, 1, 1, 1, 1]], bool)
         >>> context, weights = attn([q, v], mask=[None, mask])
-        >>> context.shape, weights.shape
+        >>> tuple(context.shape), tuple(weights.shape)
         ((2, 6), (2, 5))
     """
 

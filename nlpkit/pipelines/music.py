@@ -276,11 +276,15 @@ class MusicGenerator(Pipeline):
         TypeError: an option has the wrong type (e.g. `transpositions=[0.5]`).
 
     Example:
-        >>> from nlpkit.data.music import read_corpus
-        >>> chorales = read_corpus("bach/chorales", limit=20)
-        >>> gen = MusicGenerator(hidden_size=64, seed=0).fit(chorales, epochs=5)
-        >>> score = gen.generate(steps=32, temperature=0.8, seed=1)
-        >>> gen.save_midi("sample.mid", steps=32, seed=1)
+        >>> pieces = [["n60:1", "n62:1", "n64:2"], ["n67:1", "r:1", "n65:1", "n64:1"]]
+        >>> gen = MusicGenerator(hidden_size=8, seed=0, verbose=0).fit(pieces, epochs=1)
+        >>> len(gen.generate_events(steps=8, seed=1))
+        8
+        >>> gen.save_midi("sample.mid", steps=8, seed=1).name
+        'sample.mid'
+
+    With music21's corpus instead: `MusicGenerator(hidden_size=64, seed=0).fit(
+    nlpkit.data.music.read_corpus("bach/chorales", limit=20), epochs=5)`.
     """
 
     export_name = "music"

@@ -12,8 +12,9 @@ Example:
     >>> tagger = EntityTagger(hidden_size=16, seed=0, verbose=0)
     >>> x = [["John", "lives", "in", "Paris"], ["Mary", "visited", "Rome"]]
     >>> y = [["B-PER", "O", "O", "B-LOC"], ["B-PER", "O", "B-LOC"]]
-    >>> tagger.fit(x, y, epochs=2).predict(["Ann lives in Oslo"])  # doctest: +SKIP
-    [[Entity(start_char=0, end_char=3, label='PER', text='Ann'), ...]]
+    >>> entities = tagger.fit(x, y, epochs=2).predict(["Ann lives in Oslo"])
+    >>> len(entities), all(isinstance(e, Entity) for e in entities[0])
+    (1, True)
 """
 
 from __future__ import annotations
@@ -199,10 +200,12 @@ class EntityTagger(Pipeline):
         verbose: Keras progress display during `fit`: 'auto', 0 (silent), 1 or 2.
 
     Example:
-        >>> tagger = EntityTagger(char_encoder="cnn", hidden_size=32, seed=0)
-        >>> tagger.fit(tokens, tags, epochs=5)  # doctest: +SKIP
-        >>> tagger.predict([["Alice", "met", "Bob"]])  # doctest: +SKIP
-        [['B-PER', 'O', 'B-PER']]
+        >>> tokens = [["Alice", "met", "Bob"], ["Bob", "left"]]
+        >>> tags = [["B-PER", "O", "B-PER"], ["B-PER", "O"]]
+        >>> tagger = EntityTagger(char_encoder="cnn", hidden_size=8, seed=0, verbose=0)
+        >>> tagger = tagger.fit(tokens, tags, epochs=1)
+        >>> len(tagger.predict([["Alice", "met", "Bob"]]))
+        1
     """
 
     export_name = "ner"
