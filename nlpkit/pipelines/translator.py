@@ -425,7 +425,6 @@ class Translator(Pipeline):
         >>> tr = tr.fit(human, iso, epochs=1)
         >>> len(tr.predict(["3 May 2001"]))
         1
-        ['2001-05-03']
     """
 
     export_name = "translator"

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from nlpkit.errors import NotFittedError
 from nlpkit.pipelines.tagger import Entity, EntityTagger
 from nlpkit.text.tags import convert_tags
 from nlpkit.text.tokenizer import tokenize
+from tests.pipelines.contract import CHECKS, PipelineSpec, check_pipeline
 
 TRAIN = [
     ("Alice Smith lives in Paris .", "B-PER I-PER O O B-LOC O"),
@@ -79,39 +79,61 @@ def test_predict_raw_sentences_returns_spans(tagger):
     assert [e.label for e in out[1]] == ["PER", "ORG", "LOC"]
 
 
-def test_save_load_identical(tagger, tmp_path):
+def _served_entities(fn, batch, tagger=None):
+    out = fn(sentences=tf.constant(batch))
+    got = []
+    for r in range(out["entity_counts"].shape[0]):
+        n = int(out["entity_counts"][r])
+        got.append(
+            [
+                Entity(int(a), int(b), lab.decode(), txt.decode())
+                for a, b, lab, txt in zip(
+                    out["entity_starts"][r, :n].numpy(),
+                    out["entity_ends"][r, :n].numpy(),
+                    out["entity_labels"][r, :n].numpy(),
+                    out["entity_texts"][r, :n].numpy(),
+                    strict=True,
+                )
+            ]
+        )
+    return got
+
+
+SPEC = PipelineSpec(
+    cls=EntityTagger,
+    make=lambda: EntityTagger(**SMALL),
+    fit=lambda t: t.fit(X, Y, epochs=1),
+    inputs=RAW,
+    outputs=lambda t, x: t.predict(x),
+    serve=_served_entities,
+    signature="serving_default",
+    unfitted={
+        "predict": lambda t: t.predict(["x"]),
+        "evaluate": lambda t: t.evaluate(X, Y),
+    },
+    bad_args=[
+        ({"cell": "lstn"}, ValueError, "`cell` must be one of 'rnn', 'gru', 'lstm'. Received: cell='lstn'"),
+        ({"output": "hmm"}, ValueError, "`output` must be one of 'crf', 'softmax'"),
+        ({"verbose": "quiet"}, ValueError, "`verbose` must be one of 'auto', 0, 1, 2. Received"),
+    ],
+)
+
+
+@pytest.mark.parametrize("check", CHECKS)
+def test_contract(check, tagger, tmp_path):
+    check_pipeline(SPEC, tagger, tmp_path, checks=[check])
+
+
+def test_save_keeps_the_data_hash(tagger, tmp_path):
     path = tagger.save(tmp_path / "saved")
-    loaded = EntityTagger.load(path)
-    assert loaded.predict(RAW) == tagger.predict(RAW)
-    assert loaded.predict(X) == tagger.predict(X)
-    assert loaded.get_config() == tagger.get_config()
+    assert EntityTagger.load(path).predict(X) == tagger.predict(X)
     assert (
         json.loads((path / "model_card.json").read_text())["data_hash"] == tagger.card_["data_hash"]
     )
 
 
-@pytest.mark.parametrize("batch", [1, 3])
-def test_export_matches_predict_on_raw_sentences(tagger, exported, batch):
+def test_export_tokens_and_tags_match_python(tagger, exported):
     serve = exported.signatures["serving_default"]
-    expected = tagger.predict(RAW)
-    got = []
-    for i in range(0, len(RAW), batch):
-        out = serve(sentences=tf.constant(RAW[i : i + batch]))
-        for r in range(out["entity_counts"].shape[0]):
-            n = int(out["entity_counts"][r])
-            got.append(
-                [
-                    Entity(int(a), int(b), lab.decode(), txt.decode())
-                    for a, b, lab, txt in zip(
-                        out["entity_starts"][r, :n].numpy(),
-                        out["entity_ends"][r, :n].numpy(),
-                        out["entity_labels"][r, :n].numpy(),
-                        out["entity_texts"][r, :n].numpy(),
-                        strict=True,
-                    )
-                ]
-            )
-    assert got == expected
     out = serve(sentences=tf.constant(RAW))
     for r, text in enumerate(RAW):
         n = int(out["lengths"][r])
@@ -138,14 +160,6 @@ def test_export_tag_tokens_signature(tagger, exported):
         for r in range(batch):
             assert [t.decode() for t in got[r, : len(X[r])]] == Y[r]
             assert all(t == b"" for t in got[r, len(X[r]) :])
-
-
-def test_config_json_round_trip():
-    t = EntityTagger(char_encoder="cnn", output="softmax", scheme="iob2", seed=3, verbose=2)
-    cfg = json.loads(json.dumps(t.get_config()))
-    assert EntityTagger.from_config(cfg).get_config() == t.get_config()
-    assert cfg["char_encoder"] == "cnn" and cfg["seed"] == 3 and cfg["verbose"] == 2
-    assert EntityTagger().get_config()["verbose"] == "auto"
 
 
 def test_iob1_data_softmax_cnn_and_dataset_input(tmp_path):
@@ -191,16 +205,6 @@ def test_pretrained_embeddings_and_oov_report(tmp_path):
 
 
 def test_bad_inputs(tagger):
-    with pytest.raises(NotFittedError, match=r"call `fit\(...\)` before `predict\(\)`"):
-        EntityTagger().predict(["x"])
-    with pytest.raises(
-        ValueError, match="`cell` must be one of 'rnn', 'gru', 'lstm'. Received: cell='lstn'"
-    ):
-        EntityTagger(cell="lstn")
-    with pytest.raises(ValueError, match="`output` must be one of 'crf', 'softmax'"):
-        EntityTagger(output="hmm")
-    with pytest.raises(ValueError, match="`verbose` must be one of 'auto', 0, 1, 2. Received"):
-        EntityTagger(verbose="quiet")
     with pytest.raises(ValueError, match=r"must yield \(tokens, tags\) pairs"):
         EntityTagger().fit(tf.data.Dataset.from_tensor_slices(tf.ragged.constant(X)))
     with pytest.raises(ValueError, match="Sentence 1 has 2 tokens but 1 tags"):

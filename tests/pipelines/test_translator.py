@@ -1,6 +1,5 @@
 """Tests for nlpkit.pipelines.translator (Translator, greedy_search, beam_search)."""
 
-import json
 import math
 
 import keras
@@ -8,7 +7,6 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from nlpkit.errors import NotFittedError
 from nlpkit.pipelines.translator import (
     BOS_ID,
     EOS_ID,
@@ -18,6 +16,7 @@ from nlpkit.pipelines.translator import (
     greedy_search,
     tile_beams,
 )
+from tests.pipelines.contract import CHECKS, PipelineSpec, check_pipeline
 
 SOURCES = ["the cat sleeps .", "a dog runs", "the dog sleeps", "a cat runs fast", "birds sing !"]
 TARGETS = [
@@ -46,6 +45,57 @@ def fitted():
     return tr.fit(SOURCES, TARGETS, epochs=40)
 
 
+def small():
+    return Translator(
+        level="word",
+        embedding_dim=8,
+        hidden_size=8,
+        dropout=0.0,
+        beam_width=3,
+        batch_size=5,
+        seed=0,
+        verbose=0,
+    )
+
+
+def _translated(tr, x):
+    texts, scores = tr.predict(x, return_scores=True)
+    return list(zip(texts, [float(v) for v in scores], strict=True))
+
+
+def _served(fn, batch, tr=None):
+    out = fn(text=tf.constant(batch))
+    return [
+        (t.decode(), float(v))
+        for t, v in zip(out["translation"].numpy(), out["score"].numpy(), strict=True)
+    ]
+
+
+SPEC = PipelineSpec(
+    cls=Translator,
+    make=small,
+    fit=lambda tr: tr.fit(SOURCES, TARGETS, epochs=1),
+    inputs=SOURCES + ["a cat sleeps", "unknown words here", ""],
+    outputs=_translated,
+    serve=_served,
+    signature="translate",
+    unfitted={
+        "predict": lambda tr: tr.predict(["x"]),
+        "evaluate": lambda tr: tr.evaluate(SOURCES, TARGETS),
+    },
+    bad_args=[
+        ({"cell": "lstn"}, ValueError, "`cell` must be one of 'rnn', 'gru', 'lstm'. Received: cell='lstn'"),
+        ({"attention_type": "additive"}, ValueError, "`attention_type` must be one of 'bahdanau', 'luong'"),
+        ({"level": "byte"}, ValueError, "`level` must be one of 'char', 'word'"),
+    ],
+)
+
+
+@pytest.mark.parametrize("check", CHECKS)
+def test_contract(check, fitted, tmp_path):
+    check_pipeline(SPEC, fitted, tmp_path, checks=[check])
+
+
 # ----------------------------------------------------------------------------- training
 def test_overfits_five_pairs_to_exact_match(fitted):
     loss = fitted.history_["loss"]
@@ -72,39 +122,6 @@ def test_attention_matrices_and_plot(fitted, tmp_path):
     fig = fitted.plot_attention(SOURCES[0], path=tmp_path / "attn.png")
     assert (tmp_path / "attn.png").stat().st_size > 1000
     assert len(fig.axes[0].get_yticklabels()) == len(TARGETS[0].split()) + 1
-
-
-def test_save_load_identical(fitted, tmp_path):
-    path = fitted.save(tmp_path / "tr")
-    loaded = Translator.load(path)
-    assert loaded.get_config() == fitted.get_config()
-    a, sa = fitted.predict(SOURCES + ["unknown words here"], return_scores=True)
-    b, sb = loaded.predict(SOURCES + ["unknown words here"], return_scores=True)
-    assert a == b
-    np.testing.assert_allclose(sa, sb, rtol=1e-6)
-
-
-def test_export_reload_identity_two_batch_sizes(fitted, tmp_path):
-    path = fitted.export(tmp_path / "export")
-    reloaded = tf.saved_model.load(str(path))
-    fn = reloaded.signatures["translate"]
-    inputs = SOURCES + ["a cat sleeps", ""]
-    expected, scores = fitted.predict(inputs, return_scores=True)
-    for bs in (1, 4):
-        got, got_scores = [], []
-        for i in range(0, len(inputs), bs):
-            out = fn(text=tf.constant(inputs[i : i + bs]))
-            got += [t.decode() for t in out["translation"].numpy()]
-            got_scores += out["score"].numpy().tolist()
-        assert got == expected
-        np.testing.assert_allclose(got_scores, scores, rtol=1e-5, atol=1e-6)
-
-
-def test_config_json_round_trip(fitted):
-    cfg = json.loads(json.dumps(fitted.get_config()))
-    clone = Translator.from_config(cfg)
-    assert clone.get_config() == fitted.get_config()
-    assert not clone.is_fitted
 
 
 # ----------------------------------------------------------------------------- decoding
@@ -322,16 +339,6 @@ def test_label_smoothed_loss_matches_numpy():
 
 # ----------------------------------------------------------------------------- errors
 def test_bad_inputs(fitted):
-    with pytest.raises(
-        ValueError, match="`cell` must be one of 'rnn', 'gru', 'lstm'. Received: cell='lstn'"
-    ):
-        Translator(cell="lstn")
-    with pytest.raises(ValueError, match="`attention_type` must be one of 'bahdanau', 'luong'"):
-        Translator(attention_type="additive")
-    with pytest.raises(ValueError, match="`level` must be one of 'char', 'word'"):
-        Translator(level="byte")
-    with pytest.raises(NotFittedError, match=r"call `fit\(...\)` before `predict\(\)`"):
-        Translator().predict(["x"])
     with pytest.raises(ValueError, match="same length"):
         Translator().fit(["a", "b"], ["c"])
     with pytest.raises(ValueError, match="`y` .* is required"):
