@@ -38,6 +38,10 @@ def test_cli_lists_recipes_and_reports_unknown_names(capsys):
     assert sentiment.split()[1] == "classification" and "no network" in sentiment
     assert main(["run", "sentimnet"]) == 2
     assert "Did you mean 'sentiment'?" in capsys.readouterr().err
+    # `nlpkit run NAME` reads the bundled file (the bad override is refused before training)
+    assert main(["run", "sentiment", "--set", "fit.epochs=abc"]) == 2
+    err = capsys.readouterr().err
+    assert f"{ROOT / 'pipelines' / 'sentiment.toml'}: `fit.epochs` in [fit] must be an integer" in err
 
 
 @pytest.mark.slow
