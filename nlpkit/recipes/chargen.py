@@ -13,7 +13,7 @@ import os
 import time
 from typing import Any
 
-from nlpkit.recipes.common import resolve_path, save_and_export, validated
+from nlpkit.recipes.common import fit_arguments, resolve_path, save_and_export, validated
 from nlpkit.utils.validation import check_choice, check_float, check_int
 
 __all__ = ["run_recipe"]
@@ -68,7 +68,7 @@ def run_recipe(recipe: dict[str, Any], recipe_path: str | os.PathLike | None = N
     gen.fit(
         train,
         validation_data=val if val and any(val) else None,
-        epochs=int(recipe.get("fit", {}).get("epochs", 10)),
+        **fit_arguments(recipe),
     )
     fit_seconds = time.perf_counter() - start
     summary: dict[str, Any] = {

@@ -13,7 +13,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from nlpkit.recipes.common import resolve_path, save_and_export, split_pairs, validated
+from nlpkit.recipes.common import (
+    fit_arguments,
+    resolve_path,
+    save_and_export,
+    split_pairs,
+    validated,
+)
 
 __all__ = ["run_recipe", "read_data"]
 
@@ -78,7 +84,7 @@ def run_recipe(recipe: dict[str, Any], recipe_path: str | os.PathLike | None = N
     model_cfg.setdefault("seed", seed)
     clf = model_class(recipe)(**model_cfg)
     start = time.perf_counter()
-    clf.fit(*train, validation_data=val, epochs=int(recipe.get("fit", {}).get("epochs", 10)))
+    clf.fit(*train, validation_data=val, **fit_arguments(recipe))
     fit_seconds = time.perf_counter() - start
     metrics = clf.evaluate(*test)
     summary: dict[str, Any] = {

@@ -23,6 +23,7 @@ __all__ = [
     "resolve_path",
     "split_items",
     "split_pairs",
+    "fit_arguments",
     "save_and_export",
     "write_summary",
 ]
@@ -86,6 +87,16 @@ def split_pairs(xs: Sequence, ys: Sequence, fraction: float, seed: int):
         return [xs[i] for i in idx], [ys[i] for i in idx]
 
     return pick(kept), pick(held)
+
+
+def fit_arguments(recipe: dict[str, Any]) -> dict[str, Any]:
+    """The keyword arguments of `pipeline.fit` from `[fit]` (`epochs` defaults to 10).
+
+    Example:
+        >>> fit_arguments({"fit": {"epochs": 3}})
+        {'epochs': 3}
+    """
+    return {"epochs": 10, **recipe.get("fit", {})}
 
 
 def save_and_export(

@@ -12,7 +12,7 @@ import os
 import time
 from typing import Any
 
-from nlpkit.recipes.common import resolve_path, save_and_export, validated
+from nlpkit.recipes.common import fit_arguments, resolve_path, save_and_export, validated
 from nlpkit.utils.validation import check_choice
 
 __all__ = ["run_recipe"]
@@ -53,7 +53,7 @@ def run_recipe(recipe: dict[str, Any], recipe_path: str | os.PathLike | None = N
     model_cfg.setdefault("seed", int(recipe.get("seed", 0)))
     gen = MusicGenerator(**model_cfg)
     start = time.perf_counter()
-    gen.fit(train, validation_data=valid, epochs=int(recipe.get("fit", {}).get("epochs", 10)))
+    gen.fit(train, validation_data=valid, **fit_arguments(recipe))
     summary: dict[str, Any] = {
         "task": "music",
         "recipe": str(recipe_path),

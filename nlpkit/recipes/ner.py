@@ -14,7 +14,7 @@ import os
 import time
 from typing import Any
 
-from nlpkit.recipes.common import resolve_path, save_and_export, validated
+from nlpkit.recipes.common import fit_arguments, resolve_path, save_and_export, validated
 
 __all__ = ["run_recipe"]
 
@@ -72,7 +72,7 @@ def run_recipe(recipe: dict[str, Any], recipe_path: str | os.PathLike | None = N
         x_train,
         y_train,
         validation_data=(x_dev, y_dev),
-        epochs=int(recipe.get("fit", {}).get("epochs", 10)),
+        **fit_arguments(recipe),
     )
     fit_seconds = time.perf_counter() - start
     scores = tagger.evaluate(x_dev, y_dev)

@@ -8,7 +8,7 @@ Every recipe has the same frame:
 - `[data]`: where the examples come from (task-specific keys; `validation_fraction`,
   `test_fraction` wherever a split is drawn);
 - `[model]`: the pipeline class's constructor arguments, read from the class itself;
-- `[fit]`: `epochs`;
+- `[fit]`: the pipeline's `fit` keyword arguments (`epochs`, ...), read from the class;
 - `[output]`: `save` (a folder for `nlpkit.load`, or true for `saved_models/<name>-pipeline`) and
   `export` (true for `saved_models/<name>/<n>/`, a folder, or false);
 - task tables: `[generate]` (chargen, music), `[evaluate]`, `[examples]`, `[plot]` (translation);
@@ -74,7 +74,13 @@ _FREE = "free"  # a table whose keys are not checked (e.g. trainer options)
 
 _TOP = {"task": "str", "name": "str", "seed": "int"}
 _OUTPUT = {"save": "str|bool", "export": "str|bool"}
-_FIT = {"epochs": "int"}
+#: `fit` arguments a recipe cannot give (the data comes from [data]; callbacks are Python objects)
+_FIT_DATA = ("x", "y", "validation_data", "callbacks")
+
+
+def _fit(module: str, cls: str) -> tuple:
+    """[fit] = the pipeline's `fit` keyword arguments (`epochs`, and whatever `fit` grows)."""
+    return (_FROM_CLASS, module, cls, "fit", {"epochs": "int"})
 
 SCHEMAS: dict[str, dict[str, Any]] = {
     "classification": {
@@ -93,7 +99,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "validation_fraction": "float",
         },
         "model": (_FROM_CLASS, "nlpkit.pipelines.classifier", "TextClassifier", "__init__"),
-        "fit": _FIT,
+        "fit": _fit("nlpkit.pipelines.classifier", "TextClassifier"),
         "output": _OUTPUT,
     },
     "ner": {
@@ -111,7 +117,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "seed": "int",
         },
         "model": (_FROM_CLASS, "nlpkit.pipelines.tagger", "EntityTagger", "__init__"),
-        "fit": _FIT,
+        "fit": _fit("nlpkit.pipelines.tagger", "EntityTagger"),
         "output": _OUTPUT,
     },
     "chargen": {
@@ -126,7 +132,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "validation_fraction": "float",
         },
         "model": (_FROM_CLASS, "nlpkit.pipelines.chargen", "CharGenerator", "__init__"),
-        "fit": _FIT,
+        "fit": _fit("nlpkit.pipelines.chargen", "CharGenerator"),
         "generate": (_FROM_CLASS, "nlpkit.pipelines.chargen", "CharGenerator", "generate"),
         "output": _OUTPUT,
     },
@@ -143,7 +149,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "validation_fraction": "float",
         },
         "model": (_FROM_CLASS, "nlpkit.pipelines.music", "MusicGenerator", "__init__"),
-        "fit": _FIT,
+        "fit": _fit("nlpkit.pipelines.music", "MusicGenerator"),
         "generate": (
             _FROM_CLASS,
             "nlpkit.pipelines.music",
@@ -167,7 +173,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "max_examples": "int",
         },
         "model": (_FROM_CLASS, "nlpkit.pipelines.translator", "Translator", "__init__"),
-        "fit": _FIT,
+        "fit": _fit("nlpkit.pipelines.translator", "Translator"),
         "evaluate": {"beam_width": "int", "max_examples": "int"},
         "examples": {"sources": "list"},
         "plot": {"path": "str", "source": "str"},
@@ -241,10 +247,11 @@ def _callable_params(recipe: dict[str, Any], spec: tuple) -> dict[str, str]:
     if spec[3] == "__init__" and hasattr(klass, "_param_names"):
         names = klass._param_names()  # the pipeline contract: constructor arguments
     else:
+        skip = ("self", *(_FIT_DATA if spec[3] == "fit" else ()))
         names = [
             n
             for n, p in inspect.signature(getattr(klass, spec[3])).parameters.items()
-            if n != "self" and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)
+            if n not in skip and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)
         ]
     params = inspect.signature(getattr(klass, spec[3])).parameters
     out = {}

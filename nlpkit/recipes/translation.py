@@ -13,7 +13,7 @@ import os
 import time
 from typing import Any
 
-from nlpkit.recipes.common import resolve_path, save_and_export, validated
+from nlpkit.recipes.common import fit_arguments, resolve_path, save_and_export, validated
 from nlpkit.utils.validation import check_choice
 
 __all__ = ["run_recipe", "read_data"]
@@ -70,7 +70,7 @@ def run_recipe(recipe: dict[str, Any], recipe_path: str | os.PathLike | None = N
         train_x,
         train_y,
         validation_data=(val_x, val_y),
-        epochs=int(recipe.get("fit", {}).get("epochs", 10)),
+        **fit_arguments(recipe),
     )
     fit_seconds = time.perf_counter() - start
     eval_cfg = dict(recipe.get("evaluate", {}))

@@ -62,6 +62,23 @@ def test_model_keys_are_the_pipeline_constructor_parameters(monkeypatch):
     assert validate_recipe({"task": "chargen", "model": {"new_knob": 3}})["model"] == {"new_knob": 3}
 
 
+def test_fit_keys_are_the_fit_keyword_arguments(monkeypatch):
+    from nlpkit.pipelines.music import MusicGenerator
+
+    keys = section_keys({"task": "music"}, "fit")
+    assert keys["epochs"] == "int" and not {"x", "y", "validation_data", "callbacks"} & set(keys)
+    with pytest.raises(RecipeError, match=r"\[fit\] has no key 'epoch'\. Did you mean 'epochs'\?"):
+        validate_recipe({"task": "music", "fit": {"epoch": 2}}, "r.toml")
+
+    def fit(self, x, y=None, *, validation_data=None, epochs: int = 10, max_minutes: float = 0.0):
+        return self
+
+    monkeypatch.setattr(MusicGenerator, "fit", fit)  # an option fit gains is a valid key at once
+    assert validate_recipe({"task": "music", "fit": {"max_minutes": 1.5}})["fit"]["max_minutes"] == 1.5
+    with pytest.raises(RecipeError, match=r"`fit.max_minutes` in \[fit\] must be a number"):
+        validate_recipe({"task": "music", "fit": {"max_minutes": "soon"}}, "r.toml")
+
+
 def test_types_come_from_the_schema_and_the_constructor_annotations():
     with pytest.raises(RecipeError, match=r"`fit.epochs` in \[fit\] must be an integer\. Received: epochs=1\.5"):
         validate_recipe({"task": "ner", "fit": {"epochs": 1.5}}, "r.toml")
