@@ -42,9 +42,7 @@ def run_recipe(recipe: dict[str, Any], recipe_path: str | os.PathLike | None = N
                 data.get("query", "bach/chorales"), limit=data.get("limit")
             )
         else:
-            paths = [
-                resolve_path(p, recipe_path, "data.paths") for p in data.get("paths", [])
-            ]
+            paths = [resolve_path(p, recipe_path, "data.paths") for p in data.get("paths", [])]
             scores = readers.read_music(paths)
         frac = float(data.get("validation_fraction", 0.1))
         n_val = int(round(len(scores) * frac)) if len(scores) > 1 else 0

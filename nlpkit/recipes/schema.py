@@ -82,6 +82,7 @@ def _fit(module: str, cls: str) -> tuple:
     """[fit] = the pipeline's `fit` keyword arguments (`epochs`, and whatever `fit` grows)."""
     return (_FROM_CLASS, module, cls, "fit", {"epochs": "int"})
 
+
 SCHEMAS: dict[str, dict[str, Any]] = {
     "classification": {
         "": {**_TOP, "preset": "str"},

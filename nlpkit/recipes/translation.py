@@ -59,9 +59,7 @@ def run_recipe(recipe: dict[str, Any], recipe_path: str | os.PathLike | None = N
     from nlpkit.pipelines.translator import Translator
 
     seed = int(recipe.get("seed", 0))
-    (train_x, train_y), (val_x, val_y) = read_data(
-        dict(recipe.get("data", {})), recipe_path, seed
-    )
+    (train_x, train_y), (val_x, val_y) = read_data(dict(recipe.get("data", {})), recipe_path, seed)
     model_cfg = dict(recipe.get("model", {}))
     model_cfg.setdefault("seed", seed)
     translator = Translator(**model_cfg)

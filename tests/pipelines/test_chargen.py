@@ -68,7 +68,11 @@ SPEC = PipelineSpec(
         "score": lambda g: g.score(NAMES),
     },
     bad_args=[
-        ({"cell": "lstn"}, ValueError, "`cell` must be one of 'rnn', 'gru', 'lstm'. Received: cell='lstn'"),
+        (
+            {"cell": "lstn"},
+            ValueError,
+            "`cell` must be one of 'rnn', 'gru', 'lstm'. Received: cell='lstn'",
+        ),
         ({"mode": "words"}, ValueError, "`mode` must be one of 'lines', 'stream'"),
         ({"hidden_size": 0}, ValueError, "`hidden_size` must be >= 1"),
     ],

@@ -1,4 +1,3 @@
-
 import keras
 import numpy as np
 import pytest
@@ -32,7 +31,10 @@ def fitted():
 
 def _served(fn, batch, clf=None):
     out = fn(tf.constant(batch))
-    return [(lab.decode(), s) for lab, s in zip(out["label"].numpy(), out["scores"].numpy(), strict=True)]
+    return [
+        (lab.decode(), s)
+        for lab, s in zip(out["label"].numpy(), out["scores"].numpy(), strict=True)
+    ]
 
 
 SPEC = PipelineSpec(
@@ -49,11 +51,19 @@ SPEC = PipelineSpec(
         "evaluate": lambda clf: clf.evaluate(TEXTS, LABELS),
     },
     bad_args=[
-        ({"cell": "lstn"}, ValueError, r"`cell` must be one of 'rnn', 'gru', 'lstm'. Received: cell='lstn'"),
+        (
+            {"cell": "lstn"},
+            ValueError,
+            r"`cell` must be one of 'rnn', 'gru', 'lstm'. Received: cell='lstn'",
+        ),
         ({"dropout": 1.5}, ValueError, r"`dropout` must be in \[0.0, 1.0\)"),
         ({"hidden_size": "64"}, TypeError, "`hidden_size` must be an integer"),
         ({"embeddings": 42}, TypeError, "`embeddings` must be None, a file path"),
-        ({"verbose": 5}, ValueError, r"`verbose` must be one of 'auto', 0, 1, 2. Received: verbose=5"),
+        (
+            {"verbose": 5},
+            ValueError,
+            r"`verbose` must be one of 'auto', 0, 1, 2. Received: verbose=5",
+        ),
     ],
 )
 

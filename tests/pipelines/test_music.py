@@ -200,8 +200,16 @@ SPEC = PipelineSpec(
         "evaluate": lambda gen: gen.evaluate(MELODIES),
     },
     bad_args=[
-        ({"cell": "lstn"}, ValueError, "`cell` must be one of 'rnn', 'gru', 'lstm'. Received: cell='lstn'"),
-        ({"representation": "midi"}, ValueError, "`representation` must be one of 'tokens', 'piano_roll'"),
+        (
+            {"cell": "lstn"},
+            ValueError,
+            "`cell` must be one of 'rnn', 'gru', 'lstm'. Received: cell='lstn'",
+        ),
+        (
+            {"representation": "midi"},
+            ValueError,
+            "`representation` must be one of 'tokens', 'piano_roll'",
+        ),
         ({"key_model": "rbm"}, ValueError, "`key_model` must be one of 'nade', 'independent'"),
         ({"transpositions": [0.5]}, TypeError, "`transpositions` must be a list of integer"),
     ],

@@ -112,7 +112,11 @@ SPEC = PipelineSpec(
         "evaluate": lambda t: t.evaluate(X, Y),
     },
     bad_args=[
-        ({"cell": "lstn"}, ValueError, "`cell` must be one of 'rnn', 'gru', 'lstm'. Received: cell='lstn'"),
+        (
+            {"cell": "lstn"},
+            ValueError,
+            "`cell` must be one of 'rnn', 'gru', 'lstm'. Received: cell='lstn'",
+        ),
         ({"output": "hmm"}, ValueError, "`output` must be one of 'crf', 'softmax'"),
         ({"verbose": "quiet"}, ValueError, "`verbose` must be one of 'auto', 0, 1, 2. Received"),
     ],

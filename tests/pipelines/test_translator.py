@@ -84,8 +84,16 @@ SPEC = PipelineSpec(
         "evaluate": lambda tr: tr.evaluate(SOURCES, TARGETS),
     },
     bad_args=[
-        ({"cell": "lstn"}, ValueError, "`cell` must be one of 'rnn', 'gru', 'lstm'. Received: cell='lstn'"),
-        ({"attention_type": "additive"}, ValueError, "`attention_type` must be one of 'bahdanau', 'luong'"),
+        (
+            {"cell": "lstn"},
+            ValueError,
+            "`cell` must be one of 'rnn', 'gru', 'lstm'. Received: cell='lstn'",
+        ),
+        (
+            {"attention_type": "additive"},
+            ValueError,
+            "`attention_type` must be one of 'bahdanau', 'luong'",
+        ),
         ({"level": "byte"}, ValueError, "`level` must be one of 'char', 'word'"),
     ],
 )
@@ -372,5 +380,3 @@ def test_training_batches_are_bucketed_and_complete(fitted):
         ]
     expected = [(1 + i % 9, 2 + (i * 7) % 11) for i in range(40)]
     assert sorted(seen) == sorted(expected)
-
-

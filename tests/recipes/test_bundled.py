@@ -26,7 +26,10 @@ def test_find_recipe_by_name_or_path(tmp_path, monkeypatch):
     own.write_text('task = "classification"\n')
     monkeypatch.chdir(tmp_path)
     assert find_recipe("sentiment.toml") == Path("sentiment.toml")  # a file here wins
-    with pytest.raises(FileNotFoundError, match=r"'sentimnet' does not exist.*Did you mean 'sentiment'\?.*Bundled recipes: .*ner-sample"):
+    with pytest.raises(
+        FileNotFoundError,
+        match=r"'sentimnet' does not exist.*Did you mean 'sentiment'\?.*Bundled recipes: .*ner-sample",
+    ):
         find_recipe("sentimnet")
 
 
@@ -41,7 +44,9 @@ def test_cli_lists_recipes_and_reports_unknown_names(capsys):
     # `nlpkit run NAME` reads the bundled file (the bad override is refused before training)
     assert main(["run", "sentiment", "--set", "fit.epochs=abc"]) == 2
     err = capsys.readouterr().err
-    assert f"{ROOT / 'pipelines' / 'sentiment.toml'}: `fit.epochs` in [fit] must be an integer" in err
+    assert (
+        f"{ROOT / 'pipelines' / 'sentiment.toml'}: `fit.epochs` in [fit] must be an integer" in err
+    )
 
 
 @pytest.mark.slow

@@ -11,7 +11,14 @@ import nlpkit
 from nlpkit.cli import main
 from nlpkit.recipes import run_recipe
 
-TEXTS = ["i loved this movie", "great acting", "a wonderful film", "awful plot", "i hated it", "bad"]
+TEXTS = [
+    "i loved this movie",
+    "great acting",
+    "a wonderful film",
+    "awful plot",
+    "i hated it",
+    "bad",
+]
 LABELS = ["pos", "pos", "pos", "neg", "neg", "neg"]
 
 
@@ -19,7 +26,8 @@ def test_classification_saves_and_exports_through_the_cli(tmp_path, monkeypatch,
     monkeypatch.chdir(tmp_path)
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "d.csv").write_text(
-        "text,label\n" + "".join(f'"{t}",{lab}\n' for t, lab in zip(TEXTS * 3, LABELS * 3, strict=True))
+        "text,label\n"
+        + "".join(f'"{t}",{lab}\n' for t, lab in zip(TEXTS * 3, LABELS * 3, strict=True))
     )
     recipe = tmp_path / "recipes" / "r.toml"
     recipe.parent.mkdir()
@@ -66,10 +74,15 @@ def test_output_table_paths(tmp_path, monkeypatch):
 
     monkeypatch.chdir(tmp_path)
     (tmp_path / "old" / "x" / "3").mkdir(parents=True)
-    out = save_and_export(_Fake(), {"name": "x", "output": {"export": True, "_export_root": "old"}}, {})
+    out = save_and_export(
+        _Fake(), {"name": "x", "output": {"export": True, "_export_root": "old"}}, {}
+    )
     assert out == {"exported": str(Path("old/x/4"))}
     out = save_and_export(_Fake(), {"output": {"save": True}}, {})
-    assert out == {"saved": str(Path("saved_models/fake-pipeline")), "exported": str(Path("saved_models/fake/1"))}
+    assert out == {
+        "saved": str(Path("saved_models/fake-pipeline")),
+        "exported": str(Path("saved_models/fake/1")),
+    }
     out = save_and_export(_Fake(), {"output": {"save": "s", "export": False}}, {})
     assert out == {"saved": "s"}
 
@@ -100,7 +113,9 @@ def test_ner_sample_saves_and_exports(tmp_path):
     assert 0.0 <= summary["dev_f1"] <= 1.0
     tagger = nlpkit.load(summary["saved"])
     assert tagger.pretrained_words is None
-    assert [e._asdict() for e in tagger.predict([summary["example"]["text"]])[0]] == summary["example"]["entities"]
+    assert [e._asdict() for e in tagger.predict([summary["example"]["text"]])[0]] == summary[
+        "example"
+    ]["entities"]
     assert (Path(summary["exported"]) / "saved_model.pb").is_file()
 
 
@@ -143,7 +158,13 @@ def test_music_corpus_writes_midi_saves_and_exports(tmp_path):
 
 
 SOURCES = ["the cat sleeps .", "a dog runs", "the dog sleeps", "a cat runs fast", "birds sing !"]
-TARGETS = ["die katze schläft .", "ein hund rennt", "der hund schläft", "eine katze rennt", "vögel singen !"]
+TARGETS = [
+    "die katze schläft .",
+    "ein hund rennt",
+    "der hund schläft",
+    "eine katze rennt",
+    "vögel singen !",
+]
 
 
 def test_translation_dates_and_parallel(tmp_path):
@@ -161,13 +182,19 @@ def test_translation_dates_and_parallel(tmp_path):
     assert set(summary["validation"]) == {"bleu", "chrf", "exact_match", "token_accuracy"}
     assert list(summary["examples"]) == ["3 May 2001"] and "exported" not in summary
     assert (tmp_path / "heat.png").is_file()
-    assert nlpkit.load(summary["saved"]).predict(["3 May 2001"]) == [summary["examples"]["3 May 2001"]]
+    assert nlpkit.load(summary["saved"]).predict(["3 May 2001"]) == [
+        summary["examples"]["3 May 2001"]
+    ]
     from nlpkit.recipes.translation import read_data
 
     (tmp_path / "corpus").mkdir()
     for split, n in (("train", 3), ("val", 2)):
-        (tmp_path / "corpus" / f"{split}.en").write_text("\n".join(SOURCES[:n]) + "\n", encoding="utf-8")
-        (tmp_path / "corpus" / f"{split}.de").write_text("\n".join(TARGETS[:n]) + "\n", encoding="utf-8")
+        (tmp_path / "corpus" / f"{split}.en").write_text(
+            "\n".join(SOURCES[:n]) + "\n", encoding="utf-8"
+        )
+        (tmp_path / "corpus" / f"{split}.de").write_text(
+            "\n".join(TARGETS[:n]) + "\n", encoding="utf-8"
+        )
     data = {"kind": "parallel", "path": "corpus", "suffix": ""}
     (tx, ty), (vx, vy) = read_data(data, tmp_path / "r.toml")
     assert tx == SOURCES[:3] and ty == TARGETS[:3] and vx == SOURCES[:2] and vy == TARGETS[:2]
