@@ -617,7 +617,10 @@ class CharGenerator(Pipeline):
             out = self._graph().beam_search(
                 tf.constant([prompt]), tf.constant(max_length, tf.int32), tf.constant(beam_width)
             )
-            return [s.decode("utf-8") for s in out["text"].numpy()[0, :n]]
+            # a beam wider than the items the model can write holds placeholders (log p ~ -1e9)
+            real = out["log_likelihood"].numpy()[0, :n] > _NEG / 2
+            texts = out["text"].numpy()[0, :n]
+            return [s.decode("utf-8") for s, ok in zip(texts, real, strict=True) if ok]
         if method == "greedy":
             temperature = 0.0
         if seed is None:

@@ -423,3 +423,11 @@ def test_dinosaur_names_real_data(tmp_path):
     assert m["nats_per_char"] < 1.75, m
     samples = g.generate(n=20, temperature=0.8, seed=0)
     assert sum(s.endswith("saurus") or s.endswith("odon") or s.endswith("us") for s in samples) >= 5
+
+
+def test_beam_wider_than_the_possible_items_returns_only_real_ones():
+    # two characters, one step: the only items are "", "a", "b" (a beam of 8 has 5 placeholders)
+    tiny = CharGenerator(hidden_size=8, seed=0, verbose=0, early_stopping=None)
+    tiny.fit(["ab", "ba"], epochs=1)
+    out = tiny.generate("", n=8, method="beam", beam_width=8, max_length=1)
+    assert sorted(out) == ["", "a", "b"]
