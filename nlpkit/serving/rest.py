@@ -88,7 +88,7 @@ def parse_predict(body: Any, model: ServedModel) -> PredictRequest:
         rows = len(instances)
     else:
         raw = body["inputs"]
-        if isinstance(raw, dict) and set(raw) == set(names):
+        if isinstance(raw, dict):  # named inputs (a tensor value is never a JSON object)
             inputs = raw
         elif len(names) == 1:
             inputs = {names[0]: raw}

@@ -77,7 +77,7 @@ def fit_chargen():
 
     keras.utils.set_random_seed(0)
     gen = CharGenerator(cell="gru", hidden_size=16, learning_rate=0.02, batch_size=8, seed=0, verbose=0)
-    return gen.fit(NAMES, epochs=10)
+    return gen.fit(NAMES, epochs=3)
 
 
 def fit_translator():
@@ -105,7 +105,7 @@ def fit_music():
     gen = MusicGenerator(
         hidden_size=16, num_layers=1, embedding_dim=8, dropout=0.0, learning_rate=0.02, seed=0, verbose=0
     )
-    return gen.fit([MELODY * 4, MELODY * 3], epochs=5)
+    return gen.fit([MELODY * 4, MELODY * 3], epochs=3)
 
 
 FITTERS = {
