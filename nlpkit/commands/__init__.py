@@ -65,7 +65,9 @@ def register(sub) -> None:
     p.add_argument("--output", "-o", metavar="PATH", help="write JSON lines here (default stdout)")
     p.add_argument("--batch-size", type=int, default=64, help="inputs per model call (64)")
     p.add_argument("--samples", type=int, metavar="N", help="generators: N samples, no input read")
-    p.add_argument("--temperature", type=float, default=1.0, help="generators: sampling temperature")
+    p.add_argument(
+        "--temperature", type=float, default=1.0, help="generators: sampling temperature"
+    )
     p.add_argument("--seed", type=int, help="generators: sampling seed")
     p.add_argument(
         "--max-length", type=int, help="generators: characters (chargen) or steps (music)"
@@ -80,7 +82,11 @@ def register(sub) -> None:
     e.add_argument("--text-column", default="text", help="classification: text column/field")
     e.add_argument("--label-column", default="label", help="classification: label column/field")
     e.add_argument("--tag-column", type=int, default=-1, help="NER: CoNLL tag column (-1: last)")
-    e.add_argument("--format", choices=("csv", "tsv", "jsonl", "folder", "fasttext"), help="classification data format (default: from the file name)")
+    e.add_argument(
+        "--format",
+        choices=("csv", "tsv", "jsonl", "folder", "fasttext"),
+        help="classification data format (default: from the file name)",
+    )
     e.set_defaults(handler=evaluate.main)
 
     i = _parser(sub, "info", "print a model's signatures, versions and model card as JSON")

@@ -77,7 +77,9 @@ def _savedmodel_metrics(model: SavedModelPredictor, x, y) -> dict[str, float]:
         index = {c: i for i, c in enumerate(labels)}
         unknown = sorted({str(v) for v in y} - set(index))
         if unknown:
-            raise ValueError(f"DATA has labels the model does not know: {unknown[:10]}. Model labels: {labels}")
+            raise ValueError(
+                f"DATA has labels the model does not know: {unknown[:10]}. Model labels: {labels}"
+            )
         true = [index[str(v)] for v in y]
         report = classification_report(true, out["scores"].argmax(-1), labels)
         p_true = np.clip(out["scores"][np.arange(len(true)), true], 1e-12, 1.0)
@@ -99,7 +101,8 @@ def _savedmodel_metrics(model: SavedModelPredictor, x, y) -> dict[str, float]:
             padded = [list(s) + [""] * (width - len(s)) for s in chunk]
             tags = served.run(sig.name, served.to_arrays(sig, {"tokens": padded}))["tags"]
             preds += [
-                [t.decode("utf-8") for t in row[: len(s)]] for row, s in zip(tags, chunk, strict=True)
+                [t.decode("utf-8") for t in row[: len(s)]]
+                for row, s in zip(tags, chunk, strict=True)
             ]
         return entity_scores(y, preds)
     if task == "translation":

@@ -100,7 +100,10 @@ class PipelinePredictor(Predictor):
             return out
         if self.task == "ner":
             return [
-                {"text": t, "entities": [_entity(e.start_char, e.end_char, e.label, e.text) for e in ents]}
+                {
+                    "text": t,
+                    "entities": [_entity(e.start_char, e.end_char, e.label, e.text) for e in ents],
+                }
                 for t, ents in zip(texts, pipe.predict(texts), strict=True)
             ]
         if self.task == "translation":
@@ -150,7 +153,9 @@ class PipelinePredictor(Predictor):
                 )
                 out.append(_music_record(events))
             return out
-        raise ValueError(f"--samples is for generators (chargen, music); this is a {self.task} model.")
+        raise ValueError(
+            f"--samples is for generators (chargen, music); this is a {self.task} model."
+        )
 
 
 def _music_record(events) -> dict[str, Any]:
@@ -230,7 +235,8 @@ class SavedModelPredictor(Predictor):
         }
         out = self.model.run(sig.name, self.model.to_arrays(sig, inputs))
         return [
-            {"prompt": p, "text": to_json_value(t)} for p, t in zip(prompts, out["text"], strict=True)
+            {"prompt": p, "text": to_json_value(t)}
+            for p, t in zip(prompts, out["text"], strict=True)
         ]
 
     def samples(self, n, **options):
@@ -251,4 +257,6 @@ class SavedModelPredictor(Predictor):
             if "tokens" in out:
                 return [_music_record([to_json_value(t) for t in row]) for row in out["tokens"]]
             return [_music_record(np.asarray(r)) for r in out["piano_roll"]]
-        raise ValueError(f"--samples is for generators (chargen, music); this is a {self.task} model.")
+        raise ValueError(
+            f"--samples is for generators (chargen, music); this is a {self.task} model."
+        )

@@ -22,9 +22,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--max-batch-size", type=int, default=64, help="rows per batch at most (64)")
     p.add_argument("--threads", type=int, default=4, help="inference threads (4)")
-    p.add_argument(
-        "--max-body-bytes", type=int, default=1 << 20, help="request body limit (1 MiB)"
-    )
+    p.add_argument("--max-body-bytes", type=int, default=1 << 20, help="request body limit (1 MiB)")
     p.add_argument("--max-instances", type=int, default=256, help="rows per request (256)")
     p.add_argument(
         "--max-input-length",
@@ -44,8 +42,14 @@ def config_from_args(args):
     from nlpkit.serving.app import ServerConfig
     from nlpkit.serving.rest import Limits
 
-    for name in ("max_batch_size", "threads", "max_body_bytes", "max_instances",
-                 "max_input_length", "max_generate_steps"):
+    for name in (
+        "max_batch_size",
+        "threads",
+        "max_body_bytes",
+        "max_instances",
+        "max_input_length",
+        "max_generate_steps",
+    ):
         if getattr(args, name) < 1:
             raise ValueError(
                 f"--{name.replace('_', '-')} must be at least 1. Received: {getattr(args, name)}"

@@ -103,6 +103,7 @@ class ModelServer:
                 continue
             try:
                 self.models[name] = ServedModel.load(name, path)
+                _warm_up(self.models[name])
                 log.info("loaded model %s from %s", name, self.models[name].path)
             except Exception as e:  # noqa: BLE001 - one broken export must not stop the others
                 self.failed[name] = f"{type(e).__name__}: {e}"
@@ -127,6 +128,17 @@ class ModelServer:
 
     def close(self) -> None:
         self.executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _warm_up(model: ServedModel) -> None:
+    """Call the task signature once, so the first real request does not pay for graph set-up."""
+    sig = model.signatures.get(model.task_signature or "")
+    if sig is None or not sig.batchable or any(t.dtype != "string" for t in sig.inputs.values()):
+        return
+    try:
+        model.run(sig.name, model.to_arrays(sig, {k: ["warm up"] for k in sig.inputs}))
+    except Exception as e:  # noqa: BLE001 - a failed warm-up only costs time later
+        log.warning("warm-up of %s/%s failed: %s", model.name, sig.name, e)
 
 
 # ---------------------------------------------------------------------------- the ASGI app
@@ -238,8 +250,22 @@ def create_app(server: ModelServer):
             return JSONResponse(
                 {"status": "loading", "models": sorted(server.models)}, status_code=503
             )
+        batching = {
+            f"{m}/{sig}": {
+                "batches": b.stats.batches,
+                "requests": b.stats.requests,
+                "rows": b.stats.rows,
+                "largest": b.stats.largest,
+            }
+            for (m, sig), b in sorted(server.batchers.items())
+        }
         return JSONResponse(
-            {"status": "ready", "models": sorted(server.models), "failed": server.failed}
+            {
+                "status": "ready",
+                "models": sorted(server.models),
+                "failed": server.failed,
+                "batching": batching,
+            }
         )
 
     async def list_models(request: Request):

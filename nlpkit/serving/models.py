@@ -65,9 +65,7 @@ def list_versions(base: str | os.PathLike) -> list[int]:
     base = Path(base)
     if not base.is_dir():
         return []
-    return sorted(
-        int(p.name) for p in base.iterdir() if p.name.isdigit() and is_savedmodel(p)
-    )
+    return sorted(int(p.name) for p in base.iterdir() if p.name.isdigit() and is_savedmodel(p))
 
 
 def resolve_savedmodel(path: str | os.PathLike) -> tuple[Path, int | None]:
@@ -174,7 +172,9 @@ class SignatureInfo:
     @property
     def batchable(self) -> bool:
         """Rows of several requests can be stacked: every input is a 1-D batch of values."""
-        return all(t.shape is not None and len(t.shape) == 1 and t.batched for t in self.inputs.values())
+        return all(
+            t.shape is not None and len(t.shape) == 1 and t.batched for t in self.inputs.values()
+        )
 
     def as_tf_serving(self) -> dict[str, Any]:
         return {
@@ -309,7 +309,7 @@ class ServedModel:
                 return next(iter(self.signatures.values()))
             raise RequestError(
                 f"Model {self.name!r} has no '{DEFAULT_SIGNATURE}' signature; pass "
-                f"\"signature_name\", one of {sorted(self.signatures)}."
+                f'"signature_name", one of {sorted(self.signatures)}.'
             )
         if name not in self.signatures:
             raise RequestError(
@@ -345,7 +345,9 @@ class ServedModel:
             "labels": self.labels,
             "signatures": {
                 k: {
-                    "inputs": {n: {"dtype": t.dtype, "shape": t.shape} for n, t in s.inputs.items()},
+                    "inputs": {
+                        n: {"dtype": t.dtype, "shape": t.shape} for n, t in s.inputs.items()
+                    },
                     "outputs": {
                         n: {"dtype": t.dtype, "shape": t.shape} for n, t in s.outputs.items()
                     },
@@ -390,9 +392,7 @@ class ServedModel:
                 ) from e
             if info.shape is not None:
                 if arr.size == 0 and arr.ndim < len(info.shape):  # e.g. an empty primer [[]]
-                    arr = arr.reshape(
-                        arr.shape + tuple(d or 0 for d in info.shape[arr.ndim :])
-                    )
+                    arr = arr.reshape(arr.shape + tuple(d or 0 for d in info.shape[arr.ndim :]))
                 if arr.ndim != len(info.shape) or any(
                     d is not None and d != a for d, a in zip(info.shape, arr.shape, strict=True)
                 ):
@@ -423,4 +423,11 @@ class ServedModel:
 def _shape_text(shape) -> str:
     if shape is None:
         return "(any)"
-    return "[" + ", ".join("batch" if i == 0 and d is None else ("n" if d is None else str(d)) for i, d in enumerate(shape)) + "]"
+    return (
+        "["
+        + ", ".join(
+            "batch" if i == 0 and d is None else ("n" if d is None else str(d))
+            for i, d in enumerate(shape)
+        )
+        + "]"
+    )

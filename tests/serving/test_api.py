@@ -52,7 +52,11 @@ def test_model_status_has_tf_serving_shape(server):
     body = client.get("/v1/models/sentiment").json()
     assert body == {
         "model_version_status": [
-            {"version": "1", "state": "AVAILABLE", "status": {"error_code": "OK", "error_message": ""}}
+            {
+                "version": "1",
+                "state": "AVAILABLE",
+                "status": {"error_code": "OK", "error_message": ""},
+            }
         ]
     }
     assert client.get("/v1/models/sentiment/versions/1").status_code == 200
@@ -90,7 +94,9 @@ def test_predict_row_and_columnar_formats(server):
     named = predict(client, "sentiment", {"inputs": {"text": texts}}).json()["outputs"]
     assert named == cols
     objects = predict(
-        client, "sentiment", {"instances": [{"text": t} for t in texts], "signature_name": "serving_default"}
+        client,
+        "sentiment",
+        {"instances": [{"text": t} for t in texts], "signature_name": "serving_default"},
     ).json()["predictions"]
     assert objects == rows
 
@@ -99,7 +105,9 @@ def test_predict_ner_spans(server):
     client, _ = server
     (p,) = predict(client, "ner", {"instances": [SENTENCE]}).json()["predictions"]
     n = p["entity_counts"]
-    spans = list(zip(p["entity_starts"][:n], p["entity_ends"][:n], p["entity_labels"][:n], strict=True))
+    spans = list(
+        zip(p["entity_starts"][:n], p["entity_ends"][:n], p["entity_labels"][:n], strict=True)
+    )
     assert spans == [(0, 11, "PER"), (21, 26, "LOC")]
     assert p["entity_texts"][:n] == ["Alice Smith", "Paris"]
     assert p["tokens"] == ["Alice", "Smith", "lives", "in", "Paris", "."]
@@ -107,7 +115,10 @@ def test_predict_ner_spans(server):
 
 def test_predict_other_signature(server):
     client, _ = server
-    body = {"signature_name": "tag_tokens", "inputs": {"tokens": [["Alice", "Smith", "lives", "in", "Paris"]]}}
+    body = {
+        "signature_name": "tag_tokens",
+        "inputs": {"tokens": [["Alice", "Smith", "lives", "in", "Paris"]]},
+    }
     out = predict(client, "ner", body).json()["outputs"]
     assert out == [["B-PER", "I-PER", "O", "O", "B-LOC"]]
     bad = predict(client, "ner", {"signature_name": "nope", "instances": ["x"]})
@@ -117,12 +128,20 @@ def test_predict_other_signature(server):
 
 def test_batched_requests_equal_single_requests(server):
     client, srv = server
-    sentences = [SENTENCE, "Bob works for Acme Corp in Berlin .", "Nothing happened today .", "",
-                 "Maria met Bob Jones in Oslo .", "It rained in Tokyo and Lima ."] * 2
+    sentences = [
+        SENTENCE,
+        "Bob works for Acme Corp in Berlin .",
+        "Nothing happened today .",
+        "",
+        "Maria met Bob Jones in Oslo .",
+        "It rained in Tokyo and Lima .",
+    ] * 2
     alone = [predict(client, "ner", {"instances": [s]}).json() for s in sentences]
     before = srv.batchers[("ner", "serving_default")].stats.batches
     with concurrent.futures.ThreadPoolExecutor(len(sentences)) as pool:
-        together = list(pool.map(lambda s: predict(client, "ner", {"instances": [s]}).json(), sentences))
+        together = list(
+            pool.map(lambda s: predict(client, "ner", {"instances": [s]}).json(), sentences)
+        )
     assert together == alone
     stats = srv.batchers[("ner", "serving_default")].stats
     assert stats.batches - before < len(sentences)  # some requests shared a model call
@@ -137,8 +156,13 @@ def test_empty_instances(server):
 # ---------------------------------------------------------------------------- errors and limits
 @pytest.mark.parametrize(
     "path",
-    ["/v1/models/nope", "/v1/models/nope/metadata", "/v1/models/..%2F..%2Fetc%2Fpasswd",
-     "/v1/models/%2e%2e/metadata", "/v1/models/.hidden"],
+    [
+        "/v1/models/nope",
+        "/v1/models/nope/metadata",
+        "/v1/models/..%2F..%2Fetc%2Fpasswd",
+        "/v1/models/%2e%2e/metadata",
+        "/v1/models/.hidden",
+    ],
 )
 def test_unknown_models_are_404(server, path):
     client, _ = server
@@ -179,8 +203,12 @@ def test_invalid_json_and_wrong_method(server):
     client, _ = server
     r = client.post("/v1/models/sentiment:predict", content=b"{not json")
     assert r.status_code == 400 and "not valid JSON" in r.json()["error"]
-    r = client.get("/v1/models/sentiment:predict")
-    assert r.status_code in (404, 405) and "error" in r.json()
+    r = client.get("/v1/models/sentiment:predict")  # read as a model named "sentiment:predict"
+    assert r.status_code == 404 and "error" in r.json()
+    r = client.post("/v1/models/sentiment", json={})
+    assert r.status_code == 405 and "error" in r.json()
+    r = client.get("/static/%2e%2e/app.py")
+    assert r.status_code == 404 and "error" in r.json()
     r = client.post("/v1/models/sentiment:classify", json={"instances": ["a"]})
     assert r.status_code == 404 and "':classify'" in r.json()["error"]
 
@@ -200,5 +228,7 @@ def test_limits(server):
     long = predict(client, "sentiment", {"instances": ["x" * 201]})
     assert long.status_code == 400 and "201 characters" in long.json()["error"]
     assert "--max-input-length" in long.json()["error"]
-    rows = predict(client, "ner", {"signature_name": "tag_tokens", "inputs": {"tokens": [["a"] * 201]}})
+    rows = predict(
+        client, "ner", {"signature_name": "tag_tokens", "inputs": {"tokens": [["a"] * 201]}}
+    )
     assert rows.status_code == 400 and "201 positions" in rows.json()["error"]

@@ -49,7 +49,13 @@ def test_predict_ner_from_stdin(model_root, capsys, monkeypatch):
     text = "\n".join(SENTENCES) + "\n"
     for model in (model_root / "saved" / "ner", model_root / "models" / "ner" / "1"):
         code, out, err = run(
-            capsys, "predict", str(model), "-", "--batch-size", "1", stdin=text,
+            capsys,
+            "predict",
+            str(model),
+            "-",
+            "--batch-size",
+            "1",
+            stdin=text,
             monkeypatch=monkeypatch,
         )
         assert code == 0 and err == ""  # no progress output when stderr is not a terminal
@@ -71,7 +77,9 @@ def test_predict_errors(model_root, tmp_path, capsys):
     bad.write_text('{"txt": "x"}\n', encoding="utf-8")
     code, _, err = run(capsys, "predict", str(model_root / "models" / "sentiment"), str(bad))
     assert code == 2 and "line 1" in err and "'text'" in err
-    code, _, err = run(capsys, "predict", str(model_root / "models" / "sentiment"), "--samples", "2")
+    code, _, err = run(
+        capsys, "predict", str(model_root / "models" / "sentiment"), "--samples", "2"
+    )
     assert code == 2 and "--samples is for generators" in err
 
 

@@ -66,7 +66,10 @@ def test_entities_and_sentiment_bars(server, browser, tmp_path):
     page.wait_for_selector("mark.ent")
     marks = page.locator("mark.ent")
     found = [
-        (marks.nth(i).get_attribute("data-label"), marks.nth(i).evaluate("m => m.firstChild.textContent"))
+        (
+            marks.nth(i).get_attribute("data-label"),
+            marks.nth(i).evaluate("m => m.firstChild.textContent"),
+        )
         for i in range(marks.count())
     ]
     assert found == [("PER", "Alice Smith"), ("LOC", "Paris")]
@@ -81,7 +84,9 @@ def test_entities_and_sentiment_bars(server, browser, tmp_path):
     page.wait_for_selector(".bars li")
     labels = page.locator(".bars .bar-label").all_inner_texts()
     assert labels == ["pos", "neg"]
-    widths = page.locator(".bars .bar").evaluate_all("bs => bs.map(b => b.getBoundingClientRect().width)")
+    widths = page.locator(".bars .bar").evaluate_all(
+        "bs => bs.map(b => b.getBoundingClientRect().width)"
+    )
     track = page.locator(".bars .bar-track").first.evaluate("t => t.getBoundingClientRect().width")
     assert widths[0] > 0.9 * track and widths[1] < 0.1 * track
     assert page.locator("#result-title").inner_text() == "Label: pos"

@@ -18,8 +18,31 @@ from nlpkit.serving.rest import Limits  # noqa: E402
 CHROMIUM = os.environ.get("NLPKIT_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 
 
+def write_attention_translator(path: Path) -> None:
+    """A stand-in translation SavedModel whose signature also returns attention weights (today's
+    Translator export does not), to test the page's heatmap: it echoes the input upper-cased."""
+    import tensorflow as tf
+
+    class Echo(tf.Module):
+        @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="text")])
+        def translate(self, text):
+            tokens = tf.strings.split(text)
+            n_src = tf.cast(tokens.row_lengths()[0], tf.int32)
+            weights = tf.eye(n_src)  # output token i attends to input token i
+            return {
+                "translation": tf.strings.upper(text),
+                "attention": weights[None],
+                "source_tokens": tokens.to_tensor(""),
+            }
+
+    module = Echo()
+    tf.saved_model.save(module, str(path), signatures={"translate": module.translate})
+
+
 @pytest.fixture(scope="module")
 def gen_server(generator_root):
+    if not (generator_root / "models" / "echo" / "1").is_dir():
+        write_attention_translator(generator_root / "models" / "echo" / "1")
     config = ServerConfig(port=0, limits=Limits(max_generate_steps=50))
     with running_server(generator_root / "models", config) as (url, srv):
         with httpx.Client(base_url=url, timeout=60) as client:
@@ -39,9 +62,7 @@ def test_chargen_seeded_and_row_format_scalars(gen_server):
     assert a == generate(gen_server, 3).json()["outputs"]  # same seed, same samples
     assert a[0].startswith("an") and a[1].startswith("b")
     assert all(len(t) <= len(p) + 12 for t, p in zip(a, ["an", "b"], strict=True))
-    rows = [
-        {"prompts": p, "max_length": 12, "temperature": 1.0, "seed": 3} for p in ("an", "b")
-    ]
+    rows = [{"prompts": p, "max_length": 12, "temperature": 1.0, "seed": 3} for p in ("an", "b")]
     body = {"signature_name": "generate", "instances": rows}
     assert gen_server.post("/v1/models/chargen:predict", json=body).json()["predictions"] == a
     rows[1]["seed"] = 4
@@ -99,7 +120,8 @@ def test_music_page_draws_piano_roll_and_offers_midi(gen_server, tmp_path):
                 music21 = None
             if music21 is not None:  # the MIDI file holds exactly the sampled notes
                 score = music21.converter.parse(str(midi))
-                pitches = [int(n.pitch.midi) for n in score.flatten().notes]
+                notes = score.flatten().stripTies().notes  # a note over a barline reads back tied
+                pitches = [int(n.pitch.midi) for n in notes]
                 assert pitches == [int(t[1:].split(":")[0]) for t in tokens if t.startswith("n")]
             page.screenshot(path=str(tmp_path / "music.png"), full_page=True)
 
@@ -113,7 +135,23 @@ def test_music_page_draws_piano_roll_and_offers_midi(gen_server, tmp_path):
             page.wait_for_selector("ol.samples li")
             samples = page.locator("ol.samples li").all_inner_texts()
             assert len(samples) == 3 and all(s.startswith("a") for s in samples)
+
+            page.goto(f"{gen_server.base_url}/?model=echo")
+            page.wait_for_selector("#panel-text:not([hidden])")
+            page.fill("#text-input", "the cat sleeps")
+            page.keyboard.press("Tab")
+            assert page.evaluate("document.activeElement.id") == "text-run"
+            page.keyboard.press("Enter")  # the Run button, reached from the keyboard
+            page.wait_for_selector("table.heatmap")
+            assert page.inner_text(".translation") == "THE CAT SLEEPS"
+            cols = page.locator("table.heatmap thead th").all_inner_texts()
+            assert cols == ["", "the", "cat", "sleeps"]
+            cells = page.locator("table.heatmap tbody tr").nth(1).locator("td")
+            alphas = cells.evaluate_all("cs => cs.map(c => getComputedStyle(c).backgroundColor)")
+            assert alphas[1] == "rgb(11, 87, 208)" and alphas[0] == "rgba(11, 87, 208, 0)"
+            page.screenshot(path=str(tmp_path / "attention.png"), full_page=True)
             if os.environ.get("NLPKIT_SCREENSHOT_DIR"):
-                shutil.copy(tmp_path / "music.png", Path(os.environ["NLPKIT_SCREENSHOT_DIR"]))
+                for name in ("music.png", "attention.png"):
+                    shutil.copy(tmp_path / name, Path(os.environ["NLPKIT_SCREENSHOT_DIR"]))
         finally:
             browser.close()

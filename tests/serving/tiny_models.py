@@ -69,14 +69,18 @@ def fit_ner():
         seed=0,
         verbose=0,
     )
-    return tagger.fit([s.split() for s, _ in NER_TRAIN], [t.split() for _, t in NER_TRAIN], epochs=25)
+    return tagger.fit(
+        [s.split() for s, _ in NER_TRAIN], [t.split() for _, t in NER_TRAIN], epochs=25
+    )
 
 
 def fit_chargen():
     from nlpkit import CharGenerator
 
     keras.utils.set_random_seed(0)
-    gen = CharGenerator(cell="gru", hidden_size=16, learning_rate=0.02, batch_size=8, seed=0, verbose=0)
+    gen = CharGenerator(
+        cell="gru", hidden_size=16, learning_rate=0.02, batch_size=8, seed=0, verbose=0
+    )
     return gen.fit(NAMES, epochs=3)
 
 
@@ -103,7 +107,13 @@ def fit_music():
 
     keras.utils.set_random_seed(0)
     gen = MusicGenerator(
-        hidden_size=16, num_layers=1, embedding_dim=8, dropout=0.0, learning_rate=0.02, seed=0, verbose=0
+        hidden_size=16,
+        num_layers=1,
+        embedding_dim=8,
+        dropout=0.0,
+        learning_rate=0.02,
+        seed=0,
+        verbose=0,
     )
     return gen.fit([MELODY * 4, MELODY * 3], epochs=3)
 
