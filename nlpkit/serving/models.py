@@ -203,10 +203,15 @@ def detect_task(signatures: dict[str, SignatureInfo]) -> tuple[str, str | None]:
         ("ner", lambda s: "entity_starts" in s.outputs),
         ("classification", lambda s: {"label", "scores"} <= set(s.outputs)),
         ("translation", lambda s: "translation" in s.outputs),
-        (
+        (  # sampling without top-k/top-p first (chargen also exports beam_search)
             "chargen",
-            lambda s: "prompts" in s.inputs and "text" in s.outputs and "top_k" not in s.inputs,
+            lambda s: (
+                {"prompts", "temperature", "seed"} <= set(s.inputs)
+                and "text" in s.outputs
+                and "top_k" not in s.inputs
+            ),
         ),
+        ("chargen", lambda s: {"prompts", "temperature"} <= set(s.inputs) and "text" in s.outputs),
         ("chargen", lambda s: "prompts" in s.inputs and "text" in s.outputs),
         ("music", lambda s: "primer" in s.inputs),
     ]
