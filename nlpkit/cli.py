@@ -3,6 +3,8 @@
     nlpkit run sentiment [--set fit.epochs=3 ...]        (a bundled recipe, by name)
     nlpkit run pipelines/sentiment.toml --summary out.json
     nlpkit recipes                                      (list the bundled recipes)
+    nlpkit predict MODEL [INPUT] | evaluate MODEL DATA | info MODEL | export SAVED [DIR]
+    nlpkit serve DIR [--host 127.0.0.1] [--port 8501]
     nlpkit version
 
 A recipe is a TOML file with a `task` key and the tables `nlpkit.recipes` documents (`[data]`,
@@ -63,10 +65,19 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--summary", metavar="PATH", help="also write the JSON summary to PATH")
     sub.add_parser("recipes", help="list the bundled recipes (run one with `nlpkit run NAME`)")
     sub.add_parser("version", help="print the nlpkit version")
+    from nlpkit.commands import register as register_model_commands
+
+    register_model_commands(sub)  # predict, evaluate, info, export, serve (nlpkit/commands/)
     args = parser.parse_args(argv)
     if args.command == "version":
         print(__version__)
         return 0
+    if getattr(args, "handler", None) is not None:
+        try:
+            return args.handler(args)
+        except (ValueError, TypeError, FileNotFoundError, ImportError) as e:
+            print(f"nlpkit {args.command}: error: {e}", file=sys.stderr)
+            return 2
     if args.command == "recipes":
         for name, path in list_recipes().items():
             print(_recipe_line(name, path))

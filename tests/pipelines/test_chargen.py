@@ -248,7 +248,19 @@ def test_save_load_same_scores_and_samples(gen, tmp_path):
 def test_export_reload_same_samples_and_scores(gen, tmp_path):
     path = gen.export(tmp_path / "export")
     loaded = tf.saved_model.load(str(path))
-    assert set(loaded.signatures) == {"generate", "generate_filtered", "score"}
+    assert set(loaded.signatures) == {"generate", "generate_filtered", "score", "beam_search"}
+    # beam search in the SavedModel: the n-best of generate(method="beam"), two batch sizes
+    expected = gen.generate("b", n=3, method="beam", beam_width=4, max_length=10)
+    for prompts in (["b"], ["b", "ca"]):
+        out = loaded.signatures["beam_search"](
+            prompts=tf.constant(prompts), max_length=tf.constant(10), beam_width=tf.constant(4)
+        )
+        assert out["text"].shape == (len(prompts), 4)
+        assert [s.decode() for s in out["text"].numpy()[0, :3]] == expected
+        assert np.all(np.diff(out["log_likelihood"].numpy(), axis=1) <= 1e-6)
+    assert [s.decode() for s in out["text"].numpy()[1, :2]] == gen.generate(
+        "ca", n=2, method="beam", beam_width=4, max_length=10
+    )
     for n in (1, 3):
         expected = gen.generate("b", n=n, max_length=10, temperature=1.3, seed=21)
         got = loaded.signatures["generate"](
@@ -410,3 +422,11 @@ def test_dinosaur_names_real_data(tmp_path):
     assert m["nats_per_char"] < 1.75, m
     samples = g.generate(n=20, temperature=0.8, seed=0)
     assert sum(s.endswith("saurus") or s.endswith("odon") or s.endswith("us") for s in samples) >= 5
+
+
+def test_beam_wider_than_the_possible_items_returns_only_real_ones():
+    # two characters, one step: the only items are "", "a", "b" (a beam of 8 has 5 placeholders)
+    tiny = CharGenerator(hidden_size=8, seed=0, verbose=0, early_stopping=None)
+    tiny.fit(["ab", "ba"], epochs=1)
+    out = tiny.generate("", n=8, method="beam", beam_width=8, max_length=1)
+    assert sorted(out) == ["", "a", "b"]

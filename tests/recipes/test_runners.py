@@ -145,7 +145,7 @@ def test_music_corpus_writes_midi_saves_and_exports(tmp_path):
         "data": {"source": "corpus", "query": "bach/chorales", "limit": 3, "validation_fraction": 0.34},
         "model": {"hidden_size": 8, "num_layers": 1, "embedding_dim": 4, "seed": 0, "verbose": 0},
         "fit": {"epochs": 1},
-        "generate": {"steps": 8, "seed": 1, "midi": str(tmp_path / "bach.mid")},
+        "generate": {"max_length": 8, "seed": 1, "midi": str(tmp_path / "bach.mid")},
         "output": {"save": str(tmp_path / "saved"), "export": str(tmp_path / "export")},
     }  # fmt: skip
     summary = run_recipe(recipe, tmp_path / "recipe.toml")
@@ -154,7 +154,7 @@ def test_music_corpus_writes_midi_saves_and_exports(tmp_path):
     assert len(music21.converter.parse(summary["midi"]).flatten().notes) >= 1
     assert (tmp_path / "export" / "saved_model.pb").is_file()
     gen = nlpkit.load(tmp_path / "saved")
-    assert gen.generate_events(steps=8, seed=1) == gen.generate_events(steps=8, seed=1)
+    assert gen.generate_events(max_length=8, seed=1) == gen.generate_events(max_length=8, seed=1)
 
 
 SOURCES = ["the cat sleeps .", "a dog runs", "the dog sleeps", "a cat runs fast", "birds sing !"]
