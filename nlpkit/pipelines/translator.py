@@ -36,6 +36,7 @@ from nlpkit.layers.recurrent_stack import CELLS, RecurrentStack
 from nlpkit.pipelines.base import Pipeline
 from nlpkit.pipelines.training import fit_keras_model, history_to_dict, set_seed
 from nlpkit.utils.files import hash_strings, read_json, write_json
+from nlpkit.utils.inference import cached_function
 from nlpkit.utils.validation import (
     check_bool,
     check_choice,
@@ -329,8 +330,18 @@ class _Seq2Seq(keras.Model):
         return memory, mask, (tuple(parts), feed)
 
     # one decoder step ------------------------------------------------------
-    def step_embedded(self, x, state, memory, mask):
-        """x (B, E) embedded token; state = (flat cell states, feed) -> (feed, state, weights)."""
+    def attention_keys(self, memory):
+        """Bahdanau keys of `memory`, computed once per source sentence and passed to the steps
+        as `keys=` (None for Luong attention, whose steps need none)."""
+        if isinstance(self.attention, BahdanauAttention):
+            return self.attention.project_values(memory)
+        return None
+
+    def step_embedded(self, x, state, memory, mask, keys=None):
+        """x (B, E) embedded token; state = (flat cell states, feed) -> (feed, state, weights).
+
+        `keys`: `attention_keys(memory)`, hoisted out of the decoder loop (optional).
+        """
         flat, feed = state
         h = ops.concatenate([x, feed], axis=-1)
         new_flat = []
@@ -338,13 +349,16 @@ class _Seq2Seq(keras.Model):
             st = list(flat[i * self.state_parts : (i + 1) * self.state_parts])
             h, st = c(h, st)
             new_flat.extend(st if isinstance(st, (list, tuple)) else [st])
-        context, weights = self.attention([h, memory], mask=[None, mask])
+        if keys is not None:
+            context, weights = self.attention.attend(h, memory, keys, mask)
+        else:
+            context, weights = self.attention([h, memory], mask=[None, mask])
         feed = self.combine(ops.concatenate([context, h], axis=-1))
         return feed, (tuple(new_flat), feed), weights
 
-    def step_log_probs(self, tokens, state, memory, mask):
+    def step_log_probs(self, tokens, state, memory, mask, keys=None):
         feed, state, weights = self.step_embedded(
-            self.target_embedding(tokens), state, memory, mask
+            self.target_embedding(tokens), state, memory, mask, keys
         )
         return tf.nn.log_softmax(self.projection(feed)), state, weights
 
@@ -355,10 +369,11 @@ class _Seq2Seq(keras.Model):
         emb = tf.transpose(emb, [1, 0, 2])
         batch = tf.shape(memory)[0]
         init = (state, tf.zeros([batch, tf.shape(memory)[1]]))
+        keys = self.attention_keys(memory)  # once, not at every step
 
         def fn(acc, x_t):
             st, _ = acc
-            _, st, w = self.step_embedded(x_t, st, memory, mask)
+            _, st, w = self.step_embedded(x_t, st, memory, mask, keys)
             return st, w
 
         states, weights = tf.scan(fn, emb, initializer=init)
@@ -553,9 +568,10 @@ class Translator(Pipeline):
         memory, mask, state = model.encode(source)
         batch = tf.shape(source)[0]
         if beam_width == 1:
+            keys = model.attention_keys(memory)
 
             def step(tokens, st):
-                return model.step_log_probs(tokens, st, memory, mask)
+                return model.step_log_probs(tokens, st, memory, mask, keys)
 
             ids, scores, _ = greedy_search(
                 step, state, batch, bos_id=BOS_ID, eos_id=EOS_ID, max_length=max_length
@@ -563,9 +579,10 @@ class Translator(Pipeline):
         else:
             memory_k = tile_beams(memory, beam_width)
             mask_k = tile_beams(mask, beam_width)
+            keys_k = model.attention_keys(memory_k)
 
             def step(tokens, st):
-                return model.step_log_probs(tokens, st, memory_k, mask_k)
+                return model.step_log_probs(tokens, st, memory_k, mask_k, keys_k)
 
             state_k = tf.nest.map_structure(lambda s: tile_beams(s, beam_width), state)
             ids, scores = beam_search(
@@ -582,7 +599,8 @@ class Translator(Pipeline):
 
     def _decoder(self, beam_width: int, length_penalty: float, max_length: int):
         key = (beam_width, float(length_penalty), max_length)
-        cache = self.__dict__.setdefault("_decoders", {})
+        # one dict of traced decoders per model object: a replaced model never reuses a trace
+        cache = cached_function(self, "_decoders_by_model", (self.model_,), dict)
         if key not in cache:
             cache[key] = tf.function(
                 lambda t: self._translate_graph(t, *key),
