@@ -686,11 +686,16 @@ def main() -> None:
         "music": bench_music,
         "translator": bench_translator,
     }
-    rows = []
+    rows, failed = [], []
     with tempfile.TemporaryDirectory() as tmp:
         for name in args.tasks:
             t = time.perf_counter()
-            row = benches[name](args, Path(tmp))
+            try:
+                row = benches[name](args, Path(tmp))
+            except Exception as e:  # one task's failure must not lose the other rows
+                print(f"FAILED {name}: {type(e).__name__}: {e}")
+                failed.append(f"{name}: {type(e).__name__}: {str(e)[:200]}")
+                continue
             if row is None:
                 print(f"SKIP {name}: data or optional dependency absent")
                 continue
@@ -706,6 +711,8 @@ def main() -> None:
     }
     peak = max(peak, peak_after)
     md = render(rows, peak, meta)
+    if failed:
+        md += "\nTasks that failed in this run: " + "; ".join(failed) + "\n"
     print(md)
     if not args.no_write and rows:
         write_section("speed", md)
