@@ -1,6 +1,8 @@
 """`nlpkit` command line: thin over the pipelines.
 
     nlpkit run pipelines/sentiment.toml [--set fit.epochs=3 ...]
+    nlpkit predict MODEL [INPUT] | evaluate MODEL DATA | info MODEL | export SAVED [DIR]
+    nlpkit serve DIR [--host 127.0.0.1] [--port 8501]
     nlpkit version
 
 A recipe is a TOML file with a `task` key naming the pipeline module, and tables the task's
@@ -87,10 +89,19 @@ def main(argv: list[str] | None = None) -> int:
     )
     run.add_argument("--summary", metavar="PATH", help="also write the JSON summary to PATH")
     sub.add_parser("version", help="print the nlpkit version")
+    from nlpkit.commands import register as register_model_commands
+
+    register_model_commands(sub)  # predict, evaluate, info, export, serve (nlpkit/commands/)
     args = parser.parse_args(argv)
     if args.command == "version":
         print(__version__)
         return 0
+    if getattr(args, "handler", None) is not None:
+        try:
+            return args.handler(args)
+        except (ValueError, TypeError, FileNotFoundError, ImportError) as e:
+            print(f"nlpkit {args.command}: error: {e}", file=sys.stderr)
+            return 2
     try:
         summary = run_recipe_file(args.recipe, args.overrides)
     except (ValueError, TypeError, FileNotFoundError, ImportError) as e:

@@ -59,8 +59,10 @@ __all__ = [
 PIANO_LOW = 21  # A0
 PIANO_HIGH = 108  # C8
 NUM_KEYS = PIANO_HIGH - PIANO_LOW + 1  # 88
-#: Reserved token strings, always ids 0..3 in a `MusicGenerator` vocabulary.
-SPECIAL_TOKENS = ("<pad>", "<start>", "<end>", "<unk>")
+#: Reserved token strings, ids 0..3 in a `MusicGenerator` vocabulary, in the order of the shared
+#: special ids (`nlpkit.text.special_ids`: pad 0, unknown 1, start 2, end 3). Vocabularies saved
+#: before used `<pad> <start> <end> <unk>`; `MusicGenerator` reads their ids from the saved list.
+SPECIAL_TOKENS = ("<pad>", "<unk>", "<start>", "<end>")
 
 _TOKEN_RE = re.compile(r"^(?:n(\d{1,3})|r):(\d+(?:\.\d+)?)$")
 

@@ -29,6 +29,10 @@ class RecurrentStack(keras.layers.Layer):
         return_sequences: Return the full output sequence `(batch, time, features)` rather than
             the last step `(batch, features)`.
 
+    Step by step: `initial_state(batch_size)` gives zero states and `step(x_t, states)` advances
+    every layer by one time step (unidirectional stacks only), as the full `call` would, so
+    generation never reaches into the cells.
+
     Masking: an incoming Keras mask (e.g. from `Embedding(mask_zero=True)`) is passed to every
     layer, so padded steps neither update the state nor count as the "last" step. With
     `return_sequences=True` the mask is propagated to the next layer.
@@ -38,6 +42,12 @@ class RecurrentStack(keras.layers.Layer):
         >>> stack = RecurrentStack("gru", 8, num_layers=2, bidirectional=True)
         >>> stack(np.zeros((2, 5, 4), "float32")).shape
         (2, 16)
+        >>> lm = RecurrentStack("lstm", 8, num_layers=2, return_sequences=True)
+        >>> _ = lm(np.zeros((2, 5, 4), "float32"))
+        >>> states = lm.initial_state(2)
+        >>> out, states = lm.step(np.zeros((2, 4), "float32"), states)
+        >>> tuple(out.shape), len(states)
+        ((2, 8), 4)
     """
 
     def __init__(
@@ -87,6 +97,62 @@ class RecurrentStack(keras.layers.Layer):
                 x = self.dropout_layers[i](x, training=training)
             x = layer(x, mask=mask, training=training)
         return x
+
+    # ------------------------------------------------------------------ step by step
+    @property
+    def states_per_layer(self) -> int:
+        """State tensors per layer: 2 for an LSTM (h, c), else 1."""
+        return 2 if self.cell == "lstm" else 1
+
+    def _check_steppable(self, what: str) -> None:
+        if self.bidirectional:
+            raise ValueError(
+                f"`RecurrentStack.{what}` needs a unidirectional stack: a bidirectional layer "
+                "reads the whole sequence backwards too. Received: bidirectional=True"
+            )
+
+    def initial_state(self, batch_size) -> tuple:
+        """Zero states for `step`: a flat tuple, layer by layer (`h` or `(h, c)` for an LSTM),
+        each `(batch_size, hidden_size)`.
+
+        Raises:
+            ValueError: the stack is bidirectional.
+        """
+        self._check_steppable("initial_state")
+        n = self.num_layers * self.states_per_layer
+        return tuple(keras.ops.zeros((batch_size, self.hidden_size)) for _ in range(n))
+
+    def step(self, inputs, states, training: bool = False):
+        """Advance every layer by one time step.
+
+        Args:
+            inputs: `(batch, features)` input of this time step.
+            states: The flat tuple from `initial_state` or from the previous `step`.
+            training: Apply the between-layer dropout (as `call` does in training).
+
+        Returns:
+            `(output, new_states)`: the last layer's `(batch, hidden_size)` output, equal to
+            the `call` output at this time step, and the new flat state tuple.
+
+        Raises:
+            ValueError: the stack is bidirectional, or `states` has the wrong number of tensors.
+        """
+        self._check_steppable("step")
+        k = self.states_per_layer
+        states = tuple(states)
+        if len(states) != self.num_layers * k:
+            raise ValueError(
+                f"`states` must hold {self.num_layers * k} tensors (num_layers={self.num_layers}, "
+                f"cell={self.cell!r}). Received: {len(states)}"
+            )
+        x = inputs
+        new_states = []
+        for i, layer in enumerate(self.recurrent_layers):
+            if self.dropout:
+                x = self.dropout_layers[i](x, training=training)
+            x, s = layer.cell(x, list(states[i * k : (i + 1) * k]), training=training)
+            new_states.extend(s if isinstance(s, (list, tuple)) else [s])
+        return x, tuple(new_states)
 
     def compute_mask(self, inputs, mask=None):
         return mask if self.return_sequences else None

@@ -12,10 +12,11 @@ In both modes the model reads `[start] c1 ... c(n-1)` and predicts `c1 ... cn` (
 `mode="lines"`), so every character of the data is predicted exactly once and an empty prompt
 means "start of an item" (lines) or "start of a window" (stream).
 
-Generation runs a stateful step model (the trained recurrent cells applied one character at a
-time, carrying their states) inside a `tf.while_loop`, with `nlpkit.ops.sample_logits` doing the
-sampling. `generate()` calls exactly the graph function that `export()` saves, so a reloaded
-SavedModel draws the same samples for the same seed.
+Generation steps the trained `RecurrentStack` one character at a time (`RecurrentStack.step`)
+and decodes with `nlpkit.decoding` inside the graph: `Sampling` (temperature / top-k / top-p) for
+sampling and greedy decoding, `BeamSearch` for beam search. `generate()` calls exactly the graph
+functions that `export()` saves (`generate`, `generate_filtered`, `beam_search`), so a reloaded
+SavedModel gives the same texts for the same seed.
 """
 
 from __future__ import annotations
@@ -32,10 +33,10 @@ import tensorflow as tf
 
 from nlpkit.data.text_lines import read_lines, read_text
 from nlpkit.data.tfdata import dataset_to_lists
+from nlpkit.decoding import BeamSearch, Sampling
 from nlpkit.errors import MissingDependencyError
 from nlpkit.layers.recurrent_stack import CELLS, RecurrentStack
 from nlpkit.metrics.language_model import lm_metrics
-from nlpkit.ops.sampling import sample_logits
 from nlpkit.pipelines.base import Pipeline
 from nlpkit.pipelines.training import fit_keras_model, history_to_dict, set_seed
 from nlpkit.text.char_vocabulary import (
@@ -78,9 +79,6 @@ class _CharLM(tf.Module):
         self.recurrent = model.get_layer("recurrent")
         self.head = model.get_layer("logits")
         self._lines = mode == "lines"
-        self._states_per_layer = 2 if cell == "lstm" else 1
-        self._num_layers = len(self.recurrent.recurrent_layers)
-        self._hidden = self.recurrent.hidden_size
         banned = [PAD_ID, UNK_ID, BOS_ID] + ([] if self._lines else [EOS_ID])
         ban = np.zeros(vocab.size, np.float32)
         ban[banned] = _NEG
@@ -88,20 +86,17 @@ class _CharLM(tf.Module):
 
     # ---------------------------------------------------------------- building blocks
     def _zero_states(self, batch):
-        n = self._num_layers * self._states_per_layer
-        return tuple(tf.zeros([batch, self._hidden]) for _ in range(n))
+        return self.recurrent.initial_state(batch)
 
     def _step(self, ids, states):
         """One character for every row: `(batch,)` ids -> `(batch, vocab)` logits, new states."""
-        x = self.embedding(ids)
-        new_states = []
-        k = self._states_per_layer
-        for i, layer in enumerate(self.recurrent.recurrent_layers):
-            layer_states = list(states[i * k : (i + 1) * k])
-            x, s = layer.cell(x, layer_states, training=False)
-            s = list(s) if isinstance(s, (list, tuple)) else [s]
-            new_states.extend(s)
-        return self.head(x), tuple(new_states)
+        x, states = self.recurrent.step(self.embedding(ids), states)
+        return self.head(x), states
+
+    def _step_fn(self, ids, states, index):
+        """The `nlpkit.decoding` step function: logits with the never-generated ids banned."""
+        logits, states = self._step(ids, states)
+        return logits + self.ban, states
 
     def _frame(self, texts):
         """Strings -> padded `[start] ids ([end])` matrix `(batch, time)` and row lengths."""
@@ -114,41 +109,45 @@ class _CharLM(tf.Module):
         return framed.to_tensor(PAD_ID), tf.cast(framed.row_lengths(), tf.int32)
 
     def _prime(self, prompts):
-        """Run the prompts (after the start marker) through the cells; return last logits, states."""
+        """Run `[start] prompt` but its last character through the cells; return that last
+        character `(batch,)` and the states, the starting point of decoding."""
         ids = self.lookup.encode(prompts)
         batch = ids.nrows(out_type=tf.int32)
         framed = tf.concat([tf.RaggedTensor.from_tensor(tf.fill([batch, 1], BOS_ID)), ids], axis=1)
         padded = framed.to_tensor(PAD_ID)
         lengths = tf.cast(framed.row_lengths(), tf.int32)
         states = self._zero_states(batch)
-        last = tf.zeros([batch, tf.shape(self.ban)[0]])
-        for t in tf.range(tf.shape(padded)[1]):
-            tf.autograph.experimental.set_loop_options(
-                shape_invariants=[(last, tf.TensorShape([None, None]))]
-            )
-            logits, new_states = self._step(padded[:, t], states)
-            active = (t < lengths)[:, None]
+        for t in tf.range(tf.shape(padded)[1] - 1):
+            _, new_states = self.recurrent.step(self.embedding(padded[:, t]), states)
+            active = (t < lengths - 1)[:, None]
             states = tuple(tf.where(active, n, o) for n, o in zip(new_states, states, strict=True))
-            last = tf.where((t == lengths - 1)[:, None], logits, last)
-        return last, states
+        return tf.gather(padded, lengths - 1, batch_dims=1), states
 
     def _generate(self, prompts, max_length, temperature, seed, top_k, top_p):
-        logits, states = self._prime(prompts)
-        batch = tf.shape(logits)[0]
-        finished = tf.zeros([batch], tf.bool)
-        out = tf.TensorArray(tf.int32, size=1, dynamic_size=True, element_shape=[None])
-        out = out.write(0, tf.fill([batch], PAD_ID))
-        t = tf.constant(0)
-        while t < max_length and not tf.reduce_all(finished):
-            step_seed = tf.stack([tf.cast(seed, tf.int32), t])
-            nxt = sample_logits(logits + self.ban, step_seed, temperature, top_k, top_p)
-            nxt = tf.where(finished, PAD_ID, nxt)
-            out = out.write(t + 1, nxt)
-            finished = tf.logical_or(finished, tf.equal(nxt, EOS_ID))
-            logits, states = self._step(nxt, states)
-            t += 1
-        ids = tf.transpose(out.stack())[:, 1:]
-        return tf.strings.join([prompts, self.lookup.decode(ids)])
+        last, states = self._prime(prompts)
+        out = Sampling(temperature, top_k, top_p)(
+            self._step_fn,
+            states,
+            last,
+            max_length=max_length,
+            end_id=EOS_ID,
+            pad_id=PAD_ID,
+            seed=seed,
+        )
+        return tf.strings.join([prompts, self.lookup.decode(out.tokens)])
+
+    def _beam(self, prompts, max_length, beam_width):
+        last, states = self._prime(prompts)
+        decoder = BeamSearch(beam_width, finished_in_beam=False)
+        out = decoder(
+            self._step_fn, states, last, max_length=max_length, end_id=EOS_ID, pad_id=PAD_ID
+        )
+        batch = tf.shape(out.beams)[0]
+        width = tf.shape(out.beams)[1]
+        flat = tf.reshape(out.beams, [batch * width, -1])
+        texts = self.lookup.decode(flat)
+        texts = tf.strings.join([tf.repeat(prompts, width), texts])
+        return tf.reshape(texts, [batch, width]), out.beam_scores
 
     # ---------------------------------------------------------------- exported signatures
     @tf.function(
@@ -191,22 +190,20 @@ class _CharLM(tf.Module):
 
     @tf.function(
         input_signature=[
-            tf.TensorSpec([None], tf.int32, name="ids"),
-            tf.TensorSpec([None, None, None], tf.float32, name="states"),
+            tf.TensorSpec([None], tf.string, name="prompts"),
+            tf.TensorSpec([], tf.int32, name="max_length"),
+            tf.TensorSpec([], tf.int32, name="beam_width"),
         ]
     )
-    def step(self, ids, states):
-        """Python-side helper for beam search: states stacked as `(n_states, batch, hidden)`."""
-        logits, new_states = self._step(
-            ids, tuple(tf.unstack(states, num=len(self._zero_states(1))))
-        )
-        return tf.nn.log_softmax(logits + self.ban, axis=-1), tf.stack(new_states)
+    def beam_search(self, prompts, max_length, beam_width):
+        """Beam search ('lines' mode): the `beam_width` most probable continuations of each
+        prompt that end with the end marker (or reach `max_length`), best first.
 
-    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="prompts")])
-    def prime(self, prompts):
-        """Python-side helper for beam search: log-probs after the prompts, stacked states."""
-        logits, states = self._prime(prompts)
-        return tf.nn.log_softmax(logits + self.ban, axis=-1), tf.stack(states)
+        Returns `{"text": (batch, beam_width) prompt + generated, "log_likelihood": (batch,
+        beam_width) summed log-probabilities of the generated characters and the end marker}`.
+        """
+        texts, scores = self._beam(prompts, max_length, beam_width)
+        return {"text": texts, "log_likelihood": scores}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -618,7 +615,10 @@ class CharGenerator(Pipeline):
                 raise ValueError(
                     f"`beam_width` must be >= n. Received: beam_width={beam_width}, n={n}"
                 )
-            return self._beam_search(prompt, n, max_length, beam_width)
+            out = self._graph().beam_search(
+                tf.constant([prompt]), tf.constant(max_length, tf.int32), tf.constant(beam_width)
+            )
+            return [s.decode("utf-8") for s in out["text"].numpy()[0, :n]]
         if method == "greedy":
             temperature = 0.0
         if seed is None:
@@ -668,39 +668,6 @@ class CharGenerator(Pipeline):
         )
         return [s.decode("utf-8") for s in out["text"].numpy()]
 
-    def _beam_search(self, prompt: str, n: int, max_length: int, width: int) -> list[str]:
-        lm = self._graph()
-        logp, states = lm.prime(tf.constant([prompt]))
-        logp, states = logp.numpy()[0], states.numpy()  # (V,), (S, 1, H)
-        alive = [((), 0.0, 0)]  # (ids, score, row in states)
-        finished: list[tuple[tuple[int, ...], float]] = []
-        logps = logp[None, :]
-        for _ in range(max_length):
-            candidates = []
-            for ids, score, row in alive:
-                top = np.argsort(-logps[row])[: 2 * width]
-                candidates.extend((ids + (int(c),), score + float(logps[row, c]), row) for c in top)
-            candidates.sort(key=lambda c: -c[1])
-            next_alive = []
-            for ids, score, row in candidates:
-                if ids[-1] == EOS_ID:
-                    finished.append((ids[:-1], score))
-                elif len(next_alive) < width:
-                    next_alive.append((ids, score, row))
-            finished.sort(key=lambda f: -f[1])
-            finished = finished[:n]
-            if not next_alive or (len(finished) >= n and finished[-1][1] >= next_alive[0][1]):
-                alive = []
-                break
-            rows = np.array([r for _, _, r in next_alive])
-            last = tf.constant([ids[-1] for ids, _, _ in next_alive], tf.int32)
-            lp, st = lm.step(last, tf.constant(states[:, rows]))
-            logps, states = lp.numpy(), st.numpy()
-            alive = [(ids, score, i) for i, (ids, score, _) in enumerate(next_alive)]
-        results = finished + [(ids, score) for ids, score, _ in alive]
-        results.sort(key=lambda r: -r[1])
-        return [prompt + self.vocabulary_.decode(ids) for ids, _ in results[:n]]
-
     # ------------------------------------------------------------------ persistence
     def _save_state(self, directory: Path) -> None:
         self.model_.save(directory / _MODEL_FILE)
@@ -723,15 +690,14 @@ class CharGenerator(Pipeline):
 
     def _export(self, directory: Path) -> None:
         lm = self._graph()
-        tf.saved_model.save(
-            lm,
-            str(directory),
-            signatures={
-                "generate": lm.generate.get_concrete_function(),
-                "generate_filtered": lm.generate_filtered.get_concrete_function(),
-                "score": lm.score.get_concrete_function(),
-            },
-        )
+        signatures = {
+            "generate": lm.generate.get_concrete_function(),
+            "generate_filtered": lm.generate_filtered.get_concrete_function(),
+            "score": lm.score.get_concrete_function(),
+        }
+        if self.mode == "lines":  # whole items that end: beam search applies
+            signatures["beam_search"] = lm.beam_search.get_concrete_function()
+        tf.saved_model.save(lm, str(directory), signatures=signatures)
         extra = directory / "assets.extra"
         extra.mkdir(exist_ok=True)
         self.vocabulary_.save(extra / _VOCAB_FILE)

@@ -28,6 +28,7 @@ time, lowest first, each conditioned on the keys already drawn in its step).
 from __future__ import annotations
 
 import os
+import warnings
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -37,12 +38,21 @@ import numpy as np
 import tensorflow as tf
 
 from nlpkit.data import music_events as me
+from nlpkit.decoding import Decoder, Sampling
 from nlpkit.layers.nade import NADE
 from nlpkit.layers.recurrent_stack import CELLS, RecurrentStack
+from nlpkit.layers.windowed_self_attention import WindowedSelfAttention
 from nlpkit.metrics.language_model import lm_metrics, sequence_nll
-from nlpkit.ops.sampling import sample_logits
 from nlpkit.pipelines.base import Pipeline
 from nlpkit.pipelines.training import fit_keras_model, history_to_dict, set_seed
+from nlpkit.text.special_ids import (
+    BOS_ID,
+    EOS_ID,
+    PAD_ID,
+    UNK_ID,
+    SpecialIds,
+    special_ids_from_tokens,
+)
 from nlpkit.utils.files import hash_strings
 from nlpkit.utils.inference import cached_function
 from nlpkit.utils.validation import check_choice, check_float, check_int
@@ -51,55 +61,46 @@ __all__ = ["MusicGenerator", "run_recipe", "REPRESENTATIONS", "KEY_MODELS"]
 
 REPRESENTATIONS = ("tokens", "piano_roll")
 KEY_MODELS = ("nade", "independent")
-PAD, START, END, UNK = 0, 1, 2, 3
+# The shared special ids (nlpkit.text.special_ids) of a vocabulary built now. A vocabulary saved
+# before the ids were shared lists `<pad> <start> <end> <unk>`: its ids are read from the saved
+# token list (`MusicGenerator._special`), so old models load and generate as before.
+PAD, UNK, START, END = PAD_ID, UNK_ID, BOS_ID, EOS_ID
 _NEG = -1e9
 _WEIGHTS = "model.weights.h5"
 _VOCAB = "vocabulary.txt"
 
 
 # ============================================================================ model pieces
-class _WindowedSelfAttention(keras.layers.Layer):
-    """Causal multi-head self-attention over the last `window` steps plus a residual connection.
+class _WindowedSelfAttention(WindowedSelfAttention):
+    """`nlpkit.layers.WindowedSelfAttention` under the class name that music models saved before
+    it moved were written with: Keras keys the weights file by class name
+    (`layers/__windowed_self_attention`), so those files are loaded into this subclass."""
 
-    Each step attends to itself and the `window - 1` steps before it (Vaswani et al. 2017,
-    restricted to a local window). `step()` computes the same thing for one new step given a
-    buffer of the last `window` inputs, for step-by-step generation.
-    """
 
-    def __init__(self, window: int, heads: int, units: int, **kwargs):
-        super().__init__(**kwargs)
-        self.window = int(window)
-        self.heads = int(heads)
-        self.units = int(units)
-        self.mha = keras.layers.MultiHeadAttention(
-            num_heads=self.heads, key_dim=max(1, self.units // self.heads), name="mha"
+def _max_length(max_length, steps) -> int:
+    """`max_length`, or the deprecated `steps` (with a DeprecationWarning) when that is given."""
+    if steps is None:
+        return check_int("max_length", max_length, 0)
+    warnings.warn(
+        "`steps` is deprecated; use `max_length` (the generation length in every nlpkit "
+        "generator).",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+    if max_length != 64:
+        raise ValueError(
+            "Pass the generation length once, as `max_length` (`steps` is its deprecated name). "
+            f"Received: max_length={max_length}, steps={steps}"
         )
+    return check_int("steps", steps, 0)
 
-    def build(self, input_shape):
-        self.mha.build(input_shape, input_shape)
-        self.built = True
 
-    def call(self, inputs, training=False):
-        t = keras.ops.shape(inputs)[1]
-        i = keras.ops.arange(t)[:, None]
-        j = keras.ops.arange(t)[None, :]
-        allowed = keras.ops.logical_and(j <= i, j > i - self.window)
-        mask = keras.ops.broadcast_to(allowed[None], (keras.ops.shape(inputs)[0], t, t))
-        return inputs + self.mha(inputs, inputs, attention_mask=mask, training=training)
+def _has_legacy_attention(weights_file: Path) -> bool:
+    """True for a weights file written while the attention layer was `_WindowedSelfAttention`."""
+    import h5py  # a Keras dependency
 
-    def step(self, x, buffer, valid):
-        """x: (b, units) the new step; buffer: (b, window, units) last inputs ending with x;
-        valid: (b, window) bool, False for buffer slots before the start of the piece."""
-        out = self.mha(x[:, None, :], buffer, attention_mask=valid[:, None, :])
-        return x + out[:, 0, :]
-
-    def compute_output_shape(self, input_shape):
-        return input_shape
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(window=self.window, heads=self.heads, units=self.units)
-        return config
+    with h5py.File(weights_file, "r") as f:
+        return "layers/__windowed_self_attention" in f
 
 
 def _per_position_mean(per_position, mask):
@@ -114,7 +115,7 @@ def _token_loss(y_true, y_pred):
     """Next-event cross-entropy (nats) averaged over real positions; target id 0 is padding."""
     labels = tf.cast(y_true, tf.int32)
     ce = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=y_pred)
-    return _per_position_mean(ce, labels != PAD)
+    return _per_position_mean(ce, labels != PAD)  # <pad> is id 0 in old and new vocabularies
 
 
 def _pianoroll_loss(y_true, y_pred):
@@ -125,8 +126,54 @@ def _pianoroll_loss(y_true, y_pred):
     return _per_position_mean(bce, y_true[..., me.NUM_KEYS])
 
 
+class _KeySampling(Decoder):
+    """Piano-roll steps: every key a Bernoulli draw with probability `sigmoid(logit / temperature)`
+    from stateless uniform noise seeded `[seed, index]` (with the NADE, one key at a time, lowest
+    first, each conditioned on the keys drawn below it); `temperature <= 0` turns on the keys with
+    probability > 0.5. The step function returns the recurrent context as its "logits"."""
+
+    def __init__(self, out: keras.layers.Layer, nade: bool, temperature):
+        self.out = out
+        self.nade = nade
+        self.temperature = temperature
+
+    def __call__(
+        self,
+        step_fn,
+        state,
+        start_tokens,
+        *,
+        max_length,
+        end_id=None,
+        pad_id=0,
+        prompt=None,
+        seed=None,
+    ):
+        seed = tf.cast(0 if seed is None else seed, tf.int32)
+        return self._loop(step_fn, state, start_tokens, max_length, end_id, pad_id, prompt, seed)
+
+    def _select(self, context, index, seed):
+        batch = tf.shape(context)[0]
+        step_seed = tf.stack([seed, tf.cast(index, tf.int32)])
+        noise = tf.random.stateless_uniform([batch, me.NUM_KEYS], seed=step_seed)
+        temperature = self.temperature
+        if self.nade:
+            drawn = self.out.sample(context, noise, temperature)
+        else:
+            logits = self.out(context)
+            temp = tf.maximum(temperature, 1e-6)
+            drawn = tf.where(
+                temperature <= 0,
+                tf.cast(logits > 0, tf.float32),
+                tf.cast(noise < tf.sigmoid(logits / temp), tf.float32),
+            )
+        return drawn, tf.zeros([batch])
+
+
 class _Sampler(tf.Module):
-    """The in-graph generation loop, shared by `MusicGenerator.generate` and the export."""
+    """The in-graph generation, shared by `MusicGenerator.generate` and the export: one step
+    function over `RecurrentStack.step` (and the windowed attention), decoded by
+    `nlpkit.decoding.Sampling` (tokens) or `_KeySampling` (piano roll)."""
 
     def __init__(self, gen: MusicGenerator):
         super().__init__(name="music_sampler")
@@ -135,7 +182,6 @@ class _Sampler(tf.Module):
         self._variables = list(model.weights)
         self.tokens = gen.representation == "tokens"
         self.stack = model.get_layer("recurrent")
-        self.cells = [layer.cell for layer in self.stack.recurrent_layers]
         self.units = gen.hidden_size
         self.window = gen.attention_window
         self.attention = model.get_layer("attention") if self.window else None
@@ -144,8 +190,10 @@ class _Sampler(tf.Module):
         if self.tokens:
             self.embedding = model.get_layer("embedding")
             self.vocab = tf.constant(gen.vocabulary_)
+            special = gen._special
+            self.start_id = special.bos
             forbid = np.zeros(len(gen.vocabulary_), np.float32)
-            forbid[[PAD, START, END, UNK]] = _NEG
+            forbid[list(special)] = _NEG
             self.forbid = tf.constant(forbid)
             primer_spec = tf.TensorSpec([None, None], tf.int32, name="primer")
         else:
@@ -160,82 +208,43 @@ class _Sampler(tf.Module):
             ],
         )
 
-    def _zero_states(self, batch):
-        states = []
-        for cell in self.cells:
-            sizes = (
-                cell.state_size if isinstance(cell.state_size, (list, tuple)) else [cell.state_size]
-            )
-            states.append([tf.zeros([batch, int(s)]) for s in sizes])
-        return states
-
-    def _step(self, x, states, buffer, valid):
-        new_states = []
-        for cell, st in zip(self.cells, states, strict=True):
-            x, st2 = cell(x, st, training=False)
-            new_states.append(list(st2) if isinstance(st2, (list, tuple)) else [st2])
+    def _step_fn(self, tokens, state, index):
+        """`nlpkit.decoding` step: the previous event (id, or 88 keys) -> next logits/context."""
+        states, buffer, valid = state
+        if self.tokens:
+            x = self.embedding(tokens)
+        else:  # the 89th input column marks the start step
+            flag = tf.fill([tf.shape(tokens)[0], 1], tf.cast(tf.equal(index, 0), tf.float32))
+            x = tf.concat([tokens, flag], axis=1)
+        x, states = self.stack.step(x, states)
         if self.window:
             buffer = tf.concat([buffer[:, 1:], x[:, None, :]], axis=1)
             valid = tf.concat([valid[:, 1:], tf.ones_like(valid[:, :1])], axis=1)
             x = self.attention.step(x, buffer, valid)
-        return x, new_states, buffer, valid
+        logits = self.out(x) + self.forbid if self.tokens else x
+        return logits, (states, buffer, valid)
 
     def _generate(self, primer, steps, temperature, seed):
         batch = tf.shape(primer)[0]
-        plen = tf.shape(primer)[1]
         steps = tf.maximum(steps, 0)
-        total = plen + steps
-        states = self._zero_states(batch)
         w = max(self.window, 1)
-        buffer = tf.zeros([batch, w, self.units])
-        valid = tf.zeros([batch, w], tf.bool)
+        state = (
+            self.stack.initial_state(batch),
+            tf.zeros([batch, w, self.units]),
+            tf.zeros([batch, w], tf.bool),
+        )
         seed32 = tf.cast(tf.math.floormod(seed, 2**31 - 1), tf.int32)
         if self.tokens:
-            prev = tf.fill([batch], START)
-            out = tf.TensorArray(tf.int32, size=total)
+            decoder = Sampling(temperature)
+            start = tf.fill([batch], self.start_id)
         else:
-            prev = tf.concat([tf.zeros([batch, me.NUM_KEYS]), tf.ones([batch, 1])], axis=1)
-            out = tf.TensorArray(
-                tf.float32, size=total, element_shape=tf.TensorShape([None, me.NUM_KEYS])
-            )
-
-        def body(i, prev, states, buffer, valid, out):
-            x = self.embedding(prev) if self.tokens else prev
-            context, states, buffer, valid = self._step(x, states, buffer, valid)
-            step_seed = tf.stack([seed32, i])
-            if self.tokens:
-                drawn = sample_logits(self.out(context) + self.forbid, step_seed, temperature)
-                nxt = tf.cond(i < plen, lambda: primer[:, tf.minimum(i, plen - 1)], lambda: drawn)
-                out = out.write(i, nxt)
-            else:
-                noise = tf.random.stateless_uniform([batch, me.NUM_KEYS], seed=step_seed)
-                if self.nade:
-                    drawn = self.out.sample(context, noise, temperature)
-                else:
-                    logits = self.out(context)
-                    temp = tf.maximum(temperature, 1e-6)
-                    drawn = tf.where(
-                        temperature <= 0,
-                        tf.cast(logits > 0, tf.float32),
-                        tf.cast(noise < tf.sigmoid(logits / temp), tf.float32),
-                    )
-                nxt = tf.cond(i < plen, lambda: primer[:, tf.minimum(i, plen - 1)], lambda: drawn)
-                out = out.write(i, nxt)
-                nxt = tf.concat([nxt, tf.zeros([batch, 1])], axis=1)
-            return i + 1, nxt, states, buffer, valid, out
-
-        _, _, _, _, _, out = tf.while_loop(
-            lambda i, *_: i < total,
-            body,
-            (tf.constant(0), prev, states, buffer, valid, out),
-            maximum_iterations=total,
-        )
+            decoder = _KeySampling(self.out, self.nade, temperature)
+            start = tf.zeros([batch, me.NUM_KEYS])
+        out = decoder(self._step_fn, state, start, max_length=steps, prompt=primer, seed=seed32)
         if self.tokens:
-            ids = tf.transpose(out.stack(), [1, 0])[:, plen:]
-            ids = tf.reshape(ids, [batch, steps])
+            ids = tf.reshape(out.tokens, [batch, steps])
             return {"ids": ids, "tokens": tf.gather(self.vocab, ids)}
-        roll = tf.transpose(out.stack(), [1, 0, 2])[:, plen:]
-        roll = tf.reshape(roll, [batch, steps, me.NUM_KEYS])
+        roll = tf.reshape(out.tokens, [batch, steps, me.NUM_KEYS])
         return {"piano_roll": tf.cast(roll, tf.int32)}
 
 
@@ -280,8 +289,8 @@ class MusicGenerator(Pipeline):
         >>> from nlpkit.data.music import read_corpus
         >>> chorales = read_corpus("bach/chorales", limit=20)
         >>> gen = MusicGenerator(hidden_size=64, seed=0).fit(chorales, epochs=5)
-        >>> score = gen.generate(steps=32, temperature=0.8, seed=1)
-        >>> gen.save_midi("sample.mid", steps=32, seed=1)
+        >>> score = gen.generate(max_length=32, temperature=0.8, seed=1)
+        >>> gen.save_midi("sample.mid", max_length=32, seed=1)
     """
 
     export_name = "music"
@@ -426,7 +435,10 @@ class MusicGenerator(Pipeline):
     def _encode(self, piece) -> np.ndarray:
         """Full model input/target sequence for one piece: ids with <start>/<end>, or a roll."""
         if self.representation == "tokens":
-            return np.array([START] + [self._index.get(t, UNK) for t in piece] + [END], np.int32)
+            ids = self._special
+            return np.array(
+                [ids.bos] + [self._index.get(t, ids.unk) for t in piece] + [ids.eos], np.int32
+            )
         return piece
 
     def _windows(self, pieces: list):
@@ -485,7 +497,13 @@ class MusicGenerator(Pipeline):
             name="recurrent",
         )(x)
         if self.attention_window:
-            x = _WindowedSelfAttention(
+            # a model saved before the layer moved keys its weights by the old class name
+            attention = (
+                _WindowedSelfAttention
+                if getattr(self, "_legacy_attention", False)
+                else WindowedSelfAttention
+            )
+            x = attention(
                 self.attention_window, self.attention_heads, self.hidden_size, name="attention"
             )(x)
         if self._nade:
@@ -506,6 +524,14 @@ class MusicGenerator(Pipeline):
         """True when the model's output is the NADE over the keys of a step (it then also takes
         the step's true keys as a second input, each key seeing only the keys below it)."""
         return self.representation == "piano_roll" and self.key_model == "nade"
+
+    @property
+    def _special(self) -> SpecialIds:
+        """The special ids of `vocabulary_`, read from its tokens: the shared ids for a vocabulary
+        built now, the old `<pad> <start> <end> <unk>` order for one saved before."""
+        return special_ids_from_tokens(
+            self.vocabulary_, pad="<pad>", unk="<unk>", bos="<start>", eos="<end>"
+        )
 
     @property
     def _index(self) -> dict[str, int]:
@@ -565,6 +591,7 @@ class MusicGenerator(Pipeline):
             self.vocabulary_ = None
         self.model_ = None
         self._sampler = None
+        self._legacy_attention = False
         model = self._build_model()
         train_ds = self._dataset(train, shuffle=True)
         val_ds = self._dataset(val, shuffle=False) if val else None
@@ -749,11 +776,18 @@ class MusicGenerator(Pipeline):
         return np.asarray(piece, np.float32)[None]
 
     def generate_events(
-        self, primer=None, steps: int = 64, temperature: float = 1.0, seed: int | None = None
+        self,
+        primer=None,
+        max_length: int = 64,
+        temperature: float = 1.0,
+        seed: int | None = None,
+        *,
+        steps: int | None = None,
     ):
-        """Like `generate`, but return the raw new events: a token list or a `(steps, 88)` array."""
+        """Like `generate`, but return the raw new events: a token list or a
+        `(max_length, 88)` array."""
         self._check_fitted("generate")
-        steps = check_int("steps", steps, 0)
+        steps = _max_length(max_length, steps)
         temperature = check_float("temperature", temperature, 0.0)
         seed = check_int("seed", seed, allow_none=True)
         if seed is None:
@@ -771,25 +805,28 @@ class MusicGenerator(Pipeline):
     def generate(
         self,
         primer=None,
-        steps: int = 64,
+        max_length: int = 64,
         temperature: float = 1.0,
         seed: int | None = None,
         *,
         include_primer: bool = True,
         tempo: float | None = None,
+        steps: int | None = None,
     ):
         """Generate music, optionally continuing a primer.
 
         Args:
             primer: None, a music21 score, or a piece in the form `fit` accepts (event tokens /
                 piano roll). Its events condition the model and (by default) open the result.
-            steps: New events (tokens) or new steps (piano roll) to draw.
+            max_length: New events (tokens) or new steps (piano roll) to draw.
             temperature: Sampling temperature; 0 picks the most likely event (tokens) or turns
                 on every key with probability > 0.5 (piano roll).
             seed: Seed of the stateless sampler; the same seed gives the same music (and the same
                 as the exported `generate` signature). None: the pipeline's `seed`, else random.
             include_primer: Put the primer before the new music in the returned stream.
             tempo: Optional tempo in quarter notes per minute.
+            steps: Deprecated name of `max_length` (a `DeprecationWarning`; removed in a later
+                release).
 
         Returns:
             A `music21.stream.Score`.
@@ -798,7 +835,7 @@ class MusicGenerator(Pipeline):
             NotFittedError: called before `fit`.
             ValueError: bad `steps`/`temperature`, or a primer event outside the vocabulary.
         """
-        new = self.generate_events(primer, steps, temperature, seed)
+        new = self.generate_events(primer, _max_length(max_length, steps), temperature, seed)
         if self.representation == "tokens":
             head = (
                 self._as_piece(primer, "primer") if (primer is not None and include_primer) else []
@@ -829,6 +866,7 @@ class MusicGenerator(Pipeline):
             self.vocabulary_ = None
         self._index_cache = None
         self._sampler = None
+        self._legacy_attention = _has_legacy_attention(directory / _WEIGHTS)
         model = self._build_model()
         model.optimizer.build(model.trainable_variables)  # the weights file holds its state too
         model.load_weights(directory / _WEIGHTS)

@@ -33,6 +33,7 @@ from keras import ops
 
 from nlpkit.data.conll import read_conll, write_conll
 from nlpkit.data.tfdata import dataset_to_lists, to_python
+from nlpkit.layers.argmax_tags import ArgmaxTags, _ArgmaxTags  # noqa: F401 (old name)
 from nlpkit.layers.char_encoder import CharEncoder
 from nlpkit.layers.crf import CRF
 from nlpkit.layers.partly_trainable_embedding import PartlyTrainableEmbedding
@@ -80,27 +81,6 @@ class Entity(NamedTuple):
     end_char: int
     label: str
     text: str
-
-
-@keras.saving.register_keras_serializable(package="nlpkit")
-class _ArgmaxTags(keras.layers.Layer):
-    """Softmax decoding: the best tag at each position (0 at padded positions)."""
-
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self.supports_masking = True
-
-    def call(self, inputs, mask=None):
-        tags = ops.cast(ops.argmax(inputs, axis=-1), "int32")
-        if mask is not None:
-            tags = ops.where(mask, tags, ops.zeros_like(tags))
-        return tags
-
-    def compute_output_spec(self, inputs, mask=None):
-        return keras.KerasTensor(tuple(inputs.shape[:-1]), dtype="int32")
-
-    def compute_mask(self, inputs, mask=None):
-        return mask
 
 
 class _Trainer(keras.Model):
@@ -535,7 +515,7 @@ class EntityTagger(Pipeline):
             crf = CRF(name="crf", **kwargs)
             tags = crf(potentials)
         else:
-            tags = _ArgmaxTags(name="decode")(potentials)
+            tags = ArgmaxTags(name="decode")(potentials)
         model = keras.Model(inputs, tags, name="ner_tagger")
         return model, network, crf
 

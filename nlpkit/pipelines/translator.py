@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import math
 import os
-from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -29,12 +28,24 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
+from nlpkit.decoding import BeamSearch, Decoder, GreedySearch, tile_beams  # noqa: F401
 from nlpkit.errors import MissingDependencyError
 from nlpkit.layers.bahdanau_attention import BahdanauAttention
 from nlpkit.layers.luong_attention import SCORES, LuongAttention
 from nlpkit.layers.recurrent_stack import CELLS, RecurrentStack
 from nlpkit.pipelines.base import Pipeline
 from nlpkit.pipelines.training import fit_keras_model, history_to_dict, set_seed
+from nlpkit.text.special_ids import BOS_ID, EOS_ID, PAD_ID, UNK_ID  # noqa: F401 (re-exported)
+from nlpkit.text.token_vocabulary import (
+    BOS,
+    EOS,
+    LEVELS,
+    PAD,
+    SPECIAL_TOKENS,
+    UNK,
+    TokenVocabulary,
+    split_tokens,
+)
 from nlpkit.utils.files import hash_strings, read_json, write_json
 from nlpkit.utils.inference import cached_function
 from nlpkit.utils.validation import (
@@ -48,10 +59,7 @@ from nlpkit.utils.validation import (
 
 __all__ = ["Translator", "beam_search", "greedy_search", "run_recipe", "PAD", "UNK", "BOS", "EOS"]
 
-PAD, UNK, BOS, EOS = "", "[UNK]", "<s>", "</s>"
-SPECIALS = (PAD, UNK, BOS, EOS)
-PAD_ID, UNK_ID, BOS_ID, EOS_ID = 0, 1, 2, 3
-LEVELS = ("char", "word")
+SPECIALS = SPECIAL_TOKENS
 ATTENTIONS = ("bahdanau", "luong")
 _NEG = -1e9
 
@@ -59,10 +67,21 @@ StepFn = Callable[[tf.Tensor, Any], tuple[tf.Tensor, Any, tf.Tensor]]
 
 
 # --------------------------------------------------------------------------- decoding (graph)
+# Decoding runs through nlpkit.decoding (GreedySearch / BeamSearch over one step function). The
+# two functions below keep the old entry points and their `step_fn(tokens, state)` signature.
+def _new_step(step_fn: StepFn):
+    def step(tokens, state, index):
+        log_probs, state, aux = step_fn(tokens, state)
+        return log_probs, state, aux
+
+    return step
+
+
 def greedy_search(
     step_fn: StepFn, state: Any, batch_size, *, bos_id: int, eos_id: int, max_length: int
 ):
-    """Greedy decoding in a `tf.while_loop`.
+    """Greedy decoding in a `tf.while_loop` (kept for older code: use
+    `nlpkit.decoding.GreedySearch`, whose step function also receives the step index).
 
     Args:
         step_fn: `step_fn(tokens, state) -> (log_probs, new_state, aux)`: `tokens` is `(N,)` int32,
@@ -78,37 +97,15 @@ def greedy_search(
         `(tokens, scores, aux)`: `(batch, steps)` int32 tokens (EOS included), `(batch,)` summed
         log-probabilities, `(batch, steps, A)` aux values.
     """
-    tokens = tf.fill([batch_size], tf.constant(bos_id, tf.int32))
-    finished = tf.zeros([batch_size], tf.bool)
-    scores = tf.zeros([batch_size], tf.float32)
-    out_ids = tf.TensorArray(tf.int32, size=0, dynamic_size=True)
-    out_aux = tf.TensorArray(tf.float32, size=0, dynamic_size=True)
-
-    def cond(i, tokens, finished, scores, state, out_ids, out_aux):
-        return tf.logical_and(i < max_length, tf.logical_not(tf.reduce_all(finished)))
-
-    def body(i, tokens, finished, scores, state, out_ids, out_aux):
-        log_probs, state, aux = step_fn(tokens, state)
-        nxt = tf.argmax(log_probs, axis=-1, output_type=tf.int32)
-        best = tf.reduce_max(log_probs, axis=-1)
-        nxt = tf.where(finished, tf.zeros_like(nxt), nxt)
-        scores = scores + tf.where(finished, tf.zeros_like(best), best)
-        out_ids = out_ids.write(i, nxt)
-        out_aux = out_aux.write(i, tf.cast(aux, tf.float32))
-        finished = tf.logical_or(finished, tf.equal(nxt, eos_id))
-        return i + 1, nxt, finished, scores, state, out_ids, out_aux
-
-    _, _, _, scores, _, out_ids, out_aux = tf.while_loop(
-        cond, body, [tf.constant(0), tokens, finished, scores, state, out_ids, out_aux]
+    out = GreedySearch()(
+        _new_step(step_fn),
+        state,
+        tf.fill([batch_size], tf.constant(bos_id, tf.int32)),
+        max_length=max_length,
+        end_id=eos_id,
+        pad_id=PAD_ID,
     )
-    ids = tf.transpose(out_ids.stack(), [1, 0])
-    aux = tf.transpose(out_aux.stack(), [1, 0, 2])
-    return ids, scores, aux
-
-
-def tile_beams(tensor, beam_width: int):
-    """Repeat each row `beam_width` times: `(B, ...) -> (B * beam_width, ...)` (beam-major rows)."""
-    return tf.repeat(tensor, beam_width, axis=0)
+    return out.tokens, out.scores, out.aux
 
 
 def beam_search(
@@ -122,7 +119,7 @@ def beam_search(
     max_length: int,
     length_penalty: float = 0.0,
 ):
-    """Beam search in a `tf.while_loop`.
+    """Beam search in a `tf.while_loop` (kept for older code: use `nlpkit.decoding.BeamSearch`).
 
     Hypotheses are ranked by `sum(log p) / lp(length)` with the GNMT length penalty
     `lp(n) = ((5 + n) / 6) ** length_penalty` (Wu et al. 2016; 0 disables it). A hypothesis that
@@ -143,92 +140,18 @@ def beam_search(
         `(tokens, scores)`: `(batch, steps)` int32 tokens of the best hypothesis (EOS included,
         padding id 0 after it) and its `(batch,)` length-normalised score.
     """
-    k = int(beam_width)
-    alpha = float(length_penalty)
-    rows = batch_size * k
-    tokens = tf.fill([rows], tf.constant(bos_id, tf.int32))
-    init_scores = tf.concat([tf.zeros([1]), tf.fill([k - 1], _NEG)], axis=0)
-    sums = tf.tile(init_scores[None, :], [batch_size, 1])
-    finished = tf.zeros([batch_size, k], tf.bool)
-    lengths = tf.zeros([batch_size, k], tf.float32)
-    seqs = tf.zeros([batch_size, k, max_length], tf.int32)
-
-    def penalty(n):
-        return tf.pow((5.0 + n) / 6.0, alpha) if alpha else tf.ones_like(n)
-
-    def cond(i, tokens, sums, finished, lengths, seqs, state):
-        return tf.logical_and(i < max_length, tf.logical_not(tf.reduce_all(finished)))
-
-    def body(i, tokens, sums, finished, lengths, seqs, state):
-        log_probs, new_state, _ = step_fn(tokens, state)
-        vocab = tf.shape(log_probs)[-1]
-        log_probs = tf.reshape(log_probs, [batch_size, k, vocab])
-        done_row = tf.one_hot(PAD_ID, vocab, on_value=0.0, off_value=_NEG)
-        log_probs = tf.where(finished[:, :, None], done_row[None, None, :], log_probs)
-        totals = sums[:, :, None] + log_probs
-        new_lengths = lengths + tf.where(finished, 0.0, 1.0)
-        ranking = totals / penalty(new_lengths)[:, :, None]
-        _, top = tf.math.top_k(tf.reshape(ranking, [batch_size, -1]), k=k)
-        beam = top // vocab
-        token = top % vocab
-        sums = tf.gather(tf.reshape(totals, [batch_size, -1]), top, batch_dims=1)
-        lengths = tf.gather(new_lengths, beam, batch_dims=1)
-        finished = tf.logical_or(tf.gather(finished, beam, batch_dims=1), tf.equal(token, eos_id))
-        seqs = tf.gather(seqs, beam, batch_dims=1) + token[:, :, None] * tf.one_hot(
-            i, max_length, dtype=tf.int32
-        )
-        flat = tf.reshape(tf.range(batch_size)[:, None] * k + beam, [-1])
-        state = tf.nest.map_structure(lambda s: tf.gather(s, flat), new_state)
-        return i + 1, tf.reshape(token, [-1]), sums, finished, lengths, seqs, state
-
-    steps, _, sums, _, lengths, seqs, _ = tf.while_loop(
-        cond, body, [tf.constant(0), tokens, sums, finished, lengths, seqs, state]
-    )
-    normalised = sums / penalty(lengths)
-    best = tf.argmax(normalised, axis=-1, output_type=tf.int32)
-    best_seqs = tf.gather(seqs, best, batch_dims=1)[:, :steps]
-    return best_seqs, tf.gather(normalised, best, batch_dims=1)
+    decoder = BeamSearch(int(beam_width), length_penalty)
+    tokens = tf.fill([batch_size * int(beam_width)], tf.constant(bos_id, tf.int32))
+    out = decoder._search(_new_step(step_fn), state, tokens, batch_size, max_length, eos_id, PAD_ID)
+    return out.tokens, out.scores
 
 
 # --------------------------------------------------------------------------- text <-> ids
-def _tokenize(texts: tf.Tensor, level: str, lowercase: bool) -> tf.RaggedTensor:
-    """`(B,)` strings -> ragged `(B, None)` tokens (characters, or words with punctuation split)."""
-    if lowercase:
-        texts = tf.strings.lower(texts, encoding="utf-8")
-    if level == "char":
-        texts = tf.strings.regex_replace(texts, r"[\r\n\t]", " ")
-        return tf.strings.unicode_split(texts, "UTF-8")
-    texts = tf.strings.regex_replace(texts, r"([^\pL\pN\s])", r" \1 ")
-    return tf.strings.split(texts)
-
-
-class _Vocabulary:
-    """A token list with an in-graph lookup table (ids 0-3 are PAD, UNK, BOS, EOS)."""
-
-    def __init__(self, tokens: list[str]):
-        self.tokens = list(tokens)
-        keys = tf.constant(self.tokens[1:], tf.string)
-        values = tf.range(1, len(self.tokens), dtype=tf.int64)
-        self.table = tf.lookup.StaticHashTable(
-            tf.lookup.KeyValueTensorInitializer(keys, values), default_value=UNK_ID
-        )
-
-    def __len__(self) -> int:
-        return len(self.tokens)
-
-    def lookup(self, tokens: tf.RaggedTensor) -> tf.RaggedTensor:
-        return tf.cast(tf.ragged.map_flat_values(self.table.lookup, tokens), tf.int32)
-
-
-def _build_vocabulary(token_lists, max_size: int | None, min_count: int) -> list[str]:
-    counts = Counter(t for toks in token_lists for t in toks)
-    items = sorted(
-        ((t, c) for t, c in counts.items() if c >= min_count and t not in SPECIALS),
-        key=lambda tc: (-tc[1], tc[0]),
-    )
-    if max_size is not None:
-        items = items[: max(0, max_size - len(SPECIALS))]
-    return list(SPECIALS) + [t for t, _ in items]
+# The vocabulary and the tokenizer live in nlpkit.text.token_vocabulary; the old private names
+# stay for code that imported them.
+_tokenize = split_tokens
+_Vocabulary = TokenVocabulary
+_build_vocabulary = TokenVocabulary.build
 
 
 # --------------------------------------------------------------------------- the Keras model
@@ -356,11 +279,19 @@ class _Seq2Seq(keras.Model):
         feed = self.combine(ops.concatenate([context, h], axis=-1))
         return feed, (tuple(new_flat), feed), weights
 
-    def step_log_probs(self, tokens, state, memory, mask, keys=None):
+    def step_logits(self, tokens, state, memory, mask, keys=None):
+        """One decoder step from token ids: `-> (logits (B, V), state, attention weights)`.
+
+        `keys`: `attention_keys(memory)`, computed once before the decoder loop (optional).
+        """
         feed, state, weights = self.step_embedded(
             self.target_embedding(tokens), state, memory, mask, keys
         )
-        return tf.nn.log_softmax(self.projection(feed)), state, weights
+        return self.projection(feed), state, weights
+
+    def step_log_probs(self, tokens, state, memory, mask, keys=None):
+        logits, state, weights = self.step_logits(tokens, state, memory, mask, keys)
+        return tf.nn.log_softmax(logits), state, weights
 
     # teacher forcing -------------------------------------------------------
     def decode_teacher_forced(self, memory, mask, state, target_in, training=False):
@@ -562,40 +493,29 @@ class Translator(Pipeline):
         words = tf.gather(tf.constant(self.target_vocabulary_), kept)
         return tf.strings.reduce_join(words, axis=-1, separator="" if self.level == "char" else " ")
 
-    def _translate_graph(self, texts, beam_width: int, length_penalty: float, max_length: int):
+    def _decoding(self, beam_width: int, length_penalty: float) -> Decoder:
+        """The decoding strategy: greedy search for width 1, else beam search."""
+        if beam_width == 1:
+            return GreedySearch()
+        return BeamSearch(beam_width, length_penalty)
+
+    def _decode_ids(self, texts, decoder: Decoder, max_length: int):
+        """Encode `texts` and decode with `decoder` (a `nlpkit.decoding` strategy)."""
         model = self.model_
         source = self._source_ids(texts)
         memory, mask, state = model.encode(source)
-        batch = tf.shape(source)[0]
-        if beam_width == 1:
-            keys = model.attention_keys(memory)
+        memory_rows, mask_rows = decoder.expand(memory), decoder.expand(mask)
+        keys_rows = model.attention_keys(memory_rows)  # once, not at every step
 
-            def step(tokens, st):
-                return model.step_log_probs(tokens, st, memory, mask, keys)
+        def step(tokens, st, index):
+            return model.step_logits(tokens, st, memory_rows, mask_rows, keys_rows)
 
-            ids, scores, _ = greedy_search(
-                step, state, batch, bos_id=BOS_ID, eos_id=EOS_ID, max_length=max_length
-            )
-        else:
-            memory_k = tile_beams(memory, beam_width)
-            mask_k = tile_beams(mask, beam_width)
-            keys_k = model.attention_keys(memory_k)
+        start = tf.fill([tf.shape(source)[0]], tf.constant(BOS_ID, tf.int32))
+        return decoder(step, state, start, max_length=max_length, end_id=EOS_ID, pad_id=PAD_ID)
 
-            def step(tokens, st):
-                return model.step_log_probs(tokens, st, memory_k, mask_k, keys_k)
-
-            state_k = tf.nest.map_structure(lambda s: tile_beams(s, beam_width), state)
-            ids, scores = beam_search(
-                step,
-                state_k,
-                batch,
-                beam_width=beam_width,
-                bos_id=BOS_ID,
-                eos_id=EOS_ID,
-                max_length=max_length,
-                length_penalty=length_penalty,
-            )
-        return self._ids_to_text(ids), scores
+    def _translate_graph(self, texts, beam_width: int, length_penalty: float, max_length: int):
+        out = self._decode_ids(texts, self._decoding(beam_width, length_penalty), max_length)
+        return self._ids_to_text(out.tokens), out.scores
 
     def _decoder(self, beam_width: int, length_penalty: float, max_length: int):
         key = (beam_width, float(length_penalty), max_length)
@@ -610,17 +530,8 @@ class Translator(Pipeline):
         return cache[key]
 
     def _attention_graph(self, texts, max_length: int):
-        model = self.model_
-        source = self._source_ids(texts)
-        memory, mask, state = model.encode(source)
-
-        def step(tokens, st):
-            return model.step_log_probs(tokens, st, memory, mask)
-
-        ids, _, weights = greedy_search(
-            step, state, tf.shape(source)[0], bos_id=BOS_ID, eos_id=EOS_ID, max_length=max_length
-        )
-        return ids, weights
+        out = self._decode_ids(texts, GreedySearch(), max_length)
+        return out.tokens, out.aux
 
     # ------------------------------------------------------------------ fit
     def fit(

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import tensorflow as tf
 
+from nlpkit.text.special_ids import BOS_ID, EOS_ID, PAD_ID, UNK_ID  # shared by every vocabulary
 from nlpkit.utils.files import read_json, write_json
 from nlpkit.utils.validation import check_choice, check_int
 
@@ -35,7 +36,6 @@ __all__ = [
 ]
 
 UNKNOWN_POLICIES = ("replace", "skip", "error")
-PAD_ID, UNK_ID, BOS_ID, EOS_ID = 0, 1, 2, 3
 SPECIAL_TOKENS = ("<pad>", "<unk>", "<s>", "</s>")
 
 

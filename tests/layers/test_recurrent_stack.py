@@ -57,3 +57,26 @@ def test_bad_arguments():
         RecurrentStack("lstn", 4)
     with pytest.raises(ValueError, match="`num_layers` must be >= 1"):
         RecurrentStack("gru", 4, num_layers=0)
+
+
+@pytest.mark.parametrize("cell", ["rnn", "gru", "lstm"])
+def test_step_by_step_equals_the_full_sequence(cell):
+    keras.utils.set_random_seed(2)
+    stack = RecurrentStack(cell, 5, num_layers=2, dropout=0.2, return_sequences=True)
+    x = np.random.RandomState(3).rand(3, 6, 4).astype("float32")
+    full = np.asarray(stack(x))
+    states = stack.initial_state(3)
+    assert len(states) == 2 * (2 if cell == "lstm" else 1)
+    assert all(tuple(s.shape) == (3, 5) and not np.asarray(s).any() for s in states)
+    for t in range(6):
+        out, states = stack.step(x[:, t], states)
+        np.testing.assert_allclose(np.asarray(out), full[:, t], rtol=1e-5, atol=1e-6)
+
+
+def test_step_errors():
+    with pytest.raises(ValueError, match="unidirectional.*bidirectional=True"):
+        RecurrentStack("gru", 4, bidirectional=True).initial_state(2)
+    stack = RecurrentStack("lstm", 4, num_layers=2)
+    stack.build((None, None, 3))
+    with pytest.raises(ValueError, match="must hold 4 tensors.*Received: 2"):
+        stack.step(np.zeros((1, 3), "float32"), stack.initial_state(1)[:2])

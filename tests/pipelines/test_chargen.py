@@ -215,7 +215,19 @@ def test_save_load_identical(gen, tmp_path):
 def test_export_reload_same_samples_and_scores(gen, tmp_path):
     path = gen.export(tmp_path / "export")
     loaded = tf.saved_model.load(str(path))
-    assert set(loaded.signatures) == {"generate", "generate_filtered", "score"}
+    assert set(loaded.signatures) == {"generate", "generate_filtered", "score", "beam_search"}
+    # beam search in the SavedModel: the n-best of generate(method="beam"), two batch sizes
+    expected = gen.generate("b", n=3, method="beam", beam_width=4, max_length=10)
+    for prompts in (["b"], ["b", "ca"]):
+        out = loaded.signatures["beam_search"](
+            prompts=tf.constant(prompts), max_length=tf.constant(10), beam_width=tf.constant(4)
+        )
+        assert out["text"].shape == (len(prompts), 4)
+        assert [s.decode() for s in out["text"].numpy()[0, :3]] == expected
+        assert np.all(np.diff(out["log_likelihood"].numpy(), axis=1) <= 1e-6)
+    assert [s.decode() for s in out["text"].numpy()[1, :2]] == gen.generate(
+        "ca", n=2, method="beam", beam_width=4, max_length=10
+    )
     for n in (1, 3):
         expected = gen.generate("b", n=n, max_length=10, temperature=1.3, seed=21)
         got = loaded.signatures["generate"](

@@ -1,6 +1,7 @@
 """Tests for nlpkit.pipelines.music.MusicGenerator."""
 
 import json
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -12,6 +13,7 @@ music21 = pytest.importorskip("music21")
 from nlpkit.data import music_events as me  # noqa: E402
 from nlpkit.errors import NotFittedError  # noqa: E402
 from nlpkit.pipelines.music import MusicGenerator, run_recipe  # noqa: E402
+from nlpkit.text.special_ids import BOS_ID, EOS_ID  # noqa: E402
 
 PATTERN = ["n60:1", "n62:1", "n64:1", "n65:0.5", "r:0.5"]
 MELODIES = [PATTERN * 4, PATTERN * 3, PATTERN * 5]
@@ -98,7 +100,8 @@ def test_tokens_nll_equals_hand_computation():
     emb, wx, wh, b, wo, bo = weights
     piece = ["n62:1", "n60:1", "r:1"]
     index = {t: i for i, t in enumerate(gen.vocabulary_)}
-    seq = [1] + [index[t] for t in piece] + [2]  # <start> ... <end>
+    seq = [index["<start>"]] + [index[t] for t in piece] + [index["<end>"]]
+    assert seq[0] == BOS_ID and seq[-1] == EOS_ID  # the shared special ids
     h = np.zeros(3)
     total, correct = 0.0, 0
     for prev, target in zip(seq[:-1], seq[1:], strict=True):
@@ -399,3 +402,30 @@ def test_jsb_real_data_beats_key_frequencies():
     m = gen.evaluate(valid)
     assert m["steps"] == sum(map(len, valid))
     assert m["nll_per_step"] < baseline
+
+
+# ----------------------------------------------------------------- shared ids, max_length, old files
+OLD_MODEL = Path(__file__).parent / "data" / "music_tokens_before_shared_ids"
+
+
+def test_model_saved_before_shared_ids_loads_and_generates_the_same():
+    """A token model saved by the previous release (vocabulary `<pad> <start> <end> <unk>`, the
+    attention layer under its old class name) generates what it generated then."""
+    expected = json.loads((OLD_MODEL / "expected_generation.json").read_text())
+    gen = MusicGenerator.load(OLD_MODEL)
+    assert gen.vocabulary_[:4] == ["<pad>", "<start>", "<end>", "<unk>"]
+    assert tuple(gen._special) == (0, 3, 1, 2)
+    assert gen.generate_events(None, 12, 1.0, seed=7) == expected["mt"]
+    assert gen.generate_events(["n60:1", "n62:1"], 8, 0.7, seed=2) == expected["mt_primer"]
+    assert gen.generate_events(["n64:0.5"], 6, 0.0, seed=2) == expected["mt_greedy"]
+
+
+def test_new_vocabulary_uses_shared_ids_and_steps_is_deprecated(tok_gen):
+    assert tok_gen.vocabulary_[:4] == ["<pad>", "<unk>", "<start>", "<end>"]
+    assert tuple(tok_gen._special) == (0, 1, 2, 3)
+    new = tok_gen.generate_events(max_length=5, temperature=1.0, seed=3)
+    with pytest.warns(DeprecationWarning, match="`steps` is deprecated; use `max_length`"):
+        old = tok_gen.generate_events(steps=5, temperature=1.0, seed=3)
+    assert new == old and len(new) == 5
+    with pytest.raises(ValueError, match="Pass the generation length once"):
+        tok_gen.generate_events(max_length=4, steps=5)
