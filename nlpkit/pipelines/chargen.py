@@ -399,7 +399,8 @@ class CharGenerator(Pipeline):
         )
 
     def _graph(self) -> _CharLM:
-        if getattr(self, "_lm", None) is None:
+        lm = getattr(self, "_lm", None)
+        if lm is None or lm.model is not self.model_:  # rebuilt when the model is replaced
             self._lm = _CharLM(self.model_, self.vocabulary_, self.mode, self.cell)
         return self._lm
 

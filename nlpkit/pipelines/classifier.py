@@ -22,6 +22,7 @@ from nlpkit.metrics.classification import classification_report
 from nlpkit.pipelines.base import Pipeline
 from nlpkit.pipelines.training import fit_keras_model, history_to_dict, set_seed
 from nlpkit.utils.files import hash_strings, read_json, write_json
+from nlpkit.utils.inference import cached_function, length_sorted_batches
 from nlpkit.utils.validation import (
     check_bool,
     check_choice,
@@ -337,7 +338,36 @@ class TextClassifier(Pipeline):
         if isinstance(x, tf.data.Dataset):
             x, _ = dataset_to_lists(x)
         texts = check_texts("x", x)
-        return np.asarray(self.model_.predict(self._dataset(texts), verbose=0), dtype="float32")
+        return self._proba(texts)
+
+    def _proba_fn(self):
+        """The traced `strings -> probabilities` function of the current model (cached).
+
+        One trace serves every batch size and text length (`None` dimensions); it is rebuilt
+        when `model_` or `vectorizer_` is replaced (refit, load).
+        """
+
+        def build():
+            model, vectorizer = self.model_, self.vectorizer_
+
+            @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="text")])
+            def proba(text):
+                return model(self._vectorize(text, vectorizer), training=False)
+
+            return proba
+
+        return cached_function(self, "_proba_cache", (self.model_, self.vectorizer_), build)
+
+    def _proba(self, texts: list[str], batch_size: int | None = None) -> np.ndarray:
+        """Probabilities for `texts` without `Model.predict`: length-sorted batches through
+        the cached traced function (a batch pads to similar lengths only)."""
+        fn = self._proba_fn()
+        out = np.zeros((len(texts), len(self.classes_)), dtype="float32")
+        bs = batch_size or max(self.batch_size, 64)
+        lengths = [min(len(t.split()), self.max_length) for t in texts]
+        for idx in length_sorted_batches(lengths, bs):
+            out[idx] = fn(tf.constant([texts[i] for i in idx], tf.string)).numpy()
+        return out
 
     def predict(self, x) -> list:
         """Predicted labels (same type as the training labels)."""

@@ -54,6 +54,7 @@ from nlpkit.text.special_ids import (
     special_ids_from_tokens,
 )
 from nlpkit.utils.files import hash_strings
+from nlpkit.utils.inference import cached_function
 from nlpkit.utils.validation import check_choice, check_float, check_int
 
 __all__ = ["MusicGenerator", "run_recipe", "REPRESENTATIONS", "KEY_MODELS"]
@@ -657,10 +658,33 @@ class MusicGenerator(Pipeline):
                     [np.pad(targets[i], [(0, longest - len(targets[i])), (0, 0)]) for i in idx]
                 )
                 batch = [batch, keys]
-            logits = np.asarray(self.model_(batch, training=False))
+            logits = self._logits_fn()(*self._as_model_inputs(batch)).numpy()
             for row, i in enumerate(idx):
                 out[i] = logits[row, : len(encoded[i])]
         return out
+
+    def _as_model_inputs(self, batch) -> list[tf.Tensor]:
+        arrays = batch if isinstance(batch, list) else [batch]
+        return [
+            tf.constant(a, dtype=i.dtype) for a, i in zip(arrays, self.model_.inputs, strict=True)
+        ]
+
+    def _logits_fn(self):
+        """The traced `inputs -> logits` function of the current model (cached, rebuilt when
+        `model_` is replaced). Its signature has `None` batch and time dimensions, so every
+        batch shape reuses one trace."""
+
+        def build():
+            model = self.model_
+            signature = [tf.TensorSpec(i.shape, i.dtype) for i in model.inputs]
+
+            @tf.function(input_signature=signature)
+            def logits(*inputs):
+                return model(list(inputs) if len(inputs) > 1 else inputs[0], training=False)
+
+            return logits
+
+        return cached_function(self, "_logits_cache", (self.model_,), build)
 
     def evaluate(self, x, y=None) -> dict[str, float]:
         """Negative log-likelihood of `x` under the model, in nats (whole pieces, no windowing).

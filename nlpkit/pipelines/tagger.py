@@ -52,6 +52,7 @@ from nlpkit.text.tags import (
 )
 from nlpkit.text.tokenizer import CASING_CLASSES, casing_id, tf_casing_ids, tf_tokenize, tokenize
 from nlpkit.utils.files import hash_strings, read_json, write_json
+from nlpkit.utils.inference import cached_function
 from nlpkit.utils.validation import (
     check_bool,
     check_choice,
@@ -498,7 +499,11 @@ class EntityTagger(Pipeline):
             dropout=self.dropout if self.num_layers > 1 else 0.0,
             return_sequences=True,
             name="encoder",
-        )(h)
+        )(h, mask=ops.not_equal(words_in, 0))
+        # The word mask is passed explicitly: Keras's Concatenate ORs the masks of its inputs
+        # over the feature axis, so the unmasked casing and character features made every
+        # padded step "real" and the backward LSTM (and the CRF) read the padding; a sentence's
+        # tags then depended on the longest sentence of its batch.
         h = keras.layers.Dropout(self.dropout, name="encoder_dropout")(h)
         potentials = keras.layers.Dense(len(self.tags_), name="potentials")(h)
         inputs = [words_in, chars_in, casing_in]
@@ -568,7 +573,13 @@ class EntityTagger(Pipeline):
         return ds.apply(tf.data.experimental.assert_cardinality(len(batches))).prefetch(2)
 
     def _decode_fn(self):
-        if getattr(self, "_predict_fn", None) is None:
+        """The traced `(words, chars, casing) -> tag ids` function of the current model.
+
+        One trace serves every batch size, sentence length and word length (`None`
+        dimensions); it is rebuilt whenever `model_` is a different object (refit, load).
+        """
+
+        def build():
             model = self.model_
 
             @tf.function(
@@ -582,8 +593,9 @@ class EntityTagger(Pipeline):
             def decode(words, chars, casing):
                 return model([words, chars, casing], training=False)
 
-            self._predict_fn = decode
-        return self._predict_fn
+            return decode
+
+        return cached_function(self, "_decode_cache", (self.model_,), build)
 
     def _tag_internal(
         self, sentences: list[list[str]], batch_size: int | None = None

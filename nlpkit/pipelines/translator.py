@@ -47,6 +47,7 @@ from nlpkit.text.token_vocabulary import (
     split_tokens,
 )
 from nlpkit.utils.files import hash_strings, read_json, write_json
+from nlpkit.utils.inference import cached_function
 from nlpkit.utils.validation import (
     check_bool,
     check_choice,
@@ -252,8 +253,18 @@ class _Seq2Seq(keras.Model):
         return memory, mask, (tuple(parts), feed)
 
     # one decoder step ------------------------------------------------------
-    def step_embedded(self, x, state, memory, mask):
-        """x (B, E) embedded token; state = (flat cell states, feed) -> (feed, state, weights)."""
+    def attention_keys(self, memory):
+        """Bahdanau keys of `memory`, computed once per source sentence and passed to the steps
+        as `keys=` (None for Luong attention, whose steps need none)."""
+        if isinstance(self.attention, BahdanauAttention):
+            return self.attention.project_values(memory)
+        return None
+
+    def step_embedded(self, x, state, memory, mask, keys=None):
+        """x (B, E) embedded token; state = (flat cell states, feed) -> (feed, state, weights).
+
+        `keys`: `attention_keys(memory)`, hoisted out of the decoder loop (optional).
+        """
         flat, feed = state
         h = ops.concatenate([x, feed], axis=-1)
         new_flat = []
@@ -261,19 +272,25 @@ class _Seq2Seq(keras.Model):
             st = list(flat[i * self.state_parts : (i + 1) * self.state_parts])
             h, st = c(h, st)
             new_flat.extend(st if isinstance(st, (list, tuple)) else [st])
-        context, weights = self.attention([h, memory], mask=[None, mask])
+        if keys is not None:
+            context, weights = self.attention.attend(h, memory, keys, mask)
+        else:
+            context, weights = self.attention([h, memory], mask=[None, mask])
         feed = self.combine(ops.concatenate([context, h], axis=-1))
         return feed, (tuple(new_flat), feed), weights
 
-    def step_logits(self, tokens, state, memory, mask):
-        """One decoder step from token ids: `-> (logits (B, V), state, attention weights)`."""
+    def step_logits(self, tokens, state, memory, mask, keys=None):
+        """One decoder step from token ids: `-> (logits (B, V), state, attention weights)`.
+
+        `keys`: `attention_keys(memory)`, computed once before the decoder loop (optional).
+        """
         feed, state, weights = self.step_embedded(
-            self.target_embedding(tokens), state, memory, mask
+            self.target_embedding(tokens), state, memory, mask, keys
         )
         return self.projection(feed), state, weights
 
-    def step_log_probs(self, tokens, state, memory, mask):
-        logits, state, weights = self.step_logits(tokens, state, memory, mask)
+    def step_log_probs(self, tokens, state, memory, mask, keys=None):
+        logits, state, weights = self.step_logits(tokens, state, memory, mask, keys)
         return tf.nn.log_softmax(logits), state, weights
 
     # teacher forcing -------------------------------------------------------
@@ -283,10 +300,11 @@ class _Seq2Seq(keras.Model):
         emb = tf.transpose(emb, [1, 0, 2])
         batch = tf.shape(memory)[0]
         init = (state, tf.zeros([batch, tf.shape(memory)[1]]))
+        keys = self.attention_keys(memory)  # once, not at every step
 
         def fn(acc, x_t):
             st, _ = acc
-            _, st, w = self.step_embedded(x_t, st, memory, mask)
+            _, st, w = self.step_embedded(x_t, st, memory, mask, keys)
             return st, w
 
         states, weights = tf.scan(fn, emb, initializer=init)
@@ -487,9 +505,10 @@ class Translator(Pipeline):
         source = self._source_ids(texts)
         memory, mask, state = model.encode(source)
         memory_rows, mask_rows = decoder.expand(memory), decoder.expand(mask)
+        keys_rows = model.attention_keys(memory_rows)  # once, not at every step
 
         def step(tokens, st, index):
-            return model.step_logits(tokens, st, memory_rows, mask_rows)
+            return model.step_logits(tokens, st, memory_rows, mask_rows, keys_rows)
 
         start = tf.fill([tf.shape(source)[0]], tf.constant(BOS_ID, tf.int32))
         return decoder(step, state, start, max_length=max_length, end_id=EOS_ID, pad_id=PAD_ID)
@@ -500,7 +519,8 @@ class Translator(Pipeline):
 
     def _decoder(self, beam_width: int, length_penalty: float, max_length: int):
         key = (beam_width, float(length_penalty), max_length)
-        cache = self.__dict__.setdefault("_decoders", {})
+        # one dict of traced decoders per model object: a replaced model never reuses a trace
+        cache = cached_function(self, "_decoders_by_model", (self.model_,), dict)
         if key not in cache:
             cache[key] = tf.function(
                 lambda t: self._translate_graph(t, *key),
