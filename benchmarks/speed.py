@@ -40,33 +40,13 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from benchmarks._results import DATA, machine_line, write_section  # noqa: E402
+from benchmarks._timing import EpochTimer  # noqa: E402
 
 TASKS = ("sentiment", "ner", "chargen", "music", "translator")
 GATES = {"lstm": 4, "gru": 3, "rnn": 1}
 
 
 # ----------------------------------------------------------------------------- measuring
-class EpochTimer(keras.callbacks.Callback):
-    """Seconds spent on the training batches of each epoch (validation excluded)."""
-
-    def on_train_begin(self, logs=None):
-        self.times, self._t = [], None
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self._t = time.perf_counter()
-
-    def _stop(self):
-        if self._t is not None:
-            self.times.append(time.perf_counter() - self._t)
-            self._t = None
-
-    def on_test_begin(self, logs=None):
-        self._stop()
-
-    def on_epoch_end(self, epoch, logs=None):
-        self._stop()
-
-
 def latencies(fn, n: int, warmup: int = 3) -> np.ndarray:
     """Wall seconds of `n` calls of `fn` after `warmup` calls."""
     return timed_calls(fn, n, warmup)[0]
@@ -169,6 +149,22 @@ def epoch_seconds(fit_fn) -> float:
     timer = EpochTimer()
     fit_fn(2, [timer])
     return timer.times[-1]
+
+
+def plain_lm_seconds(plain, xs, ys, batch_size, learning_rate, clipnorm, pad_id) -> float:
+    """Compile a plain-Keras language model as the pipelines do (Adam with clipping, padding
+    ignored in the loss) and return `epoch_seconds` of it on shuffled `(xs, ys)` windows."""
+    plain.compile(
+        optimizer=keras.optimizers.Adam(learning_rate, clipnorm=clipnorm),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=pad_id),
+    )
+    ds = (
+        tf.data.Dataset.from_tensor_slices((xs, ys))
+        .shuffle(len(xs), seed=0)
+        .batch(batch_size)
+        .prefetch(tf.data.AUTOTUNE)
+    )
+    return epoch_seconds(lambda e, cb: plain.fit(ds, epochs=e, callbacks=cb, verbose=0))
 
 
 def infer_row(row, predict, serve, items, count, n_lat: int, repeats: int):
@@ -413,17 +409,9 @@ def bench_chargen(args, tmp: Path) -> dict | None:
     h = keras.layers.Embedding(v, gen.embedding_dim)(inp)
     h = keras.layers.LSTM(gen.hidden_size, return_sequences=True)(h)
     plain = keras.Model(inp, keras.layers.Dense(v)(h))
-    plain.compile(
-        optimizer=keras.optimizers.Adam(gen.learning_rate, clipnorm=gen.clipnorm),
-        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=PAD_ID),
+    t_plain = plain_lm_seconds(
+        plain, xs, ys, gen.batch_size, gen.learning_rate, gen.clipnorm, PAD_ID
     )
-    ds = (
-        tf.data.Dataset.from_tensor_slices((xs, ys))
-        .shuffle(len(xs), seed=0)
-        .batch(gen.batch_size)
-        .prefetch(tf.data.AUTOTUNE)
-    )
-    t_plain = epoch_seconds(lambda e, cb: plain.fit(ds, epochs=e, callbacks=cb, verbose=0))
     row = {
         "task": "char LM (CharGenerator, lines)",
         "data": f"dinos.txt, {len(names)} names, {tokens} chars/epoch",
@@ -486,17 +474,7 @@ def bench_music(args, tmp: Path) -> dict | None:
         h = keras.layers.Dropout(gen.dropout)(h)
         h = keras.layers.LSTM(gen.hidden_size, return_sequences=True)(h)
     plain = keras.Model(inp, keras.layers.Dense(len(gen.vocabulary_))(h))
-    plain.compile(
-        optimizer=keras.optimizers.Adam(gen.learning_rate, clipnorm=1.0),
-        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0),
-    )
-    ds = (
-        tf.data.Dataset.from_tensor_slices((xw, yw))
-        .shuffle(len(xw), seed=0)
-        .batch(gen.batch_size)
-        .prefetch(tf.data.AUTOTUNE)
-    )
-    t_plain = epoch_seconds(lambda e, cb: plain.fit(ds, epochs=e, callbacks=cb, verbose=0))
+    t_plain = plain_lm_seconds(plain, xw, yw, gen.batch_size, gen.learning_rate, 1.0, 0)
     row = {
         "task": "music (MusicGenerator, tokens)",
         "data": f"JSB soprano lines, {len(pieces)} chorales, {tokens} events/epoch",

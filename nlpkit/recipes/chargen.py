@@ -10,10 +10,9 @@ save and export.
 from __future__ import annotations
 
 import os
-import time
 from typing import Any
 
-from nlpkit.recipes.common import fit_arguments, resolve_path, save_and_export, validated
+from nlpkit.recipes.common import resolve_path, save_and_export, timed_fit, validated
 from nlpkit.utils.validation import check_choice, check_float, check_int
 
 __all__ = ["run_recipe"]
@@ -64,20 +63,14 @@ def run_recipe(recipe: dict[str, Any], recipe_path: str | os.PathLike | None = N
         cut = len(text) - int(round(len(text) * frac))
         train, val = [text[:cut]], [text[cut:]]
     gen = CharGenerator(**model_cfg)
-    start = time.perf_counter()
-    gen.fit(
-        train,
-        validation_data=val if val and any(val) else None,
-        **fit_arguments(recipe),
-    )
-    fit_seconds = time.perf_counter() - start
+    fit_seconds = timed_fit(gen, recipe, train, validation_data=val if val and any(val) else None)
     summary: dict[str, Any] = {
         "task": "chargen",
         "recipe": str(recipe_path),
         "train_items": len(gen._items(train)),
         "validation_items": len(gen._items(val)) if any(val) else 0,
         "vocabulary_size": gen.vocabulary_.size,
-        "fit_seconds": round(fit_seconds, 1),
+        "fit_seconds": fit_seconds,
         "epochs_run": gen.card_["epochs_run"],
     }
     if any(val):

@@ -9,15 +9,14 @@ csv, tsv, jsonl, folder, fasttext, tfds; `train`, optional `test`; `test_fractio
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 from typing import Any
 
 from nlpkit.recipes.common import (
-    fit_arguments,
     resolve_path,
     save_and_export,
     split_pairs,
+    timed_fit,
     validated,
 )
 
@@ -83,9 +82,7 @@ def run_recipe(recipe: dict[str, Any], recipe_path: str | os.PathLike | None = N
     model_cfg = dict(recipe.get("model", {}))
     model_cfg.setdefault("seed", seed)
     clf = model_class(recipe)(**model_cfg)
-    start = time.perf_counter()
-    clf.fit(*train, validation_data=val, **fit_arguments(recipe))
-    fit_seconds = time.perf_counter() - start
+    fit_seconds = timed_fit(clf, recipe, *train, validation_data=val)
     metrics = clf.evaluate(*test)
     summary: dict[str, Any] = {
         "task": "classification",
@@ -93,7 +90,7 @@ def run_recipe(recipe: dict[str, Any], recipe_path: str | os.PathLike | None = N
         "train_examples": len(train[0]),
         "validation_examples": len(val[0]),
         "test_examples": len(test[0]),
-        "fit_seconds": round(fit_seconds, 1),
+        "fit_seconds": fit_seconds,
         "test_metrics": {k: round(v, 4) for k, v in metrics.items()},
         "embedding_coverage": str(clf.oov_report_) if clf.oov_report_ is not None else None,
     }

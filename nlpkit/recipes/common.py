@@ -24,6 +24,7 @@ __all__ = [
     "split_items",
     "split_pairs",
     "fit_arguments",
+    "timed_fit",
     "save_and_export",
     "write_summary",
 ]
@@ -97,6 +98,19 @@ def fit_arguments(recipe: dict[str, Any]) -> dict[str, Any]:
         {'epochs': 3}
     """
     return {"epochs": 10, **recipe.get("fit", {})}
+
+
+def timed_fit(pipeline: Any, recipe: dict[str, Any], *data: Any, validation_data=None) -> float:
+    """Fit `pipeline` on `data` with the recipe's `[fit]` arguments; return the seconds taken.
+
+    Returns:
+        Wall-clock seconds of `pipeline.fit`, rounded to 0.1 (the summaries' `fit_seconds`).
+    """
+    import time
+
+    start = time.perf_counter()
+    pipeline.fit(*data, validation_data=validation_data, **fit_arguments(recipe))
+    return round(time.perf_counter() - start, 1)
 
 
 def save_and_export(

@@ -9,10 +9,9 @@ corpus and files. `[generate]`: `MusicGenerator.generate` arguments and `midi` (
 from __future__ import annotations
 
 import os
-import time
 from typing import Any
 
-from nlpkit.recipes.common import fit_arguments, resolve_path, save_and_export, validated
+from nlpkit.recipes.common import resolve_path, save_and_export, timed_fit, validated
 from nlpkit.utils.validation import check_choice
 
 __all__ = ["run_recipe"]
@@ -50,13 +49,12 @@ def run_recipe(recipe: dict[str, Any], recipe_path: str | os.PathLike | None = N
     model_cfg = dict(recipe.get("model", {}))
     model_cfg.setdefault("seed", int(recipe.get("seed", 0)))
     gen = MusicGenerator(**model_cfg)
-    start = time.perf_counter()
-    gen.fit(train, validation_data=valid, **fit_arguments(recipe))
+    fit_seconds = timed_fit(gen, recipe, train, validation_data=valid)
     summary: dict[str, Any] = {
         "task": "music",
         "recipe": str(recipe_path),
         "training_pieces": len(train),
-        "fit_seconds": round(time.perf_counter() - start, 1),
+        "fit_seconds": fit_seconds,
     }
     if valid:
         summary["validation"] = gen.evaluate(valid)

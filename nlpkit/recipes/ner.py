@@ -11,10 +11,9 @@ sentences. `[model]`: `EntityTagger` arguments (`pretrained_words = "all"` stand
 from __future__ import annotations
 
 import os
-import time
 from typing import Any
 
-from nlpkit.recipes.common import fit_arguments, resolve_path, save_and_export, validated
+from nlpkit.recipes.common import resolve_path, save_and_export, timed_fit, validated
 
 __all__ = ["run_recipe"]
 
@@ -67,19 +66,12 @@ def run_recipe(recipe: dict[str, Any], recipe_path: str | os.PathLike | None = N
     if cap:
         x_train, y_train = x_train[:cap], y_train[:cap]
     tagger = EntityTagger(**model_cfg)
-    start = time.perf_counter()
-    tagger.fit(
-        x_train,
-        y_train,
-        validation_data=(x_dev, y_dev),
-        **fit_arguments(recipe),
-    )
-    fit_seconds = time.perf_counter() - start
+    fit_seconds = timed_fit(tagger, recipe, x_train, y_train, validation_data=(x_dev, y_dev))
     scores = tagger.evaluate(x_dev, y_dev)
     summary.update(
         train_sentences=len(x_train),
         dev_sentences=len(x_dev),
-        fit_seconds=round(fit_seconds, 1),
+        fit_seconds=fit_seconds,
         dev_precision=round(scores["precision"], 4),
         dev_recall=round(scores["recall"], 4),
         dev_f1=round(scores["f1"], 4),

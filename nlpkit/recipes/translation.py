@@ -10,10 +10,9 @@ Babel) or `kind = "parallel"` (`path` to a folder with `train.<source><suffix>`,
 from __future__ import annotations
 
 import os
-import time
 from typing import Any
 
-from nlpkit.recipes.common import fit_arguments, resolve_path, save_and_export, validated
+from nlpkit.recipes.common import resolve_path, save_and_export, timed_fit, validated
 from nlpkit.utils.validation import check_choice
 
 __all__ = ["run_recipe", "read_data"]
@@ -63,14 +62,7 @@ def run_recipe(recipe: dict[str, Any], recipe_path: str | os.PathLike | None = N
     model_cfg = dict(recipe.get("model", {}))
     model_cfg.setdefault("seed", seed)
     translator = Translator(**model_cfg)
-    start = time.perf_counter()
-    translator.fit(
-        train_x,
-        train_y,
-        validation_data=(val_x, val_y),
-        **fit_arguments(recipe),
-    )
-    fit_seconds = time.perf_counter() - start
+    fit_seconds = timed_fit(translator, recipe, train_x, train_y, validation_data=(val_x, val_y))
     eval_cfg = dict(recipe.get("evaluate", {}))
     n_eval = eval_cfg.get("max_examples")
     ex, ey = (val_x[:n_eval], val_y[:n_eval]) if n_eval else (val_x, val_y)
@@ -79,7 +71,7 @@ def run_recipe(recipe: dict[str, Any], recipe_path: str | os.PathLike | None = N
         "task": "translation",
         "recipe": str(recipe_path),
         "train_pairs": len(train_x),
-        "fit_seconds": round(fit_seconds, 1),
+        "fit_seconds": fit_seconds,
         "validation": metrics,
     }
     examples = list(recipe.get("examples", {}).get("sources", ex[:3]))
