@@ -53,6 +53,11 @@ class DecodeOutput(NamedTuple):
         aux: `(batch, steps, A)` stacked `aux` values of the step function, or None.
         beams: Beam search only: `(batch, beam_width, steps)` every final hypothesis, best first.
         beam_scores: Beam search only: `(batch, beam_width)` their scores, best first.
+        token_log_probs: One-hypothesis strategies (greedy, sampling): `(batch, steps)` the
+            log-probability of each chosen token as the strategy's `_select` reports it
+            (greedy and sampling: `log_softmax` of the step function's logits, before any
+            temperature or top-k/top-p filtering, i.e. under the model), 0 after a row ended;
+            their sum over a row is `scores`. None for beam search.
     """
 
     tokens: tf.Tensor
@@ -60,6 +65,7 @@ class DecodeOutput(NamedTuple):
     aux: tf.Tensor | None = None
     beams: tf.Tensor | None = None
     beam_scores: tf.Tensor | None = None
+    token_log_probs: tf.Tensor | None = None
 
 
 def _split_step_output(out) -> tuple[tf.Tensor, Any, tf.Tensor | None]:
@@ -183,12 +189,13 @@ class Decoder:
             element_shape=tf.TensorShape([None]).concatenate(element_shape),
         )
         out_aux = tf.TensorArray(tf.float32, size=0, dynamic_size=True)
+        out_logp = tf.TensorArray(tf.float32, size=0, dynamic_size=True, element_shape=[None])
         seen_aux = []
 
-        def cond(i, tokens, finished, scores, state, out_tokens, out_aux):
+        def cond(i, tokens, finished, scores, state, out_tokens, out_aux, out_logp):
             return tf.logical_and(i < total, tf.logical_not(tf.reduce_all(finished)))
 
-        def body(i, tokens, finished, scores, state, out_tokens, out_aux):
+        def body(i, tokens, finished, scores, state, out_tokens, out_aux, out_logp):
             logits, state, aux = _split_step_output(step_fn(tokens, state, i))
             nxt, logp = self._select(logits, i, seed)
             forced = i < prompt_len
@@ -200,9 +207,13 @@ class Decoder:
                 )
             if end_id is not None:
                 nxt = tf.where(finished, tf.cast(pad_id, nxt.dtype), nxt)
-            scores = scores + tf.where(
-                tf.logical_or(finished, forced), tf.zeros_like(logp), tf.cast(logp, tf.float32)
+            logp = tf.where(
+                tf.logical_or(finished, forced),
+                tf.zeros_like(logp, tf.float32),
+                tf.cast(logp, tf.float32),
             )
+            scores = scores + logp
+            out_logp = out_logp.write(i, logp)
             out_tokens = out_tokens.write(i, nxt)
             if aux is None:
                 aux = tf.zeros([tf.shape(nxt)[0], 0])
@@ -212,12 +223,12 @@ class Decoder:
             if end_id is not None:
                 ended = tf.logical_and(tf.equal(nxt, end_id), tf.logical_not(forced))
                 finished = tf.logical_or(finished, ended)
-            return i + 1, nxt, finished, scores, state, out_tokens, out_aux
+            return i + 1, nxt, finished, scores, state, out_tokens, out_aux, out_logp
 
-        _, _, _, scores, _, out_tokens, out_aux = tf.while_loop(
+        _, _, _, scores, _, out_tokens, out_aux, out_logp = tf.while_loop(
             cond,
             body,
-            [tf.constant(0), start_tokens, finished, scores, state, out_tokens, out_aux],
+            [tf.constant(0), start_tokens, finished, scores, state, out_tokens, out_aux, out_logp],
         )
         rank = len(element_shape) + 2
         perm = [1, 0] + list(range(2, rank))
@@ -225,11 +236,12 @@ class Decoder:
         # reshape: a loop that ran no step still gives (batch, 0) tokens
         stacked = tf.reshape(out_tokens.stack(), tf.concat([[steps], tf.shape(start_tokens)], 0))
         tokens = tf.transpose(stacked, perm)[:, prompt_len:]
+        token_logp = tf.transpose(tf.reshape(out_logp.stack(), [steps, batch]))[:, prompt_len:]
         aux = None
         if seen_aux:
             aux = tf.reshape(out_aux.stack(), [steps, batch, -1])
             aux = tf.transpose(aux, [1, 0, 2])[:, prompt_len:]
-        return DecodeOutput(tokens, scores, aux)
+        return DecodeOutput(tokens, scores, aux, token_log_probs=token_logp)
 
 
 def get(identifier) -> Decoder:

@@ -46,7 +46,7 @@ from nlpkit.text.char_vocabulary import (
     CharVocabulary,
 )
 from nlpkit.utils.files import hash_strings, read_json, write_json
-from nlpkit.utils.validation import check_choice, check_float, check_int, check_texts
+from nlpkit.utils.validation import check_bool, check_choice, check_float, check_int, check_texts
 
 __all__ = ["CharGenerator", "run_recipe", "MODES", "METHODS"]
 
@@ -122,6 +122,9 @@ class _CharLM(tf.Module):
         return tf.gather(padded, lengths - 1, batch_dims=1), states
 
     def _generate(self, prompts, max_length, temperature, seed, top_k, top_p):
+        """`{"text": prompt + generated, "token_log_probs": (batch, steps)}`: the model's
+        log-probability of each generated character (the end marker included in 'lines' mode;
+        never-generated ids excluded from the softmax; 0 after the end)."""
         last, states = self._prime(prompts)
         out = Sampling(temperature, top_k, top_p)(
             self._step_fn,
@@ -132,7 +135,10 @@ class _CharLM(tf.Module):
             pad_id=PAD_ID,
             seed=seed,
         )
-        return tf.strings.join([prompts, self.lookup.decode(out.tokens)])
+        return {
+            "text": tf.strings.join([prompts, self.lookup.decode(out.tokens)]),
+            "token_log_probs": out.token_log_probs,
+        }
 
     def _beam(self, prompts, max_length, beam_width):
         last, states = self._prime(prompts)
@@ -157,8 +163,10 @@ class _CharLM(tf.Module):
         ]
     )
     def generate(self, prompts, max_length, temperature, seed):
-        """Sample continuations of `prompts`; returns `{"text": prompt + generated}`."""
-        return {"text": self._generate(prompts, max_length, temperature, seed, 0, 1.0)}
+        """Sample continuations of `prompts`; returns `{"text": prompt + generated,
+        "token_log_probs": (batch, steps) log p of each generated character, 0 after the end}`
+        (`temperature` 0: greedy)."""
+        return self._generate(prompts, max_length, temperature, seed, 0, 1.0)
 
     @tf.function(
         input_signature=[
@@ -171,8 +179,9 @@ class _CharLM(tf.Module):
         ]
     )
     def generate_filtered(self, prompts, max_length, temperature, seed, top_k, top_p):
-        """`generate` with top-k (0 = off) and top-p (1.0 = off) filtering."""
-        return {"text": self._generate(prompts, max_length, temperature, seed, top_k, top_p)}
+        """`generate` with top-k (0 = off) and top-p (1.0 = off) filtering (`token_log_probs`
+        stay the model's, before temperature and filtering)."""
+        return self._generate(prompts, max_length, temperature, seed, top_k, top_p)
 
     @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="texts")])
     def score(self, texts):
@@ -185,6 +194,17 @@ class _CharLM(tf.Module):
         mask = tf.not_equal(targets, PAD_ID)
         ll = tf.reduce_sum(tf.where(mask, picked, 0.0), axis=1)
         return {"log_likelihood": ll, "num_chars": tf.reduce_sum(tf.cast(mask, tf.int32), axis=1)}
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="texts")])
+    def token_log_probs(self, texts):
+        """Teacher-forced `(batch, time)` log p of each character of `texts` (and of the end
+        marker in 'lines' mode) given those before it, with the never-generated ids left out of
+        the softmax as the decoders do; 0 at padding."""
+        framed, _ = self._frame(texts)
+        inputs, targets = framed[:, :-1], framed[:, 1:]
+        logp = tf.nn.log_softmax(self.model(inputs, training=False) + self.ban, axis=-1)
+        picked = tf.gather(logp, targets, batch_dims=2)
+        return {"token_log_probs": tf.where(tf.not_equal(targets, PAD_ID), picked, 0.0)}
 
     @tf.function(
         input_signature=[
@@ -561,7 +581,8 @@ class CharGenerator(Pipeline):
         *,
         method: str = "sample",
         beam_width: int = 5,
-    ) -> list[str]:
+        return_log_probs: bool = False,
+    ) -> list[str] | list[tuple[str, list[float]]]:
         """Generate `n` texts that start with `prompt`.
 
         Args:
@@ -580,9 +601,17 @@ class CharGenerator(Pipeline):
                 ('lines' mode only: the `n` most probable complete items of a beam search of
                 width `beam_width`; `temperature`, `top_k`, `top_p` and `seed` are ignored).
             beam_width: Beams kept by beam search (>= n).
+            return_log_probs: Also return, for each text, the model's log-probability (natural
+                log) of each generated character, given the prompt and the characters before
+                it: one float per generated character, plus one for the end marker in 'lines'
+                mode when the item ended. The model's distribution: before temperature and
+                top-k/top-p filtering, with the ids that are never generated left out. Their
+                sum is the text's log-likelihood given the prompt. For `method='beam'` they
+                are computed by teacher forcing over the returned texts.
 
         Returns:
-            A list of `n` strings, each the prompt followed by the generated characters.
+            A list of `n` strings, each the prompt followed by the generated characters; with
+            `return_log_probs=True`, a list of `(text, log_probs)` pairs.
 
         Raises:
             NotFittedError: called before `fit`.
@@ -602,6 +631,7 @@ class CharGenerator(Pipeline):
         seed = check_int("seed", seed, 0, allow_none=True)
         method = check_choice("method", method, METHODS)
         beam_width = check_int("beam_width", beam_width, 1)
+        return_log_probs = check_bool("return_log_probs", return_log_probs)
         self.vocabulary_.encode(prompt)  # raises for unknown='error'
         if method == "beam":
             if self.mode != "lines":
@@ -619,7 +649,10 @@ class CharGenerator(Pipeline):
             # a beam wider than the items the model can write holds placeholders (log p ~ -1e9)
             real = out["log_likelihood"].numpy()[0, :n] > _NEG / 2
             texts = out["text"].numpy()[0, :n]
-            return [s.decode("utf-8") for s, ok in zip(texts, real, strict=True) if ok]
+            found = [s.decode("utf-8") for s, ok in zip(texts, real, strict=True) if ok]
+            if not return_log_probs:
+                return found
+            return list(zip(found, self._continuation_log_probs(prompt, found), strict=True))
         if method == "greedy":
             temperature = 0.0
         if seed is None:
@@ -637,7 +670,29 @@ class CharGenerator(Pipeline):
             out = lm.generate_filtered(
                 *args, tf.constant(top_k, tf.int32), tf.constant(top_p, tf.float32)
             )
-        return [s.decode("utf-8") for s in out["text"].numpy()]
+        texts = [s.decode("utf-8") for s in out["text"].numpy()]
+        if not return_log_probs:
+            return texts
+        logp = out["token_log_probs"].numpy()
+        ended = self.mode == "lines"
+        pairs = []
+        for text, row in zip(texts, logp, strict=True):
+            k = len(text) - len(prompt) + (1 if ended else 0)
+            k = min(k, max_length)  # an item cut at max_length has no end marker
+            pairs.append((text, [float(v) for v in row[:k]]))
+        return pairs
+
+    def _continuation_log_probs(self, prompt: str, texts: list[str]) -> list[list[float]]:
+        """Teacher-forced log p of each character after `prompt` in `texts` (and of the end
+        marker in 'lines' mode), with the never-generated ids left out of the softmax, as
+        the decoders score them."""
+        out = self._graph().token_log_probs(tf.constant(texts))["token_log_probs"].numpy()
+        first = len(self.vocabulary_.encode(prompt))  # characters of the prompt
+        rows = []
+        for text, row in zip(texts, out, strict=True):
+            n = len(self.vocabulary_.encode(text)) + (1 if self.mode == "lines" else 0)
+            rows.append([float(v) for v in row[first:n]])
+        return rows
 
     def predict(self, x) -> list[str]:
         """Greedy completion of each prompt, in one batch (as `generate(p, method="greedy")`).

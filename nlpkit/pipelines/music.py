@@ -55,7 +55,7 @@ from nlpkit.text.special_ids import (
 )
 from nlpkit.utils.files import hash_strings
 from nlpkit.utils.inference import cached_function
-from nlpkit.utils.validation import check_choice, check_float, check_int
+from nlpkit.utils.validation import check_bool, check_choice, check_float, check_int
 
 __all__ = ["MusicGenerator", "run_recipe", "REPRESENTATIONS", "KEY_MODELS"]
 
@@ -159,6 +159,7 @@ class _KeySampling(Decoder):
         temperature = self.temperature
         if self.nade:
             drawn = self.out.sample(context, noise, temperature)
+            logits = self.out([context, drawn])  # each key given the keys drawn below it
         else:
             logits = self.out(context)
             temp = tf.maximum(temperature, 1e-6)
@@ -167,7 +168,11 @@ class _KeySampling(Decoder):
                 tf.cast(logits > 0, tf.float32),
                 tf.cast(noise < tf.sigmoid(logits / temp), tf.float32),
             )
-        return drawn, tf.zeros([batch])
+        # log p(step) under the model (temperature 1): the sum of the keys' Bernoulli log-probs
+        log_prob = -tf.reduce_sum(
+            tf.nn.sigmoid_cross_entropy_with_logits(labels=drawn, logits=logits), axis=-1
+        )
+        return drawn, log_prob
 
 
 class _Sampler(tf.Module):
@@ -241,11 +246,12 @@ class _Sampler(tf.Module):
             decoder = _KeySampling(self.out, self.nade, temperature)
             start = tf.zeros([batch, me.NUM_KEYS])
         out = decoder(self._step_fn, state, start, max_length=steps, prompt=primer, seed=seed32)
+        log_probs = tf.reshape(out.token_log_probs, [batch, steps])
         if self.tokens:
             ids = tf.reshape(out.tokens, [batch, steps])
-            return {"ids": ids, "tokens": tf.gather(self.vocab, ids)}
+            return {"ids": ids, "tokens": tf.gather(self.vocab, ids), "log_probs": log_probs}
         roll = tf.reshape(out.tokens, [batch, steps, me.NUM_KEYS])
-        return {"piano_roll": tf.cast(roll, tf.int32)}
+        return {"piano_roll": tf.cast(roll, tf.int32), "log_probs": log_probs}
 
 
 # ============================================================================ the pipeline
@@ -787,13 +793,21 @@ class MusicGenerator(Pipeline):
         seed: int | None = None,
         *,
         steps: int | None = None,
+        return_log_probs: bool = False,
     ):
         """Like `generate`, but return the raw new events: a token list or a
-        `(max_length, 88)` array."""
+        `(max_length, 88)` array.
+
+        With `return_log_probs=True`, return `(events, log_probs)`: `log_probs[i]` is the
+        model's log-probability (natural log, temperature 1, given the primer and the events
+        before it) of new event `i`: of the token, or of the step's whole 88-key vector (the
+        sum of its keys' Bernoulli log-probabilities; with the NADE, each key given the keys
+        below it). The exported `generate` signature returns them as `log_probs`."""
         self._check_fitted("generate")
         steps = _max_length(max_length, steps)
         temperature = check_float("temperature", temperature, 0.0)
         seed = check_int("seed", seed, allow_none=True)
+        return_log_probs = check_bool("return_log_probs", return_log_probs)
         if seed is None:
             seed = self.seed if self.seed is not None else int(np.random.randint(0, 2**31 - 1))
         out = self._sampler_module().generate(
@@ -803,8 +817,12 @@ class MusicGenerator(Pipeline):
             tf.constant(seed, tf.int64),
         )
         if self.representation == "tokens":
-            return [t.decode("utf-8") for t in out["tokens"].numpy()[0]]
-        return out["piano_roll"].numpy()[0].astype(np.uint8)
+            events = [t.decode("utf-8") for t in out["tokens"].numpy()[0]]
+        else:
+            events = out["piano_roll"].numpy()[0].astype(np.uint8)
+        if return_log_probs:
+            return events, out["log_probs"].numpy()[0].astype(np.float64)
+        return events
 
     def generate(
         self,
@@ -883,7 +901,8 @@ class MusicGenerator(Pipeline):
         `(batch, primer_len, 88)` 0/1 steps for piano roll; `primer_len` may be 0), `steps`
         (int32), `temperature` (float32), `seed` (int64). Outputs: `ids` (int32 `(batch, steps)`)
         and `tokens` (string) for tokens, `piano_roll` (int32 `(batch, steps, 88)`) for piano
-        roll. Decode with `nlpkit.data.music_events.decode_generated`. The vocabulary is also
+        roll, and `log_probs` (float32 `(batch, steps)`, each new event's log-probability, as
+        `generate_events(return_log_probs=True)`). Decode with `nlpkit.data.music_events.decode_generated`. The vocabulary is also
         written to `assets/vocabulary.txt`.
         """
         module = self._sampler_module()

@@ -496,6 +496,44 @@ class EntityTagger(Pipeline):
     def _norm(self, word: str) -> str:
         return word.lower() if self.lowercase else word
 
+    def refit(self, x, y=None, *, epochs: int | None = None, callbacks=None) -> EntityTagger:
+        """A new tagger with this one's configuration, trained on `x, y` without validation
+        data for the number of epochs model selection chose: the final refit of the usual
+        protocol (choose the epoch with held-out data, then train on everything, e.g. train +
+        dev, for that many epochs). This tagger is left as it is.
+
+        Args:
+            x: Token lists, or a dataset, as for `fit` (typically the training sentences plus
+                the ones used for selection).
+            y: Tag lists, None with a dataset.
+            epochs: Epochs to train; default `best_epoch_`, the epoch `fit(validation_data=...)`
+                selected.
+            callbacks: Extra Keras callbacks (e.g. `nlpkit.utils.weight_averaging.AverageLastEpochs`).
+
+        Returns:
+            The new fitted `EntityTagger`.
+
+        Raises:
+            NotFittedError: this tagger is not fitted.
+            ValueError: `epochs` is None and this tagger was fitted without validation data.
+
+        Example:
+            >>> tagger = EntityTagger(seed=0).fit(train_x, train_y, validation_data=(sx, sy))  # doctest: +SKIP
+            >>> final = tagger.refit(train_x + sx, train_y + sy)  # doctest: +SKIP
+        """
+        self._check_fitted("refit")
+        if epochs is None:
+            if getattr(self, "best_epoch_", None) is None:
+                raise ValueError(
+                    "`refit` needs `epochs`, or a tagger fitted with `validation_data` (whose "
+                    "selected epoch, `best_epoch_`, it reuses). Received: epochs=None and "
+                    "best_epoch_=None."
+                )
+            epochs = self.best_epoch_
+        epochs = check_int("epochs", epochs, 1)
+        fresh = type(self).from_config(self.get_config())
+        return fresh.fit(x, y, epochs=epochs, callbacks=callbacks)
+
     # ================================================================ model
     def _build(self, matrix: np.ndarray | None, trained_rows: int, rare_ids=None):
         words_in = keras.Input((None,), dtype="int32", name="words")

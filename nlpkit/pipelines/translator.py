@@ -762,10 +762,7 @@ class Translator(Pipeline):
                 input_signature=[tf.TensorSpec([None], tf.string), tf.TensorSpec([None], tf.string)]
             )
             def fn(src, tgt):
-                t_in, t_out = self._target_ids(tgt)
-                logits = model((self._source_ids(src), t_in), training=False)
-                logp = tf.gather(tf.nn.log_softmax(logits), t_out, batch_dims=2)
-                return tf.reduce_sum(tf.where(tf.equal(t_out, PAD_ID), 0.0, logp), axis=1)
+                return self._sequence_log_prob(self._source_ids(src), self._target_ids(tgt)[1])
 
             self.__dict__["_score_fn"] = (model, fn)
         out: list[float] = []
@@ -774,6 +771,19 @@ class Translator(Pipeline):
             vals = fn(tf.constant(sources[start:end]), tf.constant(targets[start:end]))
             out.extend(float(v) for v in vals.numpy())
         return out
+
+    def _sequence_log_prob(self, source_ids, target_ids):
+        """Teacher-forced `(batch,)` sum of `log p(token | source, tokens before it)` over
+        `target_ids` up to and including the first end token (padding and what follows the end
+        token are left out): the sequence log-probability, used by `score` and the export."""
+        target_ids = tf.cast(target_ids, tf.int32)
+        bos = tf.fill([tf.shape(target_ids)[0], 1], BOS_ID)
+        target_in = tf.concat([bos, target_ids[:, :-1]], axis=1)
+        logits = self.model_((source_ids, target_in), training=False)
+        logp = tf.gather(tf.nn.log_softmax(logits), target_ids, batch_dims=2)
+        ends_before = tf.cumsum(tf.cast(tf.equal(target_ids, EOS_ID), tf.int32), 1, exclusive=True)
+        keep = tf.logical_and(tf.equal(ends_before, 0), tf.not_equal(target_ids, PAD_ID))
+        return tf.reduce_sum(tf.where(keep, logp, 0.0), axis=1)
 
     def evaluate(self, x, y=None, *, beam_width: int | None = None) -> dict[str, float]:
         """Translate `x` and score against `y`: corpus BLEU and chrF (sacrebleu), exact match,
@@ -910,8 +920,14 @@ class Translator(Pipeline):
             input_signature=[tf.TensorSpec([None], tf.string, name="text")], autograph=False
         )
         def translate(text):
-            translation, score = self._translate_graph(text, *options)
-            return {"translation": translation, "score": score}
+            # `score` is the decoder's (length-normalised when length_penalty > 0);
+            # `log_probability` the translation's plain sequence log-probability.
+            out = self._decode_ids(text, self._decoding(*options[:2]), options[2])
+            return {
+                "translation": self._ids_to_text(out.tokens),
+                "score": out.scores,
+                "log_probability": self._sequence_log_prob(self._source_ids(text), out.tokens),
+            }
 
         module.translate = translate
         tf.saved_model.save(module, str(directory), signatures={"translate": translate})

@@ -71,3 +71,30 @@ def test_top_k_one_never_draws_another_token():
     out = Sampling(temperature=3.0, top_k=1)(_step_fn(table), (), start, max_length=6, seed=4)
     greedy = GreedySearch()(_step_fn(table), (), start, max_length=6)
     np.testing.assert_array_equal(out.tokens.numpy(), greedy.tokens.numpy())
+
+
+@pytest.mark.parametrize(
+    "decoder", [Sampling(1.0), Sampling(0.6, top_k=2), Sampling(1.4, top_p=0.7), GreedySearch()]
+)
+def test_token_log_probs_are_the_models_probabilities_of_each_choice(decoder):
+    """Brute force: read each chosen token's probability from the table by hand (the model's
+    distribution: temperature and filtering change what is drawn, not its probability)."""
+    rng = np.random.default_rng(1)
+    table = rng.dirichlet(np.ones(6), size=6)
+    start = tf.constant([1, 2, 4], tf.int32)
+    prompt = tf.constant([[0], [5], [2]], tf.int32)
+    for p in (None, prompt):
+        out = decoder(_step_fn(table), (), start, max_length=7, end_id=EOS, prompt=p, seed=4)
+        tokens, logp = out.tokens.numpy(), out.token_log_probs.numpy()
+        assert logp.shape == tokens.shape
+        for row in range(3):
+            prev = int(start[row]) if p is None else int(prompt[row, 0])
+            expected = []
+            for tok in tokens[row]:
+                expected.append(np.log(table[prev, tok]))
+                prev = int(tok)
+                if tok == EOS:
+                    break
+            expected += [0.0] * (len(tokens[row]) - len(expected))  # after the end
+            np.testing.assert_allclose(logp[row], expected, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(out.scores.numpy(), logp.sum(1), rtol=1e-5)

@@ -287,6 +287,46 @@ def test_export_reload_same_samples_and_scores(gen, tmp_path):
         np.testing.assert_array_equal(out["num_chars"].numpy(), [len(s) + 1 for s in batch])
 
 
+def _brute_log_probs(gen, text, prompt):
+    """Each emitted character's log-probability (end marker included), read from the full
+    model's softmax over the banned-ids-removed logits."""
+    logits = _masked_logits(gen, text)
+    logp = logits - np.logaddexp.reduce(logits, axis=-1, keepdims=True)
+    return [logp[pos, c] for pos, c in _emitted(gen, text, prompt)]
+
+
+def test_per_token_log_probs_match_the_full_model(gen, tmp_path):
+    cases = [
+        ("b", dict(n=4, temperature=1.3, top_k=3, seed=21, max_length=12)),
+        ("", dict(n=3, temperature=0.8, top_p=0.9, seed=2, max_length=12)),
+        ("hil", dict(method="greedy")),
+        ("b", dict(n=3, method="beam", beam_width=4, max_length=10)),
+    ]
+    for prompt, kw in cases:
+        pairs = gen.generate(prompt, return_log_probs=True, **kw)
+        assert [t for t, _ in pairs] == gen.generate(prompt, **kw)
+        for text, logp in pairs:
+            ended = len(logp) == len(text) - len(prompt) + 1
+            assert ended or len(logp) == kw.get("max_length")
+            np.testing.assert_allclose(
+                logp, _brute_log_probs(gen, text, prompt)[: len(logp)], rtol=1e-4, atol=1e-5
+            )
+    # the exported generate signatures return the same, zero after the end
+    loaded = tf.saved_model.load(str(gen.export(tmp_path / "export")))
+    pairs = gen.generate("b", n=3, max_length=12, temperature=1.3, seed=21, return_log_probs=True)
+    out = loaded.signatures["generate"](
+        prompts=tf.constant(["b"] * 3),
+        max_length=tf.constant(12),
+        temperature=tf.constant(1.3),
+        seed=tf.constant(21),
+    )["token_log_probs"].numpy()
+    for (_, logp), row in zip(pairs, out, strict=True):
+        np.testing.assert_allclose(row[: len(logp)], logp, rtol=1e-5)
+        np.testing.assert_array_equal(row[len(logp) :], 0.0)
+    with pytest.raises(TypeError, match="return_log_probs"):
+        gen.generate(return_log_probs="yes")
+
+
 # ----------------------------------------------------------------------------- stream mode
 def test_stream_mode(stream_gen, tmp_path):
     g = stream_gen

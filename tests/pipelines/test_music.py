@@ -331,6 +331,73 @@ def test_pianoroll_nll_equals_hand_computation_nade():
     assert m["nll_per_step"] == pytest.approx(total / 3, rel=1e-5)
 
 
+def test_tokens_log_probs_equal_hand_computation(tmp_path):
+    """generate_events(return_log_probs=True) and the export's `log_probs`: each new event's
+    log-probability, recomputed by hand from the RNN's weights (special ids never drawn)."""
+    gen = MusicGenerator(
+        cell="rnn", hidden_size=3, num_layers=1, embedding_dim=2, dropout=0.0, seed=1, verbose=0
+    )
+    gen.fit([["n60:1", "n62:1", "n60:1"], ["n62:1", "r:1"]], epochs=1)
+    rng = np.random.default_rng(0)
+    weights = [rng.normal(size=w.shape).astype("float32") for w in gen.model_.get_weights()]
+    gen.model_.set_weights(weights)
+    gen._sampler = None
+    emb, wx, wh, b, wo, bo = (np.asarray(w, np.float64) for w in weights)
+    index = {t: i for i, t in enumerate(gen.vocabulary_)}
+    primer = ["n62:1"]
+    events, logp = gen.generate_events(primer, max_length=6, seed=3, return_log_probs=True)
+    assert events == gen.generate_events(primer, max_length=6, seed=3)
+    seq = [BOS_ID] + [index[t] for t in primer + events]
+    h, expected = np.zeros(3), []
+    for t, (prev, target) in enumerate(zip(seq[:-1], seq[1:], strict=True)):
+        h = np.tanh(emb[prev] @ wx + h @ wh + b)
+        logits = h @ wo + bo
+        logits[list(gen._special)] = -np.inf
+        if t >= len(primer):
+            expected.append(logits[target] - np.logaddexp.reduce(logits))
+    np.testing.assert_allclose(logp, expected, rtol=1e-5)
+    loaded = tf.saved_model.load(str(gen.export(tmp_path / "e")))
+    out = loaded.signatures["generate"](
+        primer=tf.constant([[index["n62:1"]]], tf.int32),
+        steps=tf.constant(6),
+        temperature=tf.constant(1.0),
+        seed=tf.constant(3, tf.int64),
+    )
+    np.testing.assert_allclose(out["log_probs"].numpy()[0], logp, rtol=1e-5)
+
+
+@pytest.mark.parametrize("key_model", ["independent", "nade"])
+def test_pianoroll_log_probs_equal_hand_computation(key_model):
+    """Each new step's log-probability (the sum over its 88 keys; with the NADE each key given
+    the keys below it), recomputed by hand from the weights, at temperature 1 and 0."""
+    gen = _hand_rnn_gen(key_model)
+    out = gen.model_.get_layer("logits")
+    f64 = lambda v: np.asarray(v, np.float64)  # noqa: E731
+    primer = [[60, 64]]
+    for temperature in (1.0, 0.0):
+        new, logp = gen.generate_events(
+            primer, max_length=3, temperature=temperature, seed=5, return_log_probs=True
+        )
+        roll = np.concatenate([me.steps_to_pianoroll(primer), new]).astype(np.float64)
+        expected = []
+        for t, h in enumerate(_hand_rnn_states(gen, roll)):
+            if t < len(primer):
+                continue
+            if key_model == "independent":
+                p = 1 / (1 + np.exp(-(h @ f64(out.kernel) + f64(out.bias))))
+                expected.append(np.sum(_log_bernoulli(roll[t], p)))
+                continue
+            b = h @ f64(out.visible_bias.kernel) + f64(out.visible_bias.bias)
+            a = h @ f64(out.hidden_bias.kernel) + f64(out.hidden_bias.bias)
+            total = 0.0
+            for k in range(88):
+                p = 1 / (1 + np.exp(-(b[k] + (1 / (1 + np.exp(-a))) @ f64(out.u)[k])))
+                total += _log_bernoulli(roll[t, k], p)
+                a = a + roll[t, k] * f64(out.w)[k]
+            expected.append(total)
+        np.testing.assert_allclose(logp, expected, rtol=1e-4)
+
+
 def test_pianoroll_saved_before_key_model_existed_loads_as_independent(tmp_path):
     gen = _hand_rnn_gen("independent")
     path = gen.save(tmp_path / "old")

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from nlpkit.errors import NotFittedError
 from nlpkit.pipelines.tagger import Entity, EntityTagger, ScoredEntity
 from nlpkit.text.tags import convert_tags
 from nlpkit.text.tokenizer import tokenize
@@ -359,6 +360,46 @@ def test_selects_epoch_on_validation_f1_and_restores_it():
     assert np.abs(kernel[0]).sum() > 0
     assert t.evaluate(X[6:], Y[6:])["f1"] == pytest.approx(curve[best])
     assert t.card_["metrics"]["validation_f1"] == pytest.approx(max(curve))
+
+
+def test_refit_trains_a_fresh_tagger_for_the_selected_epochs():
+    t = EntityTagger(**{**SMALL, "char_encoder": "none", "early_stopping": None})
+    t.fit(X[:6], Y[:6], validation_data=(X[6:], Y[6:]), epochs=4)
+    before = [w.copy() for w in t.model_.get_weights()]
+    final = t.refit(X, Y)  # train + the sentences used for selection
+    assert final is not t and final.get_config() == t.get_config()
+    assert len(final.history_["loss"]) == t.best_epoch_ and final.best_epoch_ is None
+    assert final.card_["train_sentences"] == len(X)
+    for got, want in zip(t.model_.get_weights(), before, strict=True):
+        np.testing.assert_array_equal(got, want)  # the selecting tagger is left as it was
+    assert len(t.refit(X, Y, epochs=2).history_["loss"]) == 2
+    with pytest.raises(ValueError, match="best_epoch_=None"):
+        EntityTagger(**SMALL).fit(X, Y, epochs=1).refit(X, Y)
+    with pytest.raises(NotFittedError):
+        EntityTagger(**SMALL).refit(X, Y, epochs=1)
+
+
+def test_checkpoint_averaging_after_selection_on_validation_f1():
+    """`AverageLastEpochs(k, monitor="val_f1")` after the tagger's own selection: the weights
+    are the mean of the k epochs ending at the selected one."""
+    from nlpkit.utils.weight_averaging import AverageLastEpochs
+
+    seen = {}
+
+    class Record(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            seen[epoch + 1] = [w.copy() for w in self.model.get_weights()]
+
+    avg = AverageLastEpochs(2, monitor="val_f1")
+    t = EntityTagger(**{**SMALL, "char_encoder": "none", "early_stopping": None})
+    t.fit(X[:6], Y[:6], validation_data=(X[6:], Y[6:]), epochs=5, callbacks=[Record(), avg])
+    best = t.best_epoch_
+    assert avg.averaged_epochs == [e for e in (best - 1, best) if e >= 1]
+    trainer_weights = t.model_.get_layer("potentials").get_weights()
+    index = [i for i, w in enumerate(seen[best]) if w.shape == trainer_weights[0].shape]
+    assert len(index) == 1  # the potentials kernel, found by its shape
+    expected = np.mean([seen[e][index[0]] for e in avg.averaged_epochs], axis=0)
+    np.testing.assert_allclose(trainer_weights[0], expected, rtol=1e-6)
 
 
 def test_early_stopping_on_validation_f1(tmp_path):

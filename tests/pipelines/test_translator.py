@@ -155,6 +155,23 @@ def test_score_is_the_stepwise_sequence_log_probability(fitted):
         fitted.score(SOURCES)
 
 
+def test_export_returns_the_translations_sequence_log_probability(fitted, tmp_path):
+    """The `translate` signature's `log_probability` is `score(source, translation)` (checked
+    step by step above), beside the decoder's `score`; the same at two batch sizes."""
+    loaded = tf.saved_model.load(str(fitted.export(tmp_path / "e")))
+    for batch in (SOURCES[:1], SOURCES + ["dog cat birds"]):
+        out = loaded.signatures["translate"](text=tf.constant(batch))
+        translations = [t.decode() for t in out["translation"].numpy()]
+        assert translations == fitted.predict(batch)
+        np.testing.assert_allclose(
+            out["log_probability"].numpy(),
+            fitted.score(batch, translations),
+            rtol=1e-4,
+            atol=1e-4,
+        )
+        assert np.all(out["log_probability"].numpy() <= 0)
+
+
 def test_beam_width_one_equals_greedy_on_the_model(fitted):
     model = fitted.model_
     source = fitted._source_ids(tf.constant(SOURCES + ["dog cat birds"]))
