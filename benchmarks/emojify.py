@@ -29,6 +29,7 @@ import numpy as np  # noqa: E402
 from benchmarks._results import data_path, machine_line, write_section  # noqa: E402
 from nlpkit import TextClassifier  # noqa: E402
 from nlpkit.data.classification import read_csv  # noqa: E402
+from nlpkit.pipelines.classifier import auto_epochs  # noqa: E402
 
 # Each set-up: (description, TextClassifier arguments besides embeddings/seed, fit epochs).
 # None for epochs means fit's own default.
@@ -150,7 +151,12 @@ def main() -> None:
     ]
     for name in names:
         r = results[name]
-        epochs = r["epochs"] if r["epochs"] is not None else "auto (75)"
+        if r["epochs"] is None:  # fit's default: auto_epochs of a training fold
+            n_fit = len(texts) - len(texts) // args.folds
+            batch = SETUPS[name][1].get("batch_size", TextClassifier().batch_size)
+            epochs = f"auto ({auto_epochs(n_fit, batch)})"
+        else:
+            epochs = r["epochs"]
         rows.append(
             f"| {SETUPS[name][0]} | {epochs} | {100 * r['mean']:.1f} ± {100 * r['std']:.1f} "
             f"| {100 * r['train_mean']:.1f} | {r['seconds']:.1f} |"
