@@ -102,6 +102,13 @@ class TextClassifier(Pipeline):
         embeddings: Pretrained vectors: a GloVe/word2vec/fastText file path, a gensim
             `KeyedVectors`, or a preset name such as 'glove-6B-50d' (see `nlpkit.embeddings`).
         trainable_embeddings: Fine-tune pretrained vectors (trained embeddings always train).
+        embedding_learning_rate: With `trainable_embeddings=True`, the learning rate of the
+            fine-tuned pretrained vectors (the rest of the network uses `learning_rate`).
+            None (default): `learning_rate / 10`. At the network's learning rate, fine-tuned
+            vectors overfit a few thousand short texts within one or two epochs
+            (benchmarks/RESULTS.md, section `finetune`); a smaller rate keeps them near their
+            pretrained values. Implemented by `PartlyTrainableEmbedding`'s
+            `learning_rate_multiplier` (exact for Adam).
         pretrained_words: With `embeddings`, how many of the most frequent pretrained words are
             added to the vocabulary learned from the training texts, so that words never seen
             in training still get their pretrained vector at prediction time (on small data most
@@ -145,6 +152,7 @@ class TextClassifier(Pipeline):
         embedding_dim: int = 100,
         embeddings: Any = None,
         trainable_embeddings: bool = False,
+        embedding_learning_rate: float | None = None,
         pretrained_words: int | None = 50_000,
         max_length: int = 200,
         max_tokens: int = 20000,
@@ -173,6 +181,13 @@ class TextClassifier(Pipeline):
             )
         self.embeddings = embeddings
         self.trainable_embeddings = check_bool("trainable_embeddings", trainable_embeddings)
+        self.embedding_learning_rate = check_float(
+            "embedding_learning_rate",
+            embedding_learning_rate,
+            0.0,
+            low_inclusive=False,
+            allow_none=True,
+        )
         self.pretrained_words = check_int("pretrained_words", pretrained_words, 0, allow_none=True)
         self.max_length = check_int("max_length", max_length, 1)
         self.max_tokens = check_int("max_tokens", max_tokens, 3)
@@ -207,14 +222,17 @@ class TextClassifier(Pipeline):
         # Pretrained vectors are assigned after building, not through a Constant initializer,
         # which would copy the whole matrix into the saved model's JSON config.
         dim = matrix.shape[1] if matrix is not None else self.embedding_dim
-        if (
-            matrix is not None
-            and self.trainable_embeddings
-            and trained_rows is not None
-            and trained_rows < vocab_size
-        ):
+        if matrix is not None and self.trainable_embeddings:
             # Only the training words' rows are fine-tuned; added pretrained words stay put.
-            emb = PartlyTrainableEmbedding(vocab_size, dim, trained_rows, name="embedding")
+            # The fine-tuned rows move at `embedding_learning_rate` (default: a tenth).
+            emb_lr = self.embedding_learning_rate or self.learning_rate / 10
+            emb = PartlyTrainableEmbedding(
+                vocab_size,
+                dim,
+                trained_rows or vocab_size,
+                learning_rate_multiplier=emb_lr / self.learning_rate,
+                name="embedding",
+            )
         else:
             emb = keras.layers.Embedding(
                 vocab_size,
