@@ -531,7 +531,8 @@ class EntityTagger(Pipeline):
                 )
             epochs = self.best_epoch_
         epochs = check_int("epochs", epochs, 1)
-        fresh = type(self).from_config(self.get_config())
+        # The live arguments, not `get_config()`, which stores in-memory vectors as None.
+        fresh = type(self)(**{name: getattr(self, name) for name in self._param_names()})
         return fresh.fit(x, y, epochs=epochs, callbacks=callbacks)
 
     # ================================================================ model

@@ -375,6 +375,15 @@ def test_refit_trains_a_fresh_tagger_for_the_selected_epochs():
     assert len(t.refit(X, Y, epochs=2).history_["loss"]) == 2
     with pytest.raises(ValueError, match="best_epoch_=None"):
         EntityTagger(**SMALL).fit(X, Y, epochs=1).refit(X, Y)
+    # in-memory vectors (stored as None by get_config) are used by the refit too
+    from gensim.models import KeyedVectors
+
+    kv = KeyedVectors(16)
+    kv.add_vectors(["paris", "berlin"], np.ones((2, 16), "float32"))
+    with_kv = EntityTagger(**{**SMALL, "char_encoder": "none", "embeddings": kv})
+    with_kv.fit(X[:6], Y[:6], validation_data=(X[6:], Y[6:]), epochs=1)
+    again = with_kv.refit(X, Y)
+    assert again.embeddings is kv and "oov" in again.card_
     with pytest.raises(NotFittedError):
         EntityTagger(**SMALL).refit(X, Y, epochs=1)
 
