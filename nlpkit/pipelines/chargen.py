@@ -163,10 +163,8 @@ class _CharLM(tf.Module):
         ]
     )
     def generate(self, prompts, max_length, temperature, seed):
-        """Sample continuations of `prompts`; returns `{"text": prompt + generated,
-        "token_log_probs": (batch, steps) log p of each generated character, 0 after the end}`
-        (`temperature` 0: greedy)."""
-        return self._generate(prompts, max_length, temperature, seed, 0, 1.0)
+        """Sample continuations of `prompts`; returns `{"text": prompt + generated}`."""
+        return {"text": self._generate(prompts, max_length, temperature, seed, 0, 1.0)["text"]}
 
     @tf.function(
         input_signature=[
@@ -179,8 +177,26 @@ class _CharLM(tf.Module):
         ]
     )
     def generate_filtered(self, prompts, max_length, temperature, seed, top_k, top_p):
-        """`generate` with top-k (0 = off) and top-p (1.0 = off) filtering (`token_log_probs`
-        stay the model's, before temperature and filtering)."""
+        """`generate` with top-k (0 = off) and top-p (1.0 = off) filtering."""
+        out = self._generate(prompts, max_length, temperature, seed, top_k, top_p)
+        return {"text": out["text"]}
+
+    @tf.function(
+        input_signature=[
+            tf.TensorSpec([None], tf.string, name="prompts"),
+            tf.TensorSpec([], tf.int32, name="max_length"),
+            tf.TensorSpec([], tf.float32, name="temperature"),
+            tf.TensorSpec([], tf.int32, name="seed"),
+            tf.TensorSpec([], tf.int32, name="top_k"),
+            tf.TensorSpec([], tf.float32, name="top_p"),
+        ]
+    )
+    def generate_scored(self, prompts, max_length, temperature, seed, top_k, top_p):
+        """`generate_filtered` that also returns `token_log_probs` `(batch, steps)`: the model's
+        log-probability of each generated character (before temperature and filtering; the end
+        marker included in 'lines' mode), 0 after the end. The same texts as
+        `generate_filtered` for the same arguments. A separate signature, so that the
+        single-output `generate` keeps its REST answer format."""
         return self._generate(prompts, max_length, temperature, seed, top_k, top_p)
 
     @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="texts")])
@@ -664,7 +680,11 @@ class CharGenerator(Pipeline):
             tf.constant(seed % (2**31 - 1), tf.int32),
         )
         lm = self._graph()
-        if top_k == 0 and top_p == 1.0:  # the exported `generate` signature
+        if return_log_probs:  # the exported `generate_scored` signature
+            out = lm.generate_scored(
+                *args, tf.constant(top_k, tf.int32), tf.constant(top_p, tf.float32)
+            )
+        elif top_k == 0 and top_p == 1.0:  # the exported `generate` signature
             out = lm.generate(*args)
         else:  # the exported `generate_filtered` signature
             out = lm.generate_filtered(
@@ -749,6 +769,7 @@ class CharGenerator(Pipeline):
         signatures = {
             "generate": lm.generate.get_concrete_function(),
             "generate_filtered": lm.generate_filtered.get_concrete_function(),
+            "generate_scored": lm.generate_scored.get_concrete_function(),
             "score": lm.score.get_concrete_function(),
         }
         if self.mode == "lines":  # whole items that end: beam search applies

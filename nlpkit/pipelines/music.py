@@ -203,14 +203,17 @@ class _Sampler(tf.Module):
             primer_spec = tf.TensorSpec([None, None], tf.int32, name="primer")
         else:
             primer_spec = tf.TensorSpec([None, None, me.NUM_KEYS], tf.float32, name="primer")
+        inputs = [
+            primer_spec,
+            tf.TensorSpec([], tf.int32, name="steps"),
+            tf.TensorSpec([], tf.float32, name="temperature"),
+            tf.TensorSpec([], tf.int64, name="seed"),
+        ]
+        self.generate_scored = tf.function(self._generate, input_signature=inputs)
+        # `generate` without `log_probs` keeps its outputs (and REST answers) as they were
         self.generate = tf.function(
-            self._generate,
-            input_signature=[
-                primer_spec,
-                tf.TensorSpec([], tf.int32, name="steps"),
-                tf.TensorSpec([], tf.float32, name="temperature"),
-                tf.TensorSpec([], tf.int64, name="seed"),
-            ],
+            lambda *a: {k: v for k, v in self._generate(*a).items() if k != "log_probs"},
+            input_signature=inputs,
         )
 
     def _step_fn(self, tokens, state, index):
@@ -802,7 +805,7 @@ class MusicGenerator(Pipeline):
         model's log-probability (natural log, temperature 1, given the primer and the events
         before it) of new event `i`: of the token, or of the step's whole 88-key vector (the
         sum of its keys' Bernoulli log-probabilities; with the NADE, each key given the keys
-        below it). The exported `generate` signature returns them as `log_probs`."""
+        below it). The exported `generate_scored` signature returns them as `log_probs`."""
         self._check_fitted("generate")
         steps = _max_length(max_length, steps)
         temperature = check_float("temperature", temperature, 0.0)
@@ -810,7 +813,8 @@ class MusicGenerator(Pipeline):
         return_log_probs = check_bool("return_log_probs", return_log_probs)
         if seed is None:
             seed = self.seed if self.seed is not None else int(np.random.randint(0, 2**31 - 1))
-        out = self._sampler_module().generate(
+        sampler = self._sampler_module()
+        out = (sampler.generate_scored if return_log_probs else sampler.generate)(
             tf.constant(self._primer_array(primer)),
             tf.constant(steps, tf.int32),
             tf.constant(temperature, tf.float32),
@@ -901,14 +905,18 @@ class MusicGenerator(Pipeline):
         `(batch, primer_len, 88)` 0/1 steps for piano roll; `primer_len` may be 0), `steps`
         (int32), `temperature` (float32), `seed` (int64). Outputs: `ids` (int32 `(batch, steps)`)
         and `tokens` (string) for tokens, `piano_roll` (int32 `(batch, steps, 88)`) for piano
-        roll, and `log_probs` (float32 `(batch, steps)`, each new event's log-probability, as
-        `generate_events(return_log_probs=True)`). Decode with `nlpkit.data.music_events.decode_generated`. The vocabulary is also
+        roll. A second signature, `generate_scored`, takes the same inputs and also returns
+        `log_probs` (float32 `(batch, steps)`, each new event's log-probability, as
+        `generate_events(return_log_probs=True)`); `generate` keeps its single-purpose outputs
+        so that REST clients see the same answers as before. Decode with `nlpkit.data.music_events.decode_generated`. The vocabulary is also
         written to `assets/vocabulary.txt`.
         """
         module = self._sampler_module()
-        tf.saved_model.save(
-            module, str(directory), signatures={"generate": module.generate.get_concrete_function()}
-        )
+        signatures = {
+            "generate": module.generate.get_concrete_function(),
+            "generate_scored": module.generate_scored.get_concrete_function(),
+        }
+        tf.saved_model.save(module, str(directory), signatures=signatures)
         if self.vocabulary_ is not None:
             (directory / "assets").mkdir(exist_ok=True)
             (directory / "assets" / _VOCAB).write_text(

@@ -248,7 +248,13 @@ def test_save_load_same_scores_and_samples(gen, tmp_path):
 def test_export_reload_same_samples_and_scores(gen, tmp_path):
     path = gen.export(tmp_path / "export")
     loaded = tf.saved_model.load(str(path))
-    assert set(loaded.signatures) == {"generate", "generate_filtered", "score", "beam_search"}
+    assert set(loaded.signatures) == {
+        "generate",
+        "generate_filtered",
+        "generate_scored",
+        "score",
+        "beam_search",
+    }
     # beam search in the SavedModel: the n-best of generate(method="beam"), two batch sizes
     expected = gen.generate("b", n=3, method="beam", beam_width=4, max_length=10)
     for prompts in (["b"], ["b", "ca"]):
@@ -311,15 +317,22 @@ def test_per_token_log_probs_match_the_full_model(gen, tmp_path):
             np.testing.assert_allclose(
                 logp, _brute_log_probs(gen, text, prompt)[: len(logp)], rtol=1e-4, atol=1e-5
             )
-    # the exported generate signatures return the same, zero after the end
+    # the exported generate_scored signature returns the same, zero after the end; generate
+    # keeps its single output (its REST answers are a plain list of texts)
     loaded = tf.saved_model.load(str(gen.export(tmp_path / "export")))
     pairs = gen.generate("b", n=3, max_length=12, temperature=1.3, seed=21, return_log_probs=True)
-    out = loaded.signatures["generate"](
+    args = dict(
         prompts=tf.constant(["b"] * 3),
         max_length=tf.constant(12),
         temperature=tf.constant(1.3),
         seed=tf.constant(21),
-    )["token_log_probs"].numpy()
+    )
+    scored = loaded.signatures["generate_scored"](
+        **args, top_k=tf.constant(0), top_p=tf.constant(1.0)
+    )
+    assert set(loaded.signatures["generate"](**args)) == {"text"}
+    assert [t.decode() for t in scored["text"].numpy()] == [t for t, _ in pairs]
+    out = scored["token_log_probs"].numpy()
     for (_, logp), row in zip(pairs, out, strict=True):
         np.testing.assert_allclose(row[: len(logp)], logp, rtol=1e-5)
         np.testing.assert_array_equal(row[len(logp) :], 0.0)

@@ -357,13 +357,17 @@ def test_tokens_log_probs_equal_hand_computation(tmp_path):
             expected.append(logits[target] - np.logaddexp.reduce(logits))
     np.testing.assert_allclose(logp, expected, rtol=1e-5)
     loaded = tf.saved_model.load(str(gen.export(tmp_path / "e")))
-    out = loaded.signatures["generate"](
+    args = dict(
         primer=tf.constant([[index["n62:1"]]], tf.int32),
         steps=tf.constant(6),
         temperature=tf.constant(1.0),
         seed=tf.constant(3, tf.int64),
     )
+    out = loaded.signatures["generate_scored"](**args)
     np.testing.assert_allclose(out["log_probs"].numpy()[0], logp, rtol=1e-5)
+    plain = loaded.signatures["generate"](**args)
+    assert set(plain) == {"ids", "tokens"}  # unchanged outputs
+    np.testing.assert_array_equal(plain["ids"].numpy(), out["ids"].numpy())
 
 
 @pytest.mark.parametrize("key_model", ["independent", "nade"])
