@@ -892,6 +892,7 @@ class EntityTagger(Pipeline):
             signatures={
                 "serving_default": module.serve,
                 "tag_tokens": module.tag_tokens,
+                "tag_tokens_scored": module.tag_tokens_scored,
             },
         )
 
@@ -982,10 +983,16 @@ class _NERServing(tf.Module):
 
     @tf.function(input_signature=[tf.TensorSpec([None, None], tf.string, name="tokens")])
     def tag_tokens(self, tokens):
-        """Tag pre-tokenised sentences ([batch, time] strings, padded with '').
+        """Tag pre-tokenised sentences ([batch, time] strings, padded with '')."""
+        ids, mask, _ = self._tag_ids(tokens)
+        _, _, _, tags = self._chunks(ids, mask)
+        return {"tags": tags}
 
-        `tag_confidences` is each token's marginal probability of its tag (0 at padding).
-        """
+    @tf.function(input_signature=[tf.TensorSpec([None, None], tf.string, name="tokens")])
+    def tag_tokens_scored(self, tokens):
+        """`tag_tokens` plus `tag_confidences`: each token's marginal probability of its tag
+        (-1 at padding). A separate signature, so that the single-output `tag_tokens` keeps its
+        REST answer format (a bare list of tag rows)."""
         ids, mask, (potentials, ids1, mask1) = self._tag_ids(tokens)
         _, _, _, tags = self._chunks(ids, mask)
         if self.crf is not None:
@@ -993,6 +1000,8 @@ class _NERServing(tf.Module):
         else:
             marginals = tf.nn.softmax(potentials) * tf.cast(mask1, potentials.dtype)[..., None]
         confidences = tf.gather(marginals, ids1, batch_dims=2)[:, : tf.shape(tokens)[1]]
+        # -1 at padding, like the integer outputs (so that server-side batching trims it)
+        confidences = tf.where(tf.not_equal(tokens, ""), confidences, -1.0)
         return {"tags": tags, "tag_confidences": confidences}
 
     @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="sentences")])
@@ -1030,7 +1039,7 @@ class _NERServing(tf.Module):
             "entity_ends": ragged(span_end, -1),
             "entity_labels": ragged(span_label, ""),
             "entity_texts": ragged(span_text, ""),
-            "entity_confidences": ragged(span_conf, 0.0),
+            "entity_confidences": ragged(span_conf, -1.0),
             "entity_counts": tf.cast(
                 tf.math.bincount(tf.cast(rows, tf.int32), minlength=tf.cast(n_rows, tf.int32)),
                 tf.int32,

@@ -7,8 +7,8 @@ request that arrives for the same model and signature before the window closes, 
 
 Outputs with a padded second dimension (for example the NER model's tokens and entity spans, padded
 to the longest sentence of the batch) are trimmed back to what the request alone would have
-returned: trailing columns that hold only padding ('' for strings, -1 for integers) in the
-request's rows are dropped.
+returned: trailing columns that hold only padding ('' for strings, -1 for numbers, e.g. the NER
+model's entity confidences) in the request's rows are dropped.
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ __all__ = ["Batcher", "BatchStats", "trim_padding"]
 
 
 def trim_padding(array: np.ndarray) -> np.ndarray:
-    """Drop trailing columns (axis 1) that hold only padding: '' / b'' for strings, -1 for ints.
+    """Drop trailing columns (axis 1) that hold only padding: '' / b'' for strings, -1 for
+    numbers (integers, and floats such as probabilities, which are never -1).
 
     Example:
         >>> trim_padding(np.array([[3, 5, -1], [1, -1, -1]])).tolist()
@@ -34,7 +35,7 @@ def trim_padding(array: np.ndarray) -> np.ndarray:
         return array
     if array.dtype == object or array.dtype.kind in "SU":
         pad = np.vectorize(lambda v: v in (b"", ""), otypes=[bool])(array)
-    elif array.dtype.kind in "iu":
+    elif array.dtype.kind in "iuf":
         pad = array == -1
     else:
         return array

@@ -230,8 +230,11 @@ def test_export_tag_confidences_are_crf_marginals(tagger, exported):
     from nlpkit.pipelines.tagger import _scoring_parts
 
     toks = [["Alice", "met", "Bob", "", ""], ["Acme", "Corp", "hired", "Maria", "."]]
-    out = exported.signatures["tag_tokens"](tokens=tf.constant(toks))
+    out = exported.signatures["tag_tokens_scored"](tokens=tf.constant(toks))
     conf = out["tag_confidences"].numpy()
+    plain = exported.signatures["tag_tokens"](tokens=tf.constant(toks))
+    assert set(plain) == {"tags"}  # unchanged outputs
+    np.testing.assert_array_equal(plain["tags"].numpy(), out["tags"].numpy())
     scorer, crf = _scoring_parts(tagger.model_)
     assert isinstance(crf, CRF)
     for r, sent in enumerate(toks):
@@ -239,7 +242,7 @@ def test_export_tag_confidences_are_crf_marginals(tagger, exported):
         marg = np.asarray(crf.marginals(scorer(list(tagger._encode_batch([sent])))))[0]
         ids = [tagger.tags_.index(t) for t in tagger._tag_internal([sent])[0]]
         np.testing.assert_allclose(conf[r, : len(sent)], marg[np.arange(len(sent)), ids], atol=1e-4)
-        assert (conf[r, len(sent) :] == 0).all()
+        assert (conf[r, len(sent) :] == -1).all()
 
 
 def test_graph_lowercasing_matches_python():

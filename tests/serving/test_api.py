@@ -69,7 +69,7 @@ def test_metadata_lists_signatures(server):
     meta = client.get("/v1/models/ner/metadata").json()
     assert meta["model_spec"] == {"name": "ner", "signature_name": "", "version": "1"}
     sigs = meta["metadata"]["signature_def"]["signature_def"]
-    assert set(sigs) == {"serving_default", "tag_tokens"}
+    assert set(sigs) == {"serving_default", "tag_tokens", "tag_tokens_scored"}
     inp = sigs["serving_default"]["inputs"]["sentences"]
     assert inp["dtype"] == "DT_STRING"
     assert inp["tensor_shape"] == {"dim": [{"size": "-1", "name": ""}], "unknown_rank": False}
