@@ -6,6 +6,7 @@ Every reader returns `(texts, labels)`: two lists of equal length, ready for
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import gzip
 import io
@@ -13,6 +14,7 @@ import json
 import os
 from pathlib import Path
 
+from nlpkit.data._decoding import decode, text_encoding
 from nlpkit.errors import DataFormatError, OfflineError
 
 __all__ = [
@@ -27,31 +29,31 @@ __all__ = [
 
 
 def open_text(path: str | os.PathLike, encoding: str = "utf-8") -> io.TextIOBase:
-    """Open a text file for reading, transparently decompressing `.gz`."""
+    """Open a text file for reading, transparently decompressing `.gz` (a UTF-8 BOM is dropped)."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"Data file {path} does not exist.")
     if path.suffix == ".gz":
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding=encoding, newline="")
-    return open(path, encoding=encoding, newline="")
+        return io.TextIOWrapper(
+            gzip.open(path, "rb"), encoding=text_encoding(encoding, first=True), newline=""
+        )
+    return open(path, encoding=text_encoding(encoding, first=True), newline="")
 
 
-def iter_lines(path: str | os.PathLike, encoding: str = "utf-8"):
-    """Yield `(line_number, text)` for each line; undecodable bytes name the file and line."""
+def iter_lines(path: str | os.PathLike, encoding: str = "utf-8", *, keepends: bool = False):
+    """Yield `(line_number, text)` for each line; undecodable bytes name the file and line.
+
+    A UTF-8 byte-order mark at the start of the file is dropped. `.gz` files are decompressed.
+    """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"Data file {path} does not exist.")
+    text_encoding(encoding, first=True)  # an unknown codec fails before any work
     opener = gzip.open if path.suffix == ".gz" else open
     with opener(path, "rb") as fh:
         for i, raw in enumerate(fh, start=1):
-            try:
-                yield i, raw.decode(encoding).rstrip("\r\n")
-            except UnicodeDecodeError as e:
-                raise DataFormatError(
-                    path,
-                    i,
-                    f"not valid {encoding} ({e.reason} at byte {e.start}); pass encoding= (e.g. 'latin-1')",
-                ) from e
+            line = decode(path, raw, encoding, line=i, first=i == 1)
+            yield i, (line if keepends else line.rstrip("\r\n"))
 
 
 def _label(value, path, line):
@@ -94,8 +96,11 @@ def read_csv(
     if delimiter is None:
         delimiter = "\t" if ".tsv" in path.suffixes else ","
     texts, labels = [], []
-    with open_text(path, encoding) as fh:
-        reader = csv.reader(fh, delimiter=delimiter)
+    if not path.is_file():
+        raise FileNotFoundError(f"Data file {path} does not exist.")
+    # Decoded line by line, so that bad bytes name their line; a UTF-8 BOM is dropped.
+    with contextlib.closing(iter_lines(path, encoding, keepends=True)) as lines:
+        reader = csv.reader((line for _, line in lines), delimiter=delimiter)
         try:
             header = next(reader)
         except StopIteration:
@@ -190,10 +195,7 @@ def read_folder(root: str | os.PathLike, *, pattern: str = "*.txt") -> tuple[lis
     texts, labels = [], []
     for cls_dir in classes:
         for f in sorted(cls_dir.glob(pattern)):
-            try:
-                texts.append(f.read_text(encoding="utf-8"))
-            except UnicodeDecodeError as e:
-                raise DataFormatError(f, None, f"not valid UTF-8: {e}") from e
+            texts.append(decode(f, f.read_bytes(), "utf-8", first=True))
             labels.append(cls_dir.name)
     if not texts:
         raise ValueError(f"No files matching {pattern!r} under the class folders of {root}.")

@@ -26,6 +26,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+from nlpkit.data._decoding import decode, text_encoding
 from nlpkit.errors import DataFormatError
 from nlpkit.text.tags import split_tag
 from nlpkit.utils.validation import check_same_length, check_token_lists
@@ -67,9 +68,11 @@ def read_conll(
     tokens_now: list[str] = []
     tags_now: list[str] = []
     ncols = None
-    with open(path, encoding=encoding) as fh:
-        for lineno, raw in enumerate(fh, start=1):
-            line = raw.rstrip("\r\n")
+    text_encoding(encoding, first=True)  # an unknown codec fails before any work
+    with open(path, "rb") as fh:
+        for lineno, data in enumerate(fh, start=1):
+            # decoded line by line: bad bytes name their line; a UTF-8 BOM is dropped
+            line = decode(path, data, encoding, line=lineno, first=lineno == 1).rstrip("\r\n")
             if not line.strip():
                 if tokens_now:
                     sentences.append(tokens_now)

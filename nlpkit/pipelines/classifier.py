@@ -20,9 +20,17 @@ import tensorflow as tf
 from nlpkit.data.tfdata import dataset_to_lists
 from nlpkit.layers.recurrent_stack import CELLS, RecurrentStack
 from nlpkit.metrics.classification import classification_report
-from nlpkit.pipelines.base import DEFAULT_EXPORT_ROOT, Pipeline
+from nlpkit.pipelines.base import DEFAULT_EXPORT_ROOT, LAYOUT, Pipeline, check_rows
 from nlpkit.pipelines.training import fit_keras_model, history_to_dict, set_seed
-from nlpkit.utils.files import hash_strings, next_version_dir, read_json, write_json
+from nlpkit.utils.files import (
+    hash_strings,
+    load_keras_model,
+    next_version_dir,
+    read_json,
+    read_vocabulary,
+    write_json,
+    write_vocabulary,
+)
 from nlpkit.utils.validation import (
     check_bool,
     check_choice,
@@ -322,6 +330,7 @@ class TextClassifier(Pipeline):
                 f"{t}\t{lab}" for t, lab in zip(texts, labels, strict=True)
             ),
             "classes": [str(c) for c in classes],
+            "class_priors": [labels.count(c) / len(labels) for c in classes],
             "epochs_run": len(history.epoch),
             "vocabulary_size": len(vocabulary),
             "seed": self.seed,
@@ -333,12 +342,41 @@ class TextClassifier(Pipeline):
         return self
 
     def predict_proba(self, x) -> np.ndarray:
-        """Class probabilities, shape `(n, len(classes_))`, columns in `classes_` order."""
+        """Class probabilities, shape `(n, len(classes_))`, columns in `classes_` order.
+
+        An empty list gives an empty `(0, len(classes_))` array. A text with no tokens after
+        standardisation (empty, whitespace or punctuation only) carries no evidence: its row is
+        the class frequencies of the training data (`card_["class_priors"]`; uniform for models
+        saved before they were recorded), so its label is the most frequent class. The exported
+        SavedModel does the same.
+        """
         self._check_fitted("predict_proba")
         if isinstance(x, tf.data.Dataset):
             x, _ = dataset_to_lists(x)
-        texts = check_texts("x", x)
-        return np.asarray(self.model_.predict(self._dataset(texts), verbose=0), dtype="float32")
+        texts = check_texts("x", x, allow_empty=True)
+        if not texts:
+            return np.zeros((0, len(self.classes_)), dtype="float32")
+        probs = np.asarray(self.model_.predict(self._dataset(texts), verbose=0), dtype="float32")
+        return self._no_evidence_rows(texts, probs)
+
+    def _class_priors(self) -> np.ndarray:
+        priors = (getattr(self, "card_", None) or {}).get("class_priors")
+        if not priors or len(priors) != len(self.classes_):
+            return np.full(len(self.classes_), 1.0 / len(self.classes_), dtype="float32")
+        return np.asarray(priors, dtype="float32")
+
+    def _no_evidence_rows(self, texts: list[str], probs: np.ndarray) -> np.ndarray:
+        """Replace the rows of texts without tokens by the class priors (see `predict_proba`)."""
+        empty = np.concatenate(
+            [
+                ~(self._vectorize(tf.constant(texts[i : i + 4096], tf.string)).numpy() != 0).any(1)
+                for i in range(0, len(texts), 4096)
+            ]
+        )
+        if empty.any():
+            probs = probs.copy()
+            probs[empty] = self._class_priors()
+        return probs
 
     def predict(self, x) -> list:
         """Predicted labels (same type as the training labels)."""
@@ -363,25 +401,31 @@ class TextClassifier(Pipeline):
 
     # ------------------------------------------------------------------ persistence
     def _save_state(self, directory: Path) -> None:
+        # Files: model.keras, vocabulary.txt (every token in id order, the padding '' and
+        # '[UNK]' first), labels.json (classes in output-unit order; JSON keeps int labels
+        # ints), history.json.
         self.model_.save(directory / "model.keras")
-        # vocabulary without the padding '' (index 0) and '[UNK]' (index 1) which Keras adds back
-        (directory / "vocabulary.txt").write_text(
-            "\n".join(self.vocabulary_[2:]) + "\n", encoding="utf-8"
-        )
-        (directory / "labels.txt").write_text(
-            "\n".join(str(c) for c in self.classes_) + "\n", encoding="utf-8"
-        )
+        write_vocabulary(directory / "vocabulary.txt", self.vocabulary_)
         write_json(directory / "labels.json", list(self.classes_))
         write_json(directory / "history.json", self.history_)
 
     def _load_state(self, directory: Path) -> None:
-        vocab = (directory / "vocabulary.txt").read_text(encoding="utf-8").split("\n")[:-1]
+        if getattr(self, "_layout", LAYOUT) >= 2:
+            vocab = read_vocabulary(directory / "vocabulary.txt")[2:]  # Keras adds '' and [UNK]
+        else:  # nlpkit 0.1: without '' and '[UNK]', unescaped
+            vocab = (directory / "vocabulary.txt").read_text(encoding="utf-8").split("\n")[:-1]
         self.classes_ = read_json(directory / "labels.json")
         self.vectorizer_ = self._make_vectorizer(vocabulary=vocab)
         self.vocabulary_ = [str(v) for v in self.vectorizer_.get_vocabulary()]
-        self.model_ = keras.saving.load_model(directory / "model.keras")
+        self.model_ = load_keras_model(directory / "model.keras")
         self.history_ = read_json(directory / "history.json")
         self.oov_report_ = None
+
+    def _check_structure(self, directory: Path) -> None:
+        rows = self.model_.get_layer("embedding").input_dim
+        check_rows(directory, "vocabulary.txt", len(self.vocabulary_), rows, "embedding rows")
+        units = self.model_.output_shape[-1]
+        check_rows(directory, "labels.json", len(self.classes_), units, "output units")
 
     def _export(self, directory: Path) -> None:
         archive = keras.export.ExportArchive()
@@ -389,9 +433,15 @@ class TextClassifier(Pipeline):
         archive.track(self.vectorizer_)
         class_names = tf.constant([str(c) for c in self.classes_])
 
+        priors = tf.constant(self._class_priors())
+
         @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="text")])
         def serve(text):
-            probs = self.model_(self._vectorize(text), training=False)
+            ids = self._vectorize(text)
+            probs = self.model_(ids, training=False)
+            # texts without tokens get the class priors, as in `predict_proba`
+            no_tokens = tf.reduce_all(tf.equal(ids, 0), axis=1)
+            probs = tf.where(no_tokens[:, None], priors[None, :], probs)
             label_id = tf.argmax(probs, axis=-1, output_type=tf.int32)
             return {
                 "label": tf.gather(class_names, label_id),
@@ -401,9 +451,11 @@ class TextClassifier(Pipeline):
 
         archive.add_endpoint("serving_default", serve)
         archive.write_out(os.fspath(directory), verbose=False)
-        (directory / "assets").mkdir(exist_ok=True)
-        (directory / "assets" / "labels.txt").write_text(
-            "\n".join(str(c) for c in self.classes_) + "\n", encoding="utf-8"
+        extra = directory / "assets.extra"
+        extra.mkdir(exist_ok=True)
+        write_vocabulary(extra / "labels.txt", [str(c) for c in self.classes_])
+        write_json(
+            extra / "config.json", {"class": type(self).__name__, "config": self.get_config()}
         )
 
 

@@ -39,11 +39,12 @@ import tensorflow as tf
 
 from nlpkit.data import music_events as me
 from nlpkit.decoding import Decoder, Sampling
+from nlpkit.errors import IntegrityError
 from nlpkit.layers.nade import NADE
 from nlpkit.layers.recurrent_stack import CELLS, RecurrentStack
 from nlpkit.layers.windowed_self_attention import WindowedSelfAttention
 from nlpkit.metrics.language_model import lm_metrics, sequence_nll
-from nlpkit.pipelines.base import Pipeline
+from nlpkit.pipelines.base import LAYOUT, Pipeline, check_rows
 from nlpkit.pipelines.training import fit_keras_model, history_to_dict, set_seed
 from nlpkit.text.special_ids import (
     BOS_ID,
@@ -53,7 +54,13 @@ from nlpkit.text.special_ids import (
     SpecialIds,
     special_ids_from_tokens,
 )
-from nlpkit.utils.files import hash_strings
+from nlpkit.utils.files import (
+    hash_strings,
+    load_keras_weights,
+    read_vocabulary,
+    write_json,
+    write_vocabulary,
+)
 from nlpkit.utils.validation import check_choice, check_float, check_int
 
 __all__ = ["MusicGenerator", "run_recipe", "REPRESENTATIONS", "KEY_MODELS"]
@@ -65,7 +72,8 @@ KEY_MODELS = ("nade", "independent")
 # token list (`MusicGenerator._special`), so old models load and generate as before.
 PAD, UNK, START, END = PAD_ID, UNK_ID, BOS_ID, EOS_ID
 _NEG = -1e9
-_WEIGHTS = "model.weights.h5"
+_MODEL = "model.keras"
+_WEIGHTS = "model.weights.h5"  # nlpkit 0.1
 _VOCAB = "vocabulary.txt"
 
 
@@ -96,10 +104,20 @@ def _max_length(max_length, steps) -> int:
 
 def _has_legacy_attention(weights_file: Path) -> bool:
     """True for a weights file written while the attention layer was `_WindowedSelfAttention`."""
+    import io
+    import zipfile
+
     import h5py  # a Keras dependency
 
-    with h5py.File(weights_file, "r") as f:
-        return "layers/__windowed_self_attention" in f
+    try:
+        if Path(weights_file).suffix == ".keras":  # the weights inside a .keras archive
+            with zipfile.ZipFile(weights_file) as zf:
+                with h5py.File(io.BytesIO(zf.read("model.weights.h5")), "r") as f:
+                    return "layers/__windowed_self_attention" in f
+        with h5py.File(weights_file, "r") as f:
+            return "layers/__windowed_self_attention" in f
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return False  # a damaged file: loading it reports the damage
 
 
 def _per_position_mean(per_position, mask):
@@ -712,7 +730,7 @@ class MusicGenerator(Pipeline):
         }
 
     def predict(self, x) -> list[np.ndarray]:
-        """Next-step probabilities at every position of each piece.
+        """Next-step probabilities at every position of each piece (`[]` for an empty list).
 
         Returns:
             Tokens: one `(events + 1, vocabulary)` array per piece (softmax after `<start>` and
@@ -721,6 +739,8 @@ class MusicGenerator(Pipeline):
             below k at step t)`, the conditionals whose product is the step's likelihood.
         """
         self._check_fitted("predict")
+        if isinstance(x, (list, tuple)) and not x:  # an empty batch gives an empty result
+            return []
         out = []
         for lg in self._logits(self._as_pieces(x, "x")):
             if self.representation == "tokens":
@@ -831,42 +851,102 @@ class MusicGenerator(Pipeline):
 
     # ------------------------------------------------------------------ persistence
     def _save_state(self, directory: Path) -> None:
-        self.model_.save_weights(directory / _WEIGHTS)
+        # Files: model.keras (loaded as weights into a model rebuilt from the configuration);
+        # vocabulary.txt for tokens (one event a line in id order, see `write_vocabulary`).
+        self.model_.save(directory / _MODEL)
         if self.vocabulary_ is not None:
-            (directory / _VOCAB).write_text("\n".join(self.vocabulary_) + "\n", encoding="utf-8")
+            write_vocabulary(directory / _VOCAB, self.vocabulary_)
 
     def _load_state(self, directory: Path) -> None:
-        if self.representation == "tokens":
-            self.vocabulary_ = (directory / _VOCAB).read_text(encoding="utf-8").split("\n")[:-1]
-        else:
+        if self.representation != "tokens":
             self.vocabulary_ = None
+        elif getattr(self, "_layout", LAYOUT) >= 2:
+            self.vocabulary_ = read_vocabulary(directory / _VOCAB)
+        else:  # nlpkit 0.1: one token a line, unescaped
+            self.vocabulary_ = (directory / _VOCAB).read_text(encoding="utf-8").split("\n")[:-1]
         self._index_cache = None
         self._sampler = None
-        self._legacy_attention = _has_legacy_attention(directory / _WEIGHTS)
+        weights = directory / _MODEL
+        if not weights.is_file() and (directory / _WEIGHTS).is_file():
+            weights = directory / _WEIGHTS  # nlpkit 0.1
+        # a model first trained before the layer moved keeps its old name when saved again
+        self._legacy_attention = weights.is_file() and _has_legacy_attention(weights)
         model = self._build_model()
         model.optimizer.build(model.trainable_variables)  # the weights file holds its state too
-        model.load_weights(directory / _WEIGHTS)
+        try:
+            load_keras_weights(model, weights)
+        except IntegrityError as e:
+            if self.vocabulary_ is None:
+                raise
+            raise IntegrityError(
+                f"{weights} does not fit {directory / _VOCAB} ({len(self.vocabulary_)} entries; "
+                f"edited, truncated or from another model?): {e}"
+            ) from e
         self.model_ = model
 
+    def _check_structure(self, directory: Path) -> None:
+        if self.vocabulary_ is not None:
+            rows = self.model_.get_layer("embedding").input_dim
+            check_rows(directory, _VOCAB, len(self.vocabulary_), rows, "embedding rows")
+
     def _export(self, directory: Path) -> None:
-        """SavedModel with a `generate` signature.
+        """SavedModel with `generate` and the same function as `serving_default`.
 
         Inputs: `primer` (int32 `(batch, primer_len)` event ids for tokens, float32
         `(batch, primer_len, 88)` 0/1 steps for piano roll; `primer_len` may be 0), `steps`
-        (int32), `temperature` (float32), `seed` (int64). Outputs: `ids` (int32 `(batch, steps)`)
-        and `tokens` (string) for tokens, `piano_roll` (int32 `(batch, steps, 88)`) for piano
-        roll. Decode with `nlpkit.data.music_events.decode_generated`. The vocabulary is also
-        written to `assets/vocabulary.txt`.
+        (int32, >= 0), `temperature` (float32, finite, >= 0), `seed` (int64); a bad value raises
+        InvalidArgumentError naming it, as `generate` raises ValueError in Python. Outputs: `ids`
+        (int32 `(batch, steps)`) and `tokens` (string) for tokens, `piano_roll` (int32
+        `(batch, steps, 88)`) for piano roll. Decode with
+        `nlpkit.data.music_events.decode_generated`. `assets.extra/` holds the vocabulary
+        (`vocabulary.txt`, tokens only) and the configuration.
         """
         module = self._sampler_module()
+        vocab_size = None if self.vocabulary_ is None else len(self.vocabulary_)
+
+        @tf.function(input_signature=module.generate.input_signature, autograph=False)
+        def music_generate(primer, steps, temperature, seed):
+            checks = [
+                tf.debugging.assert_greater_equal(steps, 0, message="`steps` must be >= 0"),
+                tf.debugging.assert_all_finite(
+                    temperature, "`temperature` must be finite, not NaN or inf"
+                ),
+                tf.debugging.assert_greater_equal(
+                    temperature,
+                    0.0,
+                    message="`temperature` must be >= 0 (0 picks the most likely)",
+                ),
+            ]
+            if vocab_size is not None:  # event ids index the vocabulary
+                checks += [
+                    tf.debugging.assert_non_negative(primer, message="`primer` ids must be >= 0"),
+                    tf.debugging.assert_less(
+                        primer, vocab_size, message="`primer` ids must be < the vocabulary size"
+                    ),
+                ]
+            else:
+                checks.append(
+                    tf.debugging.assert_all_finite(primer, "`primer` must be finite 0/1 steps")
+                )
+            with tf.control_dependencies(checks):  # checked before anything is sampled
+                primer = tf.identity(primer)
+            # one spare (all-zero) row, cut off again: an empty batch gives empty outputs
+            n = tf.shape(primer)[0]
+            primer = tf.pad(primer, [[0, 1]] + [[0, 0]] * (len(primer.shape) - 1))
+            out = module.generate(primer, steps, temperature, seed)
+            return {key: value[:n] for key, value in out.items()}
+
+        concrete = music_generate.get_concrete_function()
         tf.saved_model.save(
-            module, str(directory), signatures={"generate": module.generate.get_concrete_function()}
+            module, str(directory), signatures={"serving_default": concrete, "generate": concrete}
         )
+        extra = directory / "assets.extra"
+        extra.mkdir(exist_ok=True)
         if self.vocabulary_ is not None:
-            (directory / "assets").mkdir(exist_ok=True)
-            (directory / "assets" / _VOCAB).write_text(
-                "\n".join(self.vocabulary_) + "\n", encoding="utf-8"
-            )
+            write_vocabulary(extra / _VOCAB, self.vocabulary_)
+        write_json(
+            extra / "config.json", {"class": type(self).__name__, "config": self.get_config()}
+        )
 
 
 # ============================================================================ recipes

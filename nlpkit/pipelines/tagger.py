@@ -39,7 +39,7 @@ from nlpkit.layers.crf import CRF
 from nlpkit.layers.partly_trainable_embedding import PartlyTrainableEmbedding
 from nlpkit.layers.recurrent_stack import CELLS, RecurrentStack
 from nlpkit.metrics.entities import entity_scores
-from nlpkit.pipelines.base import Pipeline
+from nlpkit.pipelines.base import LAYOUT, Pipeline, check_rows
 from nlpkit.pipelines.training import fit_keras_model, history_to_dict, set_seed
 from nlpkit.text.tags import (
     SCHEMES,
@@ -51,7 +51,14 @@ from nlpkit.text.tags import (
     split_tag,
 )
 from nlpkit.text.tokenizer import CASING_CLASSES, casing_id, tf_casing_ids, tf_tokenize, tokenize
-from nlpkit.utils.files import hash_strings, read_json, write_json
+from nlpkit.utils.files import (
+    hash_strings,
+    load_keras_model,
+    read_json,
+    read_vocabulary,
+    write_json,
+    write_vocabulary,
+)
 from nlpkit.utils.validation import (
     check_bool,
     check_choice,
@@ -612,6 +619,8 @@ class EntityTagger(Pipeline):
             For token lists: one tag list per sentence, in the scheme of the training data.
             For raw sentences: one list of `Entity(start_char, end_char, label, text)` per
             sentence, found with `nlpkit.text.tokenizer.tokenize` (character offsets).
+            An empty `x` gives `[]`; an empty or whitespace-only sentence (or an empty token
+            list) gives `[]` for it: no tokens, no entities. The SavedModel does the same.
 
         Raises:
             NotFittedError: before `fit`.
@@ -625,7 +634,9 @@ class EntityTagger(Pipeline):
                 f"Wrap it in a list: [{x!r:.40}]"
             )
         x = list(x)
-        if x and all(isinstance(s, (str, bytes)) for s in x):
+        if not x:  # an empty batch gives an empty result, in every pipeline
+            return []
+        if any(isinstance(s, (str, bytes)) for s in x):  # raw sentences; blames a bad item
             texts = check_texts("x", x, allow_empty=True)
             toks = [tokenize(t) for t in texts]
             tags = self._tag_internal([[w for w, _, _ in t] for t in toks], batch_size)
@@ -662,10 +673,12 @@ class EntityTagger(Pipeline):
 
     # ================================================================ persistence
     def _save_state(self, directory: Path) -> None:
+        # Files: model.keras; vocabulary.txt, characters.txt, tags.txt (one entry a line, in
+        # id order, see `write_vocabulary`); state.json.
         self.model_.save(directory / "model.keras")
-        (directory / "vocabulary.txt").write_text("\n".join(self.vocabulary_), encoding="utf-8")
-        (directory / "characters.txt").write_text("\n".join(self.characters_), encoding="utf-8")
-        (directory / "tags.txt").write_text("\n".join(self.tags_), encoding="utf-8")
+        write_vocabulary(directory / "vocabulary.txt", self.vocabulary_)
+        write_vocabulary(directory / "characters.txt", self.characters_)
+        write_vocabulary(directory / "tags.txt", self.tags_)
         write_json(
             directory / "state.json",
             {
@@ -676,10 +689,17 @@ class EntityTagger(Pipeline):
         )
 
     def _load_state(self, directory: Path) -> None:
-        self.model_ = keras.saving.load_model(directory / "model.keras", compile=False)
-        self.vocabulary_ = (directory / "vocabulary.txt").read_text(encoding="utf-8").split("\n")
-        self.characters_ = (directory / "characters.txt").read_text(encoding="utf-8").split("\n")
-        self.tags_ = (directory / "tags.txt").read_text(encoding="utf-8").split("\n")
+        self.model_ = load_keras_model(directory / "model.keras", compile=False)
+        if getattr(self, "_layout", LAYOUT) >= 2:
+            read = read_vocabulary
+        else:  # nlpkit 0.1: joined with newlines, no final newline, unescaped
+
+            def read(path):
+                return path.read_text(encoding="utf-8").split("\n")
+
+        self.vocabulary_ = read(directory / "vocabulary.txt")
+        self.characters_ = read(directory / "characters.txt")
+        self.tags_ = read(directory / "tags.txt")
         state = read_json(directory / "state.json")
         self.input_scheme_ = state["input_scheme"]
         self.history_ = state.get("history", {})
@@ -688,6 +708,16 @@ class EntityTagger(Pipeline):
         self._char_index = {c: i for i, c in enumerate(self.characters_)}
         self._tag_index = {t: i for i, t in enumerate(self.tags_)}
         self._predict_fn = None
+
+    def _check_structure(self, directory: Path) -> None:
+        model = self.model_
+        rows = model.get_layer("word_embedding").input_dim
+        check_rows(directory, "vocabulary.txt", len(self.vocabulary_), rows, "word-embedding rows")
+        if self.char_encoder != "none":
+            rows = model.get_layer("char_encoder").vocabulary_size
+            check_rows(directory, "characters.txt", len(self.characters_), rows, "character ids")
+        units = model.get_layer("potentials").units
+        check_rows(directory, "tags.txt", len(self.tags_), units, "tag scores per token")
 
     def _export(self, directory: Path) -> None:
         module = _NERServing(
@@ -706,6 +736,11 @@ class EntityTagger(Pipeline):
                 "serving_default": module.serve,
                 "tag_tokens": module.tag_tokens,
             },
+        )
+        extra = directory / "assets.extra"
+        extra.mkdir(exist_ok=True)
+        write_json(
+            extra / "config.json", {"class": type(self).__name__, "config": self.get_config()}
         )
 
 
@@ -742,8 +777,10 @@ class _NERServing(tf.Module):
 
     def _tag_ids(self, tokens):
         """tokens: [B, T] strings padded with ''; returns int32 [B, T] tag ids and the mask."""
-        n_time = tf.shape(tokens)[1]
-        tokens1 = tf.pad(tokens, [[0, 0], [0, 1]], constant_values="")  # at least one step
+        n_rows, n_time = tf.shape(tokens)[0], tf.shape(tokens)[1]
+        # At least one row and one step: an empty batch (or batch of empty sentences) then
+        # runs the same graph, and the padding row/step is cut off below.
+        tokens1 = tf.pad(tokens, [[0, 1], [0, 1]], constant_values="")
         keys = tf.strings.lower(tokens1, encoding="utf-8") if self.lowercase else tokens1
         words = self.word_table.lookup(keys)
         words = tf.where(tf.equal(tokens1, ""), 0, words)
@@ -752,7 +789,7 @@ class _NERServing(tf.Module):
         char_ids = tf.pad(char_ids, [[0, 0], [0, 0], [0, 1]])
         casing = tf_casing_ids(tokens1)
         ids = self.model([words, char_ids, casing], training=False)
-        ids = tf.cast(ids, tf.int32)[:, :n_time]
+        ids = tf.cast(ids, tf.int32)[:n_rows, :n_time]
         return ids, tf.not_equal(tokens, "")
 
     def _chunks(self, ids, mask):

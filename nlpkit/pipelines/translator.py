@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -29,11 +30,11 @@ import tensorflow as tf
 from keras import ops
 
 from nlpkit.decoding import BeamSearch, Decoder, GreedySearch, tile_beams  # noqa: F401
-from nlpkit.errors import MissingDependencyError
+from nlpkit.errors import IntegrityError, MissingDependencyError
 from nlpkit.layers.bahdanau_attention import BahdanauAttention
 from nlpkit.layers.luong_attention import SCORES, LuongAttention
 from nlpkit.layers.recurrent_stack import CELLS, RecurrentStack
-from nlpkit.pipelines.base import Pipeline
+from nlpkit.pipelines.base import Pipeline, check_rows
 from nlpkit.pipelines.training import fit_keras_model, history_to_dict, set_seed
 from nlpkit.text.special_ids import BOS_ID, EOS_ID, PAD_ID, UNK_ID  # noqa: F401 (re-exported)
 from nlpkit.text.token_vocabulary import (
@@ -46,7 +47,14 @@ from nlpkit.text.token_vocabulary import (
     TokenVocabulary,
     split_tokens,
 )
-from nlpkit.utils.files import hash_strings, read_json, write_json
+from nlpkit.utils.files import (
+    hash_strings,
+    load_keras_weights,
+    read_json,
+    read_vocabulary,
+    write_json,
+    write_vocabulary,
+)
 from nlpkit.utils.validation import (
     check_bool,
     check_choice,
@@ -59,6 +67,10 @@ from nlpkit.utils.validation import (
 __all__ = ["Translator", "beam_search", "greedy_search", "run_recipe", "PAD", "UNK", "BOS", "EOS"]
 
 SPECIALS = SPECIAL_TOKENS
+_SOURCE_VOCAB, _TARGET_VOCAB = "source_vocabulary.txt", "target_vocabulary.txt"
+# A blank source: the same set of characters in Python and in the graph (RE2's \s).
+_BLANK_RE2 = r"[\t\n\f\r ]*"
+_BLANK = re.compile(_BLANK_RE2)
 ATTENTIONS = ("bahdanau", "luong")
 _NEG = -1e9
 
@@ -181,6 +193,21 @@ class _Seq2Seq(keras.Model):
         **kwargs,
     ):
         super().__init__(**kwargs)
+        # Constructor arguments, so that `save("model.keras")` can write the model's config
+        # (nlpkit loads only the weights from it, into a model rebuilt from `Translator`'s).
+        self._init_config = {
+            "source_vocab_size": source_vocab_size,
+            "target_vocab_size": target_vocab_size,
+            "embedding_dim": embedding_dim,
+            "hidden_size": hidden_size,
+            "num_layers": num_layers,
+            "cell": cell,
+            "bidirectional": bidirectional,
+            "attention": attention,
+            "attention_score": attention_score,
+            "dropout": dropout,
+            "label_smoothing": label_smoothing,
+        }
         self.target_vocab_size = target_vocab_size
         self.label_smoothing = label_smoothing
         self.bidirectional = bidirectional
@@ -232,6 +259,9 @@ class _Seq2Seq(keras.Model):
         self.combine.build((None, 2 * units))
         self.projection.build((None, units))
         self.built = True
+
+    def get_config(self):
+        return {"name": self.name, **self._init_config}
 
     # encoder ---------------------------------------------------------------
     def encode(self, source_ids, training=False):
@@ -686,7 +716,9 @@ class Translator(Pipeline):
             return_scores: Also return the (length-normalised) log-probability of each output.
 
         Returns:
-            A list of translations (strings), or `(translations, scores)`.
+            A list of translations (strings), or `(translations, scores)`. An empty `x` gives
+            `[]`; a blank source (empty, or only spaces, tabs and line breaks) gives `""` with
+            score 0.0 (the exported SavedModel does the same).
 
         Raises:
             NotFittedError: Called before `fit`.
@@ -694,13 +726,19 @@ class Translator(Pipeline):
         """
         self._check_fitted("predict")
         sources = self._sources(x)
-        decode = self._decoder(*self._decode_options(beam_width, length_penalty, max_length))
+        options = self._decode_options(beam_width, length_penalty, max_length)
+        if not sources:  # an empty batch gives an empty result, in every pipeline
+            return ([], []) if return_scores else []
+        decode = self._decoder(*options)
         texts: list[str] = []
         scores: list[float] = []
         for start in range(0, len(sources), self.batch_size):
             out, sc = decode(tf.constant(sources[start : start + self.batch_size], tf.string))
             texts.extend(t.decode("utf-8") for t in out.numpy().tolist())
             scores.extend(float(s) for s in sc.numpy())
+        for i, source in enumerate(sources):  # nothing to translate: "" (as the SavedModel)
+            if _BLANK.fullmatch(source):
+                texts[i], scores[i] = "", 0.0
         return (texts, scores) if return_scores else texts
 
     def normalize(self, texts: Sequence[str]) -> list[str]:
@@ -809,33 +847,57 @@ class Translator(Pipeline):
 
     # ------------------------------------------------------------------ persistence
     def _save_state(self, directory: Path) -> None:
-        (directory / "source_vocab.txt").write_text(
-            "\n".join(self.source_vocabulary_), encoding="utf-8"
-        )
-        (directory / "target_vocab.txt").write_text(
-            "\n".join(self.target_vocabulary_), encoding="utf-8"
-        )
+        # Files: model.keras (its weights load into a model rebuilt from the configuration);
+        # source_vocabulary.txt, target_vocabulary.txt (one token a line in id order, see
+        # `write_vocabulary`); state.json.
+        write_vocabulary(directory / _SOURCE_VOCAB, self.source_vocabulary_)
+        write_vocabulary(directory / _TARGET_VOCAB, self.target_vocabulary_)
         write_json(
             directory / "state.json", {"max_length_": self.max_length_, "history_": self.history_}
         )
-        self.model_.save_weights(directory / "model.weights.h5")
+        self.model_.save(directory / "model.keras")
 
     def _load_state(self, directory: Path) -> None:
-        self.source_vocabulary_ = (
-            (directory / "source_vocab.txt").read_text(encoding="utf-8").split("\n")
-        )
-        self.target_vocabulary_ = (
-            (directory / "target_vocab.txt").read_text(encoding="utf-8").split("\n")
-        )
+        if (directory / _SOURCE_VOCAB).is_file() or not (directory / "source_vocab.txt").is_file():
+            self.source_vocabulary_ = read_vocabulary(directory / _SOURCE_VOCAB)
+            self.target_vocabulary_ = read_vocabulary(directory / _TARGET_VOCAB)
+        else:  # nlpkit 0.1: joined with newlines, unescaped
+            self.source_vocabulary_ = (
+                (directory / "source_vocab.txt").read_text(encoding="utf-8").split("\n")
+            )
+            self.target_vocabulary_ = (
+                (directory / "target_vocab.txt").read_text(encoding="utf-8").split("\n")
+            )
         state = read_json(directory / "state.json")
         self.max_length_ = int(state["max_length_"])
         self.history_ = state.get("history_", {})
         self._make_tables()
         model = self._build_model(compile=False)
-        model.load_weights(directory / "model.weights.h5")
+        weights = directory / "model.keras"
+        if not weights.is_file() and (directory / "model.weights.h5").is_file():
+            weights = directory / "model.weights.h5"  # nlpkit 0.1
+        try:
+            load_keras_weights(model, weights)
+        except IntegrityError as e:
+            raise IntegrityError(
+                f"{weights} does not fit the vocabularies ({_SOURCE_VOCAB}: "
+                f"{len(self.source_vocabulary_)} entries, {_TARGET_VOCAB}: "
+                f"{len(self.target_vocabulary_)}; edited, truncated or from another model?): {e}"
+            ) from e
         self.model_ = model
 
+    def _check_structure(self, directory: Path) -> None:
+        old = not (directory / _SOURCE_VOCAB).is_file()
+        src = "source_vocab.txt" if old else _SOURCE_VOCAB
+        tgt = "target_vocab.txt" if old else _TARGET_VOCAB
+        model = self.model_
+        n_src, n_tgt = model.source_embedding.input_dim, model.target_embedding.input_dim
+        check_rows(directory, src, len(self.source_vocabulary_), n_src, "source-embedding rows")
+        check_rows(directory, tgt, len(self.target_vocabulary_), n_tgt, "target-embedding rows")
+
     def _export(self, directory: Path) -> None:
+        """SavedModel whose `translate` signature (also `serving_default`) maps source strings
+        to `{"translation", "score"}`; a blank source gives `""` with score 0, as `predict`."""
         module = tf.Module()
         module.model = self.model_
         module.source_table = self._src_vocab.table
@@ -847,10 +909,25 @@ class Translator(Pipeline):
         )
         def translate(text):
             translation, score = self._translate_graph(text, *options)
-            return {"translation": translation, "score": score}
+            blank = tf.strings.regex_full_match(text, _BLANK_RE2)
+            return {
+                "translation": tf.where(blank, tf.constant(""), translation),
+                "score": tf.where(blank, tf.zeros_like(score), score),
+            }
 
         module.translate = translate
-        tf.saved_model.save(module, str(directory), signatures={"translate": translate})
+        tf.saved_model.save(
+            module,
+            str(directory),
+            signatures={"serving_default": translate, "translate": translate},
+        )
+        extra = directory / "assets.extra"
+        extra.mkdir(exist_ok=True)
+        write_vocabulary(extra / _SOURCE_VOCAB, self.source_vocabulary_)
+        write_vocabulary(extra / _TARGET_VOCAB, self.target_vocabulary_)
+        write_json(
+            extra / "config.json", {"class": type(self).__name__, "config": self.get_config()}
+        )
 
 
 # --------------------------------------------------------------------------- recipes

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -45,12 +46,30 @@ def check_float(
     low_inclusive: bool = True,
     high_inclusive: bool = True,
     allow_none: bool = False,
+    allow_inf: bool = False,
 ) -> Any:
+    """Return `value` as a float within the bounds, or raise a clear error.
+
+    NaN is always rejected, and so are +-infinity unless `allow_inf=True`: a NaN learning rate
+    or temperature would otherwise pass every `<`/`>` comparison and fail much later.
+
+    Example:
+        >>> check_float("temperature", 0.5, 0.0)
+        0.5
+        >>> check_float("temperature", float("nan"), 0.0)
+        Traceback (most recent call last):
+        ...
+        ValueError: `temperature` must be a finite number, not NaN or infinity. Received: temperature=nan
+    """
     if value is None and allow_none:
         return value
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise TypeError(f"`{name}` must be a number. Received: {name}={value!r}")
     value = float(value)
+    if math.isnan(value) or (math.isinf(value) and not allow_inf):
+        raise ValueError(
+            f"`{name}` must be a finite number, not NaN or infinity. Received: {name}={value!r}"
+        )
     too_low = low is not None and (value < low if low_inclusive else value <= low)
     too_high = high is not None and (value > high if high_inclusive else value >= high)
     if too_low or too_high:

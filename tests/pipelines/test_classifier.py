@@ -69,7 +69,7 @@ def test_tf_data_input_matches_lists(fitted):
 def test_save_load_identical(fitted, tmp_path):
     path = fitted.save(tmp_path / "clf")
     assert (path / "config.json").is_file() and (path / "MODEL_CARD.md").is_file()
-    assert (path / "labels.txt").read_text().split() == ["neg", "pos"]
+    assert json.loads((path / "labels.json").read_text()) == ["neg", "pos"]
     loaded = TextClassifier.load(path)
     np.testing.assert_array_equal(loaded.predict_proba(TEXTS), fitted.predict_proba(TEXTS))
     assert loaded.get_config() == fitted.get_config()
