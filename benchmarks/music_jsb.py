@@ -154,7 +154,7 @@ def main(argv=None) -> int:
         m = gen.evaluate(valid_rolls)
         best_epoch = int(np.argmin(gen.history_["val_loss"])) + 1
         t0 = time.perf_counter()
-        sample = gen.generate_events(steps=64, temperature=1.0, seed=args.seed)
+        sample = gen.generate_events(max_length=64, temperature=1.0, seed=args.seed)
         gen_s = time.perf_counter() - t0
         rows.append(
             {

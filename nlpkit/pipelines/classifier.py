@@ -440,6 +440,8 @@ class TextClassifier(Pipeline):
             vocab = (directory / "vocabulary.txt").read_text(encoding="utf-8").split("\n")[:-1]
         self.classes_ = read_json(directory / "labels.json")
         self.vectorizer_ = self._make_vectorizer(vocabulary=vocab)
+        # built now (as `adapt` builds it in `fit`), so a loaded pipeline exports at once
+        self.vectorizer_.build((None,))
         self.vocabulary_ = [str(v) for v in self.vectorizer_.get_vocabulary()]
         self.model_ = load_keras_model(directory / "model.keras")
         self.history_ = read_json(directory / "history.json")

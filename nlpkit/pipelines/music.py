@@ -220,7 +220,7 @@ class _Sampler(tf.Module):
             self._generate,
             input_signature=[
                 primer_spec,
-                tf.TensorSpec([], tf.int32, name="steps"),
+                tf.TensorSpec([], tf.int32, name="max_length"),
                 tf.TensorSpec([], tf.float32, name="temperature"),
                 tf.TensorSpec([], tf.int64, name="seed"),
             ],
@@ -242,9 +242,9 @@ class _Sampler(tf.Module):
         logits = self.out(x) + self.forbid if self.tokens else x
         return logits, (states, buffer, valid)
 
-    def _generate(self, primer, steps, temperature, seed):
+    def _generate(self, primer, max_length, temperature, seed):
         batch = tf.shape(primer)[0]
-        steps = tf.maximum(steps, 0)
+        steps = tf.maximum(max_length, 0)
         w = max(self.window, 1)
         state = (
             self.stack.initial_state(batch),
@@ -921,11 +921,11 @@ class MusicGenerator(Pipeline):
         """SavedModel with `generate` and the same function as `serving_default`.
 
         Inputs: `primer` (int32 `(batch, primer_len)` event ids for tokens, float32
-        `(batch, primer_len, 88)` 0/1 steps for piano roll; `primer_len` may be 0), `steps`
-        (int32, >= 0), `temperature` (float32, finite, >= 0), `seed` (int64); a bad value raises
+        `(batch, primer_len, 88)` 0/1 steps for piano roll; `primer_len` may be 0), `max_length`
+        (int32, >= 0; called `steps` in exports written before nlpkit 0.2), `temperature` (float32, finite, >= 0), `seed` (int64); a bad value raises
         InvalidArgumentError naming it, as `generate` raises ValueError in Python. Outputs: `ids`
-        (int32 `(batch, steps)`) and `tokens` (string) for tokens, `piano_roll` (int32
-        `(batch, steps, 88)`) for piano roll. Decode with
+        (int32 `(batch, max_length)`) and `tokens` (string) for tokens, `piano_roll` (int32
+        `(batch, max_length, 88)`) for piano roll. Decode with
         `nlpkit.data.music_events.decode_generated`. `assets.extra/` holds the vocabulary
         (`vocabulary.txt`, tokens only) and the configuration.
         """
@@ -933,9 +933,11 @@ class MusicGenerator(Pipeline):
         vocab_size = None if self.vocabulary_ is None else len(self.vocabulary_)
 
         @tf.function(input_signature=module.generate.input_signature, autograph=False)
-        def music_generate(primer, steps, temperature, seed):
+        def music_generate(primer, max_length, temperature, seed):
             checks = [
-                tf.debugging.assert_greater_equal(steps, 0, message="`steps` must be >= 0"),
+                tf.debugging.assert_greater_equal(
+                    max_length, 0, message="`max_length` must be >= 0"
+                ),
                 tf.debugging.assert_all_finite(
                     temperature, "`temperature` must be finite, not NaN or inf"
                 ),
@@ -961,7 +963,7 @@ class MusicGenerator(Pipeline):
             # one spare (all-zero) row, cut off again: an empty batch gives empty outputs
             n = tf.shape(primer)[0]
             primer = tf.pad(primer, [[0, 1]] + [[0, 0]] * (len(primer.shape) - 1))
-            out = module.generate(primer, steps, temperature, seed)
+            out = module.generate(primer, max_length, temperature, seed)
             return {key: value[:n] for key, value in out.items()}
 
         concrete = music_generate.get_concrete_function()

@@ -134,6 +134,21 @@ _DTYPE_NAMES = {
 }
 
 
+def _read_labels(folder: Path) -> list[str] | None:
+    """Class labels an export lists beside its graph: `assets.extra/labels.txt` (one line per
+    label in `nlpkit.utils.files.write_vocabulary`'s format), or `assets/labels.txt` (plain
+    lines) in exports written before nlpkit 0.2."""
+    from nlpkit.utils.files import read_vocabulary
+
+    extra = folder / "assets.extra" / "labels.txt"
+    if extra.is_file():
+        return read_vocabulary(extra)
+    old = folder / "assets" / "labels.txt"
+    if old.is_file():
+        return [s for s in old.read_text(encoding="utf-8").split("\n") if s != ""]
+    return None
+
+
 @dataclass(frozen=True)
 class TensorInfo:
     """One input or output of a signature: name, dtype name ('string', 'int32'...) and shape."""
@@ -289,10 +304,6 @@ class ServedModel:
                 outputs={k: _tensor_info(k, v) for k, v in outputs.items()},
             )
         task, task_sig = detect_task(sigs)
-        labels_file = folder / "assets" / "labels.txt"
-        labels = None
-        if labels_file.is_file():
-            labels = [s for s in labels_file.read_text(encoding="utf-8").split("\n") if s != ""]
         return cls(
             name=name,
             path=folder,
@@ -300,7 +311,7 @@ class ServedModel:
             signatures=sigs,
             task=task,
             task_signature=task_sig,
-            labels=labels,
+            labels=_read_labels(folder),
             _loaded=loaded,
         )
 

@@ -10,7 +10,7 @@ hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from nlpkit.data.classification import read_csv, read_fasttext, read_jsonl  # noqa: E402
+from nlpkit.data.classification import read_csv, read_jsonl  # noqa: E402
 from nlpkit.data.conll import read_conll, write_conll  # noqa: E402
 from nlpkit.data.parallel import read_lines as read_parallel_lines  # noqa: E402
 from nlpkit.data.text_lines import read_lines, read_text  # noqa: E402
@@ -86,52 +86,3 @@ def test_text_readers_drop_a_bom(tmp_path_factory, lines):
     assert read_text(path) == "\n".join(lines) + "\n"
     assert read_parallel_lines(path) == lines
     assert read_lines(path, strip=False, skip_empty=False) == lines
-
-
-@pytest.mark.parametrize(
-    "reader, content",
-    [
-        (lambda p: read_csv(p), b"text,label\nok,a\ncaf\xe9,b\n"),
-        (
-            lambda p: read_jsonl(p),
-            b'{"text": "ok", "label": "a"}\n{"text": "caf\xe9", "label": "b"}\n',
-        ),
-        (lambda p: read_fasttext(p), b"__label__a ok\n__label__b caf\xe9\n"),
-        (lambda p: read_conll(p), b"ok O\n\ncaf\xe9 O\n"),
-    ],
-)
-def test_structured_readers_name_file_and_line_of_bad_bytes(tmp_path, reader, content):
-    path = tmp_path / "bad.data"
-    path.write_bytes(content)
-    line = content.split(b"\n").index(next(ln for ln in content.split(b"\n") if b"\xe9" in ln)) + 1
-    with pytest.raises(DataFormatError, match=rf"bad.data, line {line}: not valid utf-8"):
-        reader(path)
-    path.write_bytes(b"\xef\xbb\xbf" + content.replace(b"\xe9", b"\xc3\xa9"))  # BOM + UTF-8
-    assert reader(path)  # the BOM is invisible: the header / first line parses
-
-
-def test_folder_chunk_and_jsb_readers_name_bad_bytes_and_drop_a_bom(tmp_path):
-    from nlpkit.data.classification import read_folder
-    from nlpkit.data.music import read_jsb_json
-    from nlpkit.data.text_lines import iter_text_chunks
-
-    (tmp_path / "pos").mkdir()
-    (tmp_path / "pos" / "a.txt").write_bytes(b"\xef\xbb\xbfgood")
-    assert read_folder(tmp_path) == (["good"], ["pos"])
-    (tmp_path / "pos" / "b.txt").write_bytes(b"fine\nfine\ncaf\xe9")
-    with pytest.raises(DataFormatError, match=r"b.txt, line 3: not valid utf-8"):
-        read_folder(tmp_path)
-
-    text = tmp_path / "t.txt"
-    text.write_bytes(b"\xef\xbb\xbfone\ntwo\n")
-    assert "".join(iter_text_chunks(text, chunk_chars=2)) == "one\ntwo\n"
-    text.write_bytes(b"one\ntwo\n\xff\n")
-    with pytest.raises(DataFormatError, match=r"t.txt, line 3: not valid utf-8"):
-        list(iter_text_chunks(text, chunk_chars=2))
-
-    jsb = tmp_path / "jsb.json"
-    jsb.write_bytes(b'\xef\xbb\xbf{"train": [[[60, 64]]], "valid": [], "test": []}')
-    assert read_jsb_json(jsb)["train"] == [[[60, 64]]]
-    jsb.write_bytes(b'{"train": [\n[[60]]],\n "valid": "\xff"}')
-    with pytest.raises(DataFormatError, match=r"jsb.json, line 3: not valid utf-8"):
-        read_jsb_json(jsb)

@@ -11,9 +11,11 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-hypothesis = pytest.importorskip("hypothesis")
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
+try:  # the random cases need hypothesis (dev extra); the fixed cases run without it
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+except ImportError:  # pragma: no cover - depends on the environment
+    given = settings = st = None
 
 _spec = importlib.util.spec_from_file_location("nlpkit_tiny", Path(__file__).with_name("tiny.py"))
 tiny = importlib.util.module_from_spec(_spec)
@@ -34,7 +36,6 @@ NASTY = [
     "\ud7ff\ue000",
 ]
 BAD_UTF8 = [b"\xff\xfe", b"ok \xc3", b"\xed\xa0\x80"]
-TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=50)
 OUTCOMES: dict[str, dict[str, int]] = {}
 MESSAGES: dict[str, set[str]] = {}
 
@@ -114,12 +115,15 @@ def test_fixed_nasty_strings_and_empty_batches(served):
     assert clf(tf.constant(NASTY))["scores"].numpy().shape == (len(NASTY), 2)
 
 
-@settings(max_examples=15, deadline=None)
-@given(st.lists(TEXT, max_size=4))
-def test_random_unicode_batches(served, batch):
-    for name, fn in _string_signatures(served).items():
-        out = _call(name, fn, batch)
-        assert out is not None, f"{name} refused valid UTF-8 {batch!r}"
+if given is not None:
+    TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=50)
+
+    @settings(max_examples=15, deadline=None)
+    @given(st.lists(TEXT, max_size=4))
+    def test_random_unicode_batches(served, batch):
+        for name, fn in _string_signatures(served).items():
+            out = _call(name, fn, batch)
+            assert out is not None, f"{name} refused valid UTF-8 {batch!r}"
 
 
 def test_music_primer_fuzz(tmp_path):
@@ -136,7 +140,7 @@ def test_music_primer_fuzz(tmp_path):
     for primer, valid in cases:
         args = dict(
             primer=tf.constant(primer, tf.int32),
-            steps=tf.constant(3),
+            max_length=tf.constant(3),
             temperature=tf.constant(1.0),
             seed=tf.constant(1, tf.int64),
         )

@@ -234,6 +234,29 @@ def test_every_export_has_serving_default_and_assets_extra(exported, name):
         assert task in served.signatures
 
 
+def _two_row_call(name, served):
+    fn = served.signatures["serving_default"]
+    if name == "music":
+        return fn(
+            primer=tf.zeros([2, 0], tf.int32),
+            max_length=tf.constant(4),
+            temperature=tf.constant(0.0),
+            seed=tf.constant(0, tf.int64),
+        )
+    return fn(tf.constant(["Alice lives in Paris", "a cat runs"]))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_loaded_pipeline_exports_without_a_first_call(saved, exported, tmp_path, name):
+    """Issue 13: a TextClassifier fresh from `load` failed in ExportArchive until it had run."""
+    path = load(saved[name]).export(tmp_path / "again")
+    a = _two_row_call(name, tf.saved_model.load(str(path)))
+    b = _two_row_call(name, tf.saved_model.load(str(exported[name])))
+    assert sorted(a) == sorted(b)
+    for key in a:
+        np.testing.assert_array_equal(a[key].numpy(), b[key].numpy())
+
+
 # ------------------------------------------------------------------ empty batches
 @pytest.mark.parametrize("name", NAMES)
 def test_predict_on_an_empty_list_is_empty(fitted, name):
@@ -251,7 +274,7 @@ def _empty_batch_call(name, served):
     if name == "music":
         return fn(
             primer=tf.zeros([0, 0], tf.int32),
-            steps=tf.constant(3),
+            max_length=tf.constant(3),
             temperature=tf.constant(1.0),
             seed=tf.constant(0, tf.int64),
         )
@@ -324,7 +347,7 @@ def test_generation_arguments_reject_nan_in_python(fitted):
         with pytest.raises(ValueError, match="`top_p` must be a finite number"):
             get(fitted, "chargen").generate(top_p=bad)
         with pytest.raises(ValueError, match="`temperature` must be a finite number"):
-            get(fitted, "music").generate_events(temperature=bad, steps=2)
+            get(fitted, "music").generate_events(temperature=bad, max_length=2)
         with pytest.raises(ValueError, match="`length_penalty` must be a finite number"):
             get(fitted, "translator").predict(["a"], length_penalty=bad)
 
@@ -346,7 +369,7 @@ def test_exported_generate_rejects_what_python_rejects(exported, temperature):
     with pytest.raises(tf.errors.InvalidArgumentError, match="`temperature` must be"):
         music.signatures["generate"](
             primer=tf.zeros([1, 0], tf.int32),
-            steps=tf.constant(2),
+            max_length=tf.constant(2),
             temperature=tf.constant(temperature),
             seed=tf.constant(0, tf.int64),
         )

@@ -73,16 +73,21 @@ def test_chargen_seeded_and_row_format_scalars(gen_server):
 def test_generation_length_limit(gen_server):
     r = generate(gen_server, 1, max_length=51)
     assert r.status_code == 400 and "--max-generate-steps" in r.json()["error"]
-    r = gen_server.post(
-        "/v1/models/chargen:predict", json={"inputs": {"prompts": ["a"]}}
-    )  # no serving_default and several signatures: the name is required
-    assert r.status_code == 400 and "signature_name" in r.json()["error"]
+    # every export has serving_default (greedy completions for chargen): no name needed
+    r = gen_server.post("/v1/models/chargen:predict", json={"inputs": {"prompts": ["a"]}})
+    named = {"signature_name": "serving_default", "inputs": {"prompts": ["a"]}}
+    assert r.status_code == 200
+    assert r.json() == gen_server.post("/v1/models/chargen:predict", json=named).json()
+    assert r.json()["outputs"][0].startswith("a")
+    named["signature_name"] = "sample"
+    r = gen_server.post("/v1/models/chargen:predict", json=named)
+    assert r.status_code == 400 and "generate" in r.json()["error"]
 
 
 def test_music_tokens(gen_server):
     body = {
         "signature_name": "generate",
-        "inputs": {"primer": [[], []], "steps": 6, "temperature": 1.0, "seed": 5},
+        "inputs": {"primer": [[], []], "max_length": 6, "temperature": 1.0, "seed": 5},
     }
     out = gen_server.post("/v1/models/music:predict", json=body).json()["outputs"]
     assert len(out["tokens"]) == 2 and all(len(row) == 6 for row in out["tokens"])

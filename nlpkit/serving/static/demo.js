@@ -200,7 +200,8 @@ async function runGen(ev) {
     if ("top_p" in sig.inputs) inputs.top_p = 1.0;
   } else {
     inputs.primer = Array.from({ length: count }, () => []);
-    inputs.steps = length;
+    // `max_length`; music exports written before nlpkit 0.2 call it `steps`
+    inputs["max_length" in sig.inputs ? "max_length" : "steps"] = length;
   }
   await busy($("gen-run"), async () => {
     const data = await api(`/v1/models/${encodeURIComponent(m.name)}:predict`, { signature_name: m.task_signature, inputs });
