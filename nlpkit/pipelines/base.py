@@ -35,6 +35,7 @@ from nlpkit._version import __version__
 from nlpkit.errors import IntegrityError, NotFittedError
 from nlpkit.utils.files import (
     atomic_directory,
+    clean_leftovers_in,
     file_digests,
     next_version_dir,
     read_json,
@@ -352,6 +353,8 @@ class Pipeline:
         """
         self._check_fitted("export")
         if directory is None:
+            # what killed exports left here first (they may hold a version number to reuse)
+            clean_leftovers_in(DEFAULT_EXPORT_ROOT / self.export_name)
             directory = next_version_dir(DEFAULT_EXPORT_ROOT / self.export_name)
         directory = Path(directory)
         with atomic_directory(directory) as tmp:

@@ -6,6 +6,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import secrets
 import shutil
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ __all__ = [
     "atomic_directory",
     "recover_directory",
     "clean_leftovers",
+    "clean_leftovers_in",
     "file_digests",
     "verify_digests",
     "IntegrityError",
@@ -173,6 +175,33 @@ def clean_leftovers(target: str | os.PathLike) -> list[Path]:
                 continue
             _remove(path, target) if kind != _TRASH else shutil.rmtree(path, ignore_errors=True)
             removed.append(path)
+    return removed
+
+
+_LEFTOVER = re.compile(r"^\.(?P<name>.+)\.(?:tmp|new|old|trash)-\d+-[0-9a-f]+$")
+
+
+def clean_leftovers_in(folder: str | os.PathLike) -> list[Path]:
+    """`clean_leftovers` for every target whose interrupted saves left siblings in `folder`.
+
+    Used before picking the next numbered export version (`saved_models/<task>/<n>`): a killed
+    export to version 3 leaves `.3.tmp-*`, which the next export (to a new version number)
+    would otherwise never see.
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> root = pathlib.Path(tempfile.mkdtemp())
+        >>> (root / ".1.tmp-999999999-00ff00ff").mkdir()
+        >>> [p.name for p in clean_leftovers_in(root)]
+        ['.1.tmp-999999999-00ff00ff']
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    names = sorted({m["name"] for p in folder.iterdir() if (m := _LEFTOVER.match(p.name))})
+    removed = []
+    for name in names:
+        removed += clean_leftovers(folder / name)
     return removed
 
 

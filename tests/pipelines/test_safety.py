@@ -190,6 +190,20 @@ def test_load_recovers_when_a_save_is_killed_between_renames(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["clf"]
 
 
+def test_a_numbered_export_cleans_what_killed_exports_left(fitted, tmp_path, monkeypatch):
+    import nlpkit.pipelines.base as base
+
+    root = tmp_path / "saved_models"
+    monkeypatch.setattr(base, "DEFAULT_EXPORT_ROOT", root)
+    clf = get(fitted, "classifier")
+    assert clf.export().name == "1"
+    leftover = root / "classifier" / ".2.tmp-999999999-0000beef"  # a killed export to 2
+    leftover.mkdir()
+    (leftover / "saved_model.pb").write_bytes(b"partial")
+    assert clf.export().name == "2"
+    assert sorted(p.name for p in (root / "classifier").iterdir()) == ["1", "2"]
+
+
 def test_saved_and_exported_folders_respect_the_umask(saved, exported):
     for path in (saved["classifier"], exported["classifier"]):
         assert path.stat().st_mode & 0o077 == 0o777 & ~_umask() & 0o077

@@ -193,3 +193,81 @@ def test_real_sigkill_at_random_instants_leaves_a_loadable_version(tmp_path):
         _write_version(d, 7)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]
     assert json.dumps(_version_of(target)) == "7"
+
+
+_CHILD_AT_STEP = """
+import os, signal, sys
+from pathlib import Path
+from nlpkit.utils import files
+target, step, after = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3] == "after"
+real_replace, calls = os.replace, [0]
+
+def replace(a, b):  # os.replace call number `step` ends in a real SIGKILL
+    calls[0] += 1
+    if calls[0] == step and after:
+        real_replace(a, b)
+    if calls[0] == step:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return real_replace(a, b)
+
+files.os.replace = replace
+with files.atomic_directory(target) as d:
+    (d / "a.txt").write_text("2\\n" * 50)
+    if step == 0:  # killed while the body writes
+        os.kill(os.getpid(), signal.SIGKILL)
+    (d / "b.txt").write_text("2")
+"""
+
+
+@pytest.mark.parametrize(
+    "step, after", [(0, False), (1, False), (1, True), (2, False), (2, True), (3, False), (3, True)]
+)
+def test_real_sigkill_at_each_step(tmp_path, step, after):
+    """A real SIGKILL at each rename of a save (before or after it) and during the body:
+    the previous or the new version loads, and the next save leaves only the target."""
+    target = tmp_path / "model"
+    with atomic_directory(target) as d:
+        _write_version(d, 1)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    when = "after" if after else "before"
+    child = subprocess.run(
+        [sys.executable, "-c", _CHILD_AT_STEP, str(target), str(step), when],
+        env=env,
+        timeout=60,
+    )
+    assert child.returncode == -signal.SIGKILL
+    assert len(list(tmp_path.iterdir())) > 1  # the killed save left something behind
+    found = recover_directory(target)
+    assert found is not None
+    # (1) tmp -> new, (2) target -> old, (3) new -> target: the new version is complete from
+    # the end of step 1 on, and is what loads once the old one has been moved aside
+    expected = 1 if step == 0 or (step == 1 and not after) else None
+    if step >= 2 and (after or step == 3):
+        expected = 2
+    if expected is not None:
+        assert _version_of(found) == expected
+    else:
+        assert _version_of(found) in (1, 2)
+    with atomic_directory(target) as d:
+        _write_version(d, 3)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]
+    assert _version_of(target) == 3
+
+
+def test_clean_leftovers_in_a_folder_of_versions(tmp_path):
+    """Numbered exports: a killed export's leftovers sit beside versions the next export never
+    targets; `clean_leftovers_in` removes them and puts a complete version back in place."""
+    from nlpkit.utils.files import clean_leftovers_in
+
+    (tmp_path / "1").mkdir()
+    (tmp_path / ".2.tmp-999999999-0000beef").mkdir()  # killed while writing version 2
+    new = tmp_path / ".3.new-999999999-0000cafe"  # killed between the renames of version 3
+    new.mkdir()
+    _write_version(new, 3)
+    live = tmp_path / f".4.tmp-{os.getppid()}-00000000"  # a writer still running: kept
+    live.mkdir()
+    removed = clean_leftovers_in(tmp_path)
+    assert sorted(p.name for p in removed) == [".2.tmp-999999999-0000beef"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["1", "3", live.name])
+    assert _version_of(tmp_path / "3") == 3
+    assert clean_leftovers_in(tmp_path / "absent") == []
