@@ -487,7 +487,7 @@ def bench_music(args, tmp: Path) -> dict | None:
     def serve(batch):
         return sm(
             primer=tf.zeros((len(batch), 0), tf.int32),
-            steps=tf.constant(steps, tf.int32),
+            max_length=tf.constant(steps, tf.int32),
             temperature=tf.constant(1.0),
             seed=tf.constant(0, tf.int64),
         )["ids"].numpy()

@@ -723,10 +723,9 @@ class CharGenerator(Pipeline):
     def _export(self, directory: Path) -> None:
         """SavedModel signatures: `serving_default` (prompts -> greedy completions, as
         `predict`), `generate`, `generate_filtered`, `score` and, in 'lines' mode,
-        `beam_search` (see `_CharLM`). Arguments are
-        checked in the graph as in Python: `max_length >= 1`, `temperature` finite and >= 0,
-        `seed >= 0`, `top_k >= 0`, `top_p` in (0, 1]; a bad value raises InvalidArgumentError
-        naming it. `assets.extra/` holds the vocabulary and the configuration."""
+        `beam_search` (see `_CharLM`). Arguments are checked in the graph as in Python:
+        `max_length >= 1`, `temperature` finite and >= 0, `seed >= 0`, `top_k >= 0`, `top_p`
+        in (0, 1], `beam_width >= 1`; a bad value raises InvalidArgumentError naming it. `assets.extra/` holds the vocabulary and the configuration."""
         lm = self._graph()
         default_length = self._default_max_length()
 
@@ -768,7 +767,22 @@ class CharGenerator(Pipeline):
             "score": chargen_score,
         }
         if self.mode == "lines":  # whole items that end: beam search applies
-            signatures["beam_search"] = lm.beam_search.get_concrete_function()
+
+            @tf.function(input_signature=lm.beam_search.input_signature, autograph=False)
+            def chargen_beam_search(prompts, max_length, beam_width):
+                checks = [
+                    tf.debugging.assert_greater_equal(
+                        max_length, 1, message="`max_length` must be >= 1"
+                    ),
+                    tf.debugging.assert_greater_equal(
+                        beam_width, 1, message="`beam_width` must be >= 1"
+                    ),
+                ]
+                with tf.control_dependencies(checks):
+                    prompts = tf.identity(prompts)
+                return lm.beam_search(prompts, max_length, beam_width)
+
+            signatures["beam_search"] = chargen_beam_search
         tf.saved_model.save(lm, str(directory), signatures=signatures)
         extra = directory / "assets.extra"
         extra.mkdir(exist_ok=True)

@@ -410,6 +410,19 @@ def test_exported_generate_checks_the_other_arguments(exported):
     ]:
         with pytest.raises(tf.errors.InvalidArgumentError, match=msg):
             fn(**{**good, key: bad})
+    # beam search: what Python's generate(method="beam") rejects, with the argument named
+    beam = served.signatures["beam_search"]
+    good = dict(prompts=tf.constant(["a"]), max_length=tf.constant(3), beam_width=tf.constant(2))
+    assert beam(**good)["text"].shape == (1, 2)
+    assert beam(**{**good, "prompts": tf.constant([], tf.string)})["text"].shape == (0, 2)
+    for key, bad, msg in [
+        ("max_length", 0, "`max_length` must be >= 1"),
+        ("max_length", -1, "`max_length` must be >= 1"),
+        ("beam_width", 0, "`beam_width` must be >= 1"),
+        ("beam_width", -1, "`beam_width` must be >= 1"),
+    ]:
+        with pytest.raises(tf.errors.InvalidArgumentError, match=msg):
+            beam(**{**good, key: tf.constant(bad)})
 
 
 # ------------------------------------------------------------------ bad items are blamed
