@@ -280,6 +280,11 @@ class Pipeline:
         """
         requested = Path(directory)
         directory = recover_directory(requested)
+        if directory is not None and directory.exists() and not directory.is_dir():
+            raise ValueError(
+                f"{requested} is a file, not a saved pipeline: pass the folder written by "
+                "`pipeline.save(path)`."
+            )
         if directory is None or not directory.is_dir():
             raise FileNotFoundError(
                 f"No saved pipeline at {requested}: the directory does not exist."
@@ -315,6 +320,17 @@ class Pipeline:
                 f"{requested} holds a saved {klass.__name__}, not a {cls.__name__}. "
                 f"Load it with `{klass.__name__}.load(...)` or `nlpkit.load(...)`."
             )
+        layout = meta.get("layout", 1)
+        if isinstance(layout, bool) or not isinstance(layout, int) or layout < 1:
+            raise ValueError(
+                f"{cfg_path}: `layout` must be a positive integer. Received: {layout!r:.80}"
+            )
+        if layout > LAYOUT:
+            raise ValueError(
+                f"{cfg_path}: the folder was saved by a newer nlpkit ({meta.get('nlpkit_version')}"
+                f", layout {layout}); this nlpkit ({__version__}) reads layouts 1 to {LAYOUT}. "
+                "Upgrade nlpkit to load it."
+            )
         card_path = directory / CARD_FILE
         card = {}
         if card_path.is_file():
@@ -322,7 +338,12 @@ class Pipeline:
                 card = read_json(card_path)
             except (json.JSONDecodeError, UnicodeDecodeError) as e:
                 raise IntegrityError(f"{card_path} is not valid JSON: {e}") from e
-        digests = card.pop(FILES_KEY, None) if isinstance(card, dict) else None
+            if not isinstance(card, dict):
+                raise IntegrityError(
+                    f"{card_path} must hold a JSON object. Received: {card!r:.80}. The model card "
+                    "is damaged; save the model again."
+                )
+        digests = card.pop(FILES_KEY, None)
         if verify:
             if digests is None:
                 logger.info(
@@ -332,9 +353,25 @@ class Pipeline:
             else:
                 verify_digests(directory, digests)
         obj = klass.from_config(config)
-        obj._layout = int(meta.get("layout", 1)) if isinstance(meta, dict) else 1
-        obj._load_state(directory)
-        obj._check_structure(directory)
+        obj._layout = layout
+        try:
+            obj._load_state(directory)
+            obj._check_structure(directory)
+        except IntegrityError:
+            raise
+        except FileNotFoundError as e:
+            raise IntegrityError(
+                f"{e.filename or directory} is missing or not a file: the saved "
+                f"{klass.__name__} in {requested} is incomplete. Save the model again."
+            ) from e
+        except (ValueError, KeyError, TypeError, AttributeError, IndexError) as e:
+            # a file that parses but does not hold what this pipeline saved (edited, from
+            # another model or another task); with verify=True the digests catch most of these
+            raise IntegrityError(
+                f"{requested} does not hold a loadable {klass.__name__}: {type(e).__name__}: "
+                f"{e}. A saved file is damaged or belongs to another model; save the model "
+                "again."
+            ) from e
         for key in ("class", "nlpkit_version"):
             card.pop(key, None)
         if card:

@@ -17,6 +17,7 @@ import numpy as np
 import tensorflow as tf
 
 from nlpkit.data.tfdata import dataset_to_lists
+from nlpkit.errors import IntegrityError
 from nlpkit.layers.recurrent_stack import CELLS, RecurrentStack
 from nlpkit.metrics.classification import classification_report
 from nlpkit.pipelines.base import LAYOUT, Pipeline, check_rows
@@ -439,6 +440,13 @@ class TextClassifier(Pipeline):
         else:  # nlpkit 0.1: without '' and '[UNK]', unescaped
             vocab = (directory / "vocabulary.txt").read_text(encoding="utf-8").split("\n")[:-1]
         self.classes_ = read_json(directory / "labels.json")
+        if not isinstance(self.classes_, list) or not all(
+            isinstance(c, (str, int, float, bool)) for c in self.classes_
+        ):
+            raise IntegrityError(
+                f"{directory / 'labels.json'} must hold a JSON list of labels (strings or "
+                f"numbers). Received: {self.classes_!r:.80}"
+            )
         self.vectorizer_ = self._make_vectorizer(vocabulary=vocab)
         # built now (as `adapt` builds it in `fit`), so a loaded pipeline exports at once
         self.vectorizer_.build((None,))

@@ -335,7 +335,21 @@ def verify_digests(
         IntegrityError: a file is missing, has another size or another digest; the message names it.
     """
     root = Path(root)
+    card = root / "model_card.json"
+    if not isinstance(digests, dict) or not all(
+        isinstance(k, str) and isinstance(v, dict) for k, v in digests.items()
+    ):
+        raise IntegrityError(
+            f"{card}: `files` must map each saved file to its size and sha256. The model card is "
+            "damaged; save the model again, or load with verify=False."
+        )
     for rel, want in sorted(digests.items()):
+        rel_path = Path(rel)
+        if rel_path.is_absolute() or ".." in rel_path.parts:
+            raise IntegrityError(
+                f"{card} lists {rel!r}, which is outside the saved folder. The model card is "
+                "damaged or was tampered with; save the model again."
+            )
         path = root / rel
         if not path.is_file():
             raise IntegrityError(
@@ -357,6 +371,13 @@ def verify_digests(
             )
 
 
+def _missing(path: Path) -> FileNotFoundError:
+    """FileNotFoundError for a part of a saved model, with `filename` set (callers name it)."""
+    err = FileNotFoundError(f"{path} is missing or not a file: the saved model is incomplete.")
+    err.filename = str(path)
+    return err
+
+
 def load_keras_model(path: str | os.PathLike, **kwargs):
     """`keras.saving.load_model` in safe mode, with a clear error for a damaged `.keras` file.
 
@@ -369,7 +390,7 @@ def load_keras_model(path: str | os.PathLike, **kwargs):
 
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"{path} does not exist: the saved model is incomplete.")
+        raise _missing(path)
     try:
         with zipfile.ZipFile(path) as zf:
             bad = zf.testzip()
@@ -393,7 +414,7 @@ def load_keras_weights(model, path: str | os.PathLike) -> None:
 
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"{path} does not exist: the saved model is incomplete.")
+        raise _missing(path)
     if path.suffix == ".keras":
         try:
             with zipfile.ZipFile(path) as zf:
@@ -446,7 +467,7 @@ def read_vocabulary(path: str | os.PathLike) -> list[str]:
         with open(path, encoding="utf-8", newline="") as fh:
             text = fh.read()
     except FileNotFoundError as e:
-        raise FileNotFoundError(f"{path} does not exist: the saved model is incomplete.") from e
+        raise _missing(path) from e
     except UnicodeDecodeError as e:
         raise IntegrityError(
             f"{path} is not valid UTF-8 (byte {e.start}): the file is damaged."

@@ -146,6 +146,114 @@ def test_truncated_model_file_says_truncated_not_missing(saved, tmp_path):
         load(folder)
 
 
+def _edit_json(name, change):
+    def edit(folder):
+        path = folder / name
+        path.write_text(json.dumps(change(json.loads(path.read_text()))))
+
+    return edit
+
+
+def _replace_with_dir(name):
+    def edit(folder):
+        (folder / name).unlink()
+        (folder / name).mkdir()
+
+    return edit
+
+
+DAMAGED = {  # name: (edit, verify, error, message)
+    "layout not an int": (
+        _edit_json("config.json", lambda m: {**m, "layout": "abc"}),
+        True,
+        ValueError,
+        r"config.json: `layout` must be a positive integer. Received: 'abc'",
+    ),
+    "layout from a newer nlpkit": (
+        _edit_json("config.json", lambda m: {**m, "layout": 99}),
+        False,
+        ValueError,
+        r"saved by a newer nlpkit .*layout 99.*reads layouts 1 to 2",
+    ),
+    "card not an object": (
+        lambda f: (f / "model_card.json").write_text("[1]"),
+        False,
+        IntegrityError,
+        r"model_card.json must hold a JSON object",
+    ),
+    "card files not a mapping": (
+        _edit_json("model_card.json", lambda c: {**c, "files": [1]}),
+        True,
+        IntegrityError,
+        r"model_card.json: `files` must map each saved file",
+    ),
+    "card lists a file outside": (
+        _edit_json(
+            "model_card.json",
+            lambda c: {**c, "files": {**c["files"], "../x": {"size": 1, "sha256": "0"}}},
+        ),
+        True,
+        IntegrityError,
+        r"lists '../x', which is outside the saved folder",
+    ),
+    "labels not a list": (
+        lambda f: (f / "labels.json").write_text('{"a": 1}'),
+        False,
+        IntegrityError,
+        r"labels.json must hold a JSON list of labels",
+    ),
+    "nested labels": (
+        lambda f: (f / "labels.json").write_text("[[1], [2]]"),
+        False,
+        IntegrityError,
+        r"labels.json must hold a JSON list of labels",
+    ),
+    "history.json removed": (
+        lambda f: (f / "history.json").unlink(),
+        False,
+        IntegrityError,
+        r"history.json is missing or not a file: the saved TextClassifier",
+    ),
+    "model.keras is a folder": (
+        _replace_with_dir("model.keras"),
+        False,
+        IntegrityError,
+        r"model.keras is missing or not a file",
+    ),
+    "a repeated vocabulary entry": (
+        lambda f: (f / "vocabulary.txt").write_text(
+            (f / "vocabulary.txt").read_text().replace("loved", "great")
+        ),
+        False,
+        IntegrityError,
+        r"does not hold a loadable TextClassifier: ValueError: .*repeated term",
+    ),
+    "another task's model.keras": (
+        lambda f: (f / "model.keras").write_bytes(
+            (LAYOUT1 / "tagger" / "model.keras").read_bytes()
+        ),
+        False,
+        IntegrityError,
+        r"does not hold a loadable TextClassifier: ValueError: No such layer",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(DAMAGED))
+def test_damaged_folders_give_a_clear_error_naming_the_file(saved, tmp_path, case):
+    edit, verify, error, match = DAMAGED[case]
+    folder = _copy(saved["classifier"], tmp_path / "clf")
+    edit(folder)
+    with pytest.raises(error, match=match):
+        load(folder, verify=verify)
+
+
+def test_loading_a_file_says_it_is_a_file(tmp_path):
+    (tmp_path / "model").write_text("x")
+    with pytest.raises(ValueError, match=r"model is a file, not a saved pipeline"):
+        load(tmp_path / "model")
+
+
 def test_keras_loading_stays_in_safe_mode(tmp_path):
     import zipfile
 
