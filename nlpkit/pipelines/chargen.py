@@ -55,7 +55,14 @@ from nlpkit.utils.files import (
     write_json,
     write_vocabulary,
 )
-from nlpkit.utils.validation import check_choice, check_float, check_int, check_texts
+from nlpkit.utils.validation import (
+    MAX_GENERATION_SEED,
+    check_choice,
+    check_float,
+    check_int,
+    check_seed,
+    check_texts,
+)
 
 __all__ = ["CharGenerator", "run_recipe", "MODES", "METHODS"]
 
@@ -295,7 +302,7 @@ class CharGenerator(Pipeline):
         self.clipnorm = check_float("clipnorm", clipnorm, 0.0, low_inclusive=False, allow_none=True)
         self.batch_size = check_int("batch_size", batch_size, 1)
         self.early_stopping = check_int("early_stopping", early_stopping, 1, allow_none=True)
-        self.seed = check_int("seed", seed, 0, allow_none=True)
+        self.seed = check_seed("seed", seed)
         self.verbose = check_choice("verbose", verbose, ("auto", 0, 1, 2))
 
     # ------------------------------------------------------------------ data
@@ -611,7 +618,7 @@ class CharGenerator(Pipeline):
         top_k = check_int("top_k", top_k, 0, allow_none=True) or 0
         top_p = check_float("top_p", top_p, 0.0, 1.0, low_inclusive=False, allow_none=True)
         top_p = 1.0 if top_p is None else top_p
-        seed = check_int("seed", seed, 0, allow_none=True)
+        seed = check_seed("seed", seed, maximum=MAX_GENERATION_SEED)
         method = check_choice("method", method, METHODS)
         beam_width = check_int("beam_width", beam_width, 1)
         self.vocabulary_.encode(prompt)  # raises for unknown='error'

@@ -37,6 +37,7 @@ from nlpkit.utils.validation import (
     check_float,
     check_int,
     check_same_length,
+    check_seed,
     check_texts,
 )
 
@@ -167,7 +168,7 @@ class TextClassifier(Pipeline):
         self.batch_size = check_int("batch_size", batch_size, 1)
         self.learning_rate = check_float("learning_rate", learning_rate, 0.0, low_inclusive=False)
         self.early_stopping = check_int("early_stopping", early_stopping, 1, allow_none=True)
-        self.seed = check_int("seed", seed, 0, allow_none=True)
+        self.seed = check_seed("seed", seed)
         self.verbose = check_choice("verbose", verbose, ("auto", 0, 1, 2))
 
     # ------------------------------------------------------------------ building blocks

@@ -62,7 +62,13 @@ from nlpkit.utils.files import (
     write_vocabulary,
 )
 from nlpkit.utils.inference import cached_function
-from nlpkit.utils.validation import check_choice, check_float, check_int
+from nlpkit.utils.validation import (
+    MAX_GENERATION_SEED,
+    check_choice,
+    check_float,
+    check_int,
+    check_seed,
+)
 
 __all__ = ["MusicGenerator", "run_recipe", "REPRESENTATIONS", "KEY_MODELS"]
 
@@ -258,11 +264,14 @@ class _Sampler(tf.Module):
         else:
             decoder = _KeySampling(self.out, self.nade, temperature)
             start = tf.zeros([batch, me.NUM_KEYS])
-        out = decoder(self._step_fn, state, start, max_length=steps, prompt=primer, seed=seed32)
+        # the decoding loop runs at least one step; max_length=0 cuts it off again, so it
+        # gives zero new events, as in Python
+        run = tf.maximum(steps, 1)
+        out = decoder(self._step_fn, state, start, max_length=run, prompt=primer, seed=seed32)
         if self.tokens:
-            ids = tf.reshape(out.tokens, [batch, steps])
+            ids = tf.reshape(out.tokens, [batch, run])[:, :steps]
             return {"ids": ids, "tokens": tf.gather(self.vocab, ids)}
-        roll = tf.reshape(out.tokens, [batch, steps, me.NUM_KEYS])
+        roll = tf.reshape(out.tokens, [batch, run, me.NUM_KEYS])[:, :steps]
         return {"piano_roll": tf.cast(roll, tf.int32)}
 
 
@@ -370,7 +379,7 @@ class MusicGenerator(Pipeline):
         self.max_duration = check_float("max_duration", max_duration, self.grid)
         self.step_length = check_float("step_length", step_length, 0.0, low_inclusive=False)
         self.early_stopping = check_int("early_stopping", early_stopping, 1, allow_none=True)
-        self.seed = check_int("seed", seed, allow_none=True)
+        self.seed = check_seed("seed", seed)
         self.verbose = check_choice("verbose", verbose, ("auto", 0, 1, 2))
 
     @classmethod
@@ -813,7 +822,7 @@ class MusicGenerator(Pipeline):
         self._check_fitted("generate")
         steps = _max_length(max_length, steps)
         temperature = check_float("temperature", temperature, 0.0)
-        seed = check_int("seed", seed, allow_none=True)
+        seed = check_seed("seed", seed, maximum=MAX_GENERATION_SEED)
         if seed is None:
             seed = self.seed if self.seed is not None else int(np.random.randint(0, 2**31 - 1))
         out = self._sampler_module().generate(
@@ -922,8 +931,9 @@ class MusicGenerator(Pipeline):
 
         Inputs: `primer` (int32 `(batch, primer_len)` event ids for tokens, float32
         `(batch, primer_len, 88)` 0/1 steps for piano roll; `primer_len` may be 0), `max_length`
-        (int32, >= 0; called `steps` in exports written before nlpkit 0.2), `temperature` (float32, finite, >= 0), `seed` (int64); a bad value raises
-        InvalidArgumentError naming it, as `generate` raises ValueError in Python. Outputs: `ids`
+        (int32, >= 0; called `steps` in exports written before nlpkit 0.2), `temperature`
+        (float32, finite, >= 0), `seed` (int64, >= 0); a bad value raises InvalidArgumentError
+        naming it, as `generate` raises ValueError in Python. Outputs: `ids`
         (int32 `(batch, max_length)`) and `tokens` (string) for tokens, `piano_roll` (int32
         `(batch, max_length, 88)`) for piano roll. Decode with
         `nlpkit.data.music_events.decode_generated`. `assets.extra/` holds the vocabulary
@@ -938,6 +948,7 @@ class MusicGenerator(Pipeline):
                 tf.debugging.assert_greater_equal(
                     max_length, 0, message="`max_length` must be >= 0"
                 ),
+                tf.debugging.assert_non_negative(seed, message="`seed` must be >= 0"),
                 tf.debugging.assert_all_finite(
                     temperature, "`temperature` must be finite, not NaN or inf"
                 ),

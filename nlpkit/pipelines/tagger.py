@@ -66,6 +66,7 @@ from nlpkit.utils.validation import (
     check_float,
     check_int,
     check_same_length,
+    check_seed,
     check_texts,
     check_token_lists,
 )
@@ -252,7 +253,7 @@ class EntityTagger(Pipeline):
         self.learning_rate = check_float("learning_rate", learning_rate, 0.0, low_inclusive=False)
         self.learning_rate_decay = check_float("learning_rate_decay", learning_rate_decay, 0.0)
         self.early_stopping = check_int("early_stopping", early_stopping, 1, allow_none=True)
-        self.seed = check_int("seed", seed, allow_none=True)
+        self.seed = check_seed("seed", seed)
         self.verbose = check_choice("verbose", verbose, ("auto", 0, 1, 2))
         self.model_ = None
 

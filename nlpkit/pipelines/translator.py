@@ -62,6 +62,7 @@ from nlpkit.utils.validation import (
     check_float,
     check_int,
     check_same_length,
+    check_seed,
     check_texts,
 )
 
@@ -454,7 +455,7 @@ class Translator(Pipeline):
         self.learning_rate = check_float("learning_rate", learning_rate, 0.0, low_inclusive=False)
         self.clipnorm = check_float("clipnorm", clipnorm, 0.0, low_inclusive=False, allow_none=True)
         self.early_stopping = check_int("early_stopping", early_stopping, 1, allow_none=True)
-        self.seed = check_int("seed", seed, allow_none=True)
+        self.seed = check_seed("seed", seed)
         self.verbose = check_choice("verbose", verbose, ("auto", 0, 1, 2))
 
     # ------------------------------------------------------------------ inputs

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -11,6 +11,7 @@ import numpy as np
 __all__ = [
     "check_choice",
     "check_int",
+    "check_seed",
     "check_float",
     "check_bool",
     "check_texts",
@@ -27,14 +28,44 @@ def check_choice(name: str, value: Any, choices: Iterable[Any]) -> Any:
     return value
 
 
-def check_int(name: str, value: Any, minimum: int | None = None, allow_none: bool = False) -> Any:
+def check_int(
+    name: str,
+    value: Any,
+    minimum: int | None = None,
+    allow_none: bool = False,
+    *,
+    maximum: int | None = None,
+) -> Any:
     if value is None and allow_none:
         return value
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise TypeError(f"`{name}` must be an integer. Received: {name}={value!r}")
     if minimum is not None and value < minimum:
         raise ValueError(f"`{name}` must be >= {minimum}. Received: {name}={value!r}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"`{name}` must be <= {maximum}. Received: {name}={value!r}")
     return int(value)
+
+
+#: Largest seed the training seeding accepts (NumPy's and Keras's `set_random_seed`).
+MAX_SEED = 2**32 - 1
+#: Largest generation seed (an int64 in the exported signatures).
+MAX_GENERATION_SEED = 2**63 - 1
+
+
+def check_seed(name: str, value: Any, *, maximum: int = MAX_SEED) -> int | None:
+    """A seed: None, or an integer in `[0, maximum]` (2**32 - 1 for training seeds, as NumPy
+    requires; generation seeds go up to 2**63 - 1).
+
+    Example:
+        >>> check_seed("seed", 7)
+        7
+        >>> check_seed("seed", -1)
+        Traceback (most recent call last):
+        ...
+        ValueError: `seed` must be >= 0. Received: seed=-1
+    """
+    return check_int(name, value, 0, allow_none=True, maximum=maximum)
 
 
 def check_float(
@@ -96,6 +127,11 @@ def check_texts(name: str, texts: Any, *, allow_empty: bool = False) -> list[str
         )
     if isinstance(texts, np.ndarray):
         texts = texts.tolist()
+    if isinstance(texts, Mapping | set | frozenset):
+        raise TypeError(
+            f"`{name}` must be a list of strings (in order). Received a "
+            f"{type(texts).__name__}; pass a list, e.g. list(d.values())."
+        )
     try:
         texts = list(texts)
     except TypeError as e:
@@ -107,12 +143,30 @@ def check_texts(name: str, texts: Any, *, allow_empty: bool = False) -> list[str
     out = []
     for i, t in enumerate(texts):
         if isinstance(t, bytes):
-            t = t.decode("utf-8")
+            try:
+                t = t.decode("utf-8")
+            except UnicodeDecodeError as e:
+                raise ValueError(
+                    f"`{name}` item {i} is bytes that are not valid UTF-8 (byte {e.start}): "
+                    f"{t!r:.60}. Decode it with its own encoding first."
+                ) from e
         if not isinstance(t, str):
             raise TypeError(
                 f"`{name}` must contain only strings. Received {type(t).__name__} at index {i}: {t!r:.60}"
             )
         out.append(t)
+    try:  # one pass in C; lone surrogates (e.g. from a bad decode) cannot become tensors
+        "".join(out).encode("utf-8")
+    except UnicodeEncodeError:
+        for i, t in enumerate(out):
+            try:
+                t.encode("utf-8")
+            except UnicodeEncodeError as e:
+                raise ValueError(
+                    f"`{name}` item {i} holds a lone surrogate ({t[e.start]!r} at character "
+                    f"{e.start}), which is not text: {t!r:.60}. It usually comes from decoding "
+                    "bytes with errors='surrogateescape'; decode them with the right encoding."
+                ) from e
     return out
 
 

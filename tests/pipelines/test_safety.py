@@ -542,6 +542,60 @@ def test_tagger_blames_the_bad_item(fitted):
         tagger.predict(["Alice", ["Bob"]])
 
 
+@pytest.mark.parametrize("name", ["classifier", "translator"])
+def test_texts_that_cannot_become_tensors_are_blamed_by_index(fitted, name):
+    pipe = get(fitted, name)
+    with pytest.raises(ValueError, match=r"item 1 holds a lone surrogate"):
+        pipe.predict(["fine", "bad \ud800 text"])
+    with pytest.raises(ValueError, match=r"item 1 is bytes that are not valid UTF-8 \(byte 2\)"):
+        pipe.predict([b"fine", b"ok\xff"])
+    for unordered in ({"a": "text"}, {"text"}):
+        with pytest.raises(TypeError, match="must be a list of strings .in order."):
+            pipe.predict(unordered)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_seeds_outside_what_seeding_accepts_are_refused_up_front(name):
+    """NumPy's seeding takes 0 .. 2**32 - 1: -1 used to fail inside fit (or pass silently)."""
+    from nlpkit.pipelines.base import resolve_pipeline_class
+
+    cls = resolve_pipeline_class(
+        {
+            "classifier": "TextClassifier",
+            "tagger": "EntityTagger",
+            "chargen": "CharGenerator",
+            "music": "MusicGenerator",
+            "translator": "Translator",
+        }[name]
+    )
+    with pytest.raises(ValueError, match=r"`seed` must be >= 0. Received: seed=-1"):
+        cls(seed=-1)
+    with pytest.raises(ValueError, match=r"`seed` must be <= 4294967295"):
+        cls(seed=2**32)
+    assert cls(seed=2**32 - 1).seed == 2**32 - 1
+
+
+def test_generation_seeds_and_music_lengths_at_the_edges(fitted, exported):
+    chargen, music = get(fitted, "chargen"), get(fitted, "music")
+    for gen in (chargen, music):
+        with pytest.raises(ValueError, match=r"`seed` must be <= 9223372036854775807"):
+            (gen.generate_events if gen is music else gen.generate)(max_length=2, seed=2**70)
+    with pytest.raises(ValueError, match=r"`seed` must be >= 0"):
+        music.generate_events(max_length=2, seed=-1)
+    # max_length=0: no new events (it crashed in the decoding loop), in Python and the export
+    assert music.generate_events(max_length=0, seed=1) == []
+    fn = tf.saved_model.load(str(exported["music"])).signatures["generate"]
+    args = dict(
+        primer=tf.zeros([2, 0], tf.int32),
+        max_length=tf.constant(0),
+        temperature=tf.constant(1.0),
+        seed=tf.constant(0, tf.int64),
+    )
+    assert fn(**args)["ids"].shape == (2, 0)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="`seed` must be >= 0"):
+        fn(**{**args, "seed": tf.constant(-1, tf.int64)})
+
+
 def test_pipeline_registry_knows_every_task():
     from nlpkit.pipelines.base import PIPELINES, resolve_pipeline_class
 
