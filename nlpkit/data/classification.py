@@ -115,7 +115,7 @@ def read_csv(
                     f"Pass {role}= with one of them."
                 )
         ti, li = header.index(text_column), header.index(label_column)
-        for row in reader:
+        for row in _csv_rows(reader, path):
             line = reader.line_num
             if not row:
                 continue
@@ -126,6 +126,26 @@ def read_csv(
             texts.append(row[ti])
             labels.append(_label(row[li], path, line))
     return texts, _convert_labels(labels, label_type)
+
+
+def _csv_rows(reader, path: Path):
+    """The rows of `reader`, with the csv module's own errors (a field over
+    `csv.field_size_limit()`, a NUL in strict mode) turned into a DataFormatError naming the
+    file and line."""
+    while True:
+        try:
+            yield next(reader)
+        except StopIteration:
+            return
+        except csv.Error as e:
+            hint = (
+                f" A field is longer than csv.field_size_limit() ({csv.field_size_limit()} "
+                "characters): often a quote that is never closed; if the text is really that "
+                "long, raise the limit with csv.field_size_limit(n) before reading."
+                if "field larger than field limit" in str(e)
+                else ""
+            )
+            raise DataFormatError(path, reader.line_num, f"not valid CSV: {e}.{hint}") from e
 
 
 def _convert_labels(labels: list, label_type: str) -> list:

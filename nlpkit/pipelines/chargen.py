@@ -750,14 +750,18 @@ class CharGenerator(Pipeline):
         @tf.function(input_signature=lm.generate.input_signature, autograph=False)
         def chargen_generate(prompts, max_length, temperature, seed):
             with tf.control_dependencies(_check_generation_args(max_length, temperature, seed)):
-                prompts = tf.identity(prompts)
+                prompts, max_length, temperature, seed = _after_checks(
+                    prompts, max_length, temperature, seed
+                )
             return _with_spare_row(lambda p: lm.generate(p, max_length, temperature, seed), prompts)
 
         @tf.function(input_signature=lm.generate_filtered.input_signature, autograph=False)
         def chargen_generate_filtered(prompts, max_length, temperature, seed, top_k, top_p):
             checks = _check_generation_args(max_length, temperature, seed, top_k, top_p)
             with tf.control_dependencies(checks):
-                prompts = tf.identity(prompts)
+                prompts, max_length, temperature, seed, top_k, top_p = _after_checks(
+                    prompts, max_length, temperature, seed, top_k, top_p
+                )
             return _with_spare_row(
                 lambda p: lm.generate_filtered(p, max_length, temperature, seed, top_k, top_p),
                 prompts,
@@ -786,7 +790,7 @@ class CharGenerator(Pipeline):
                     ),
                 ]
                 with tf.control_dependencies(checks):
-                    prompts = tf.identity(prompts)
+                    prompts, max_length, beam_width = _after_checks(prompts, max_length, beam_width)
                 return lm.beam_search(prompts, max_length, beam_width)
 
             signatures["beam_search"] = chargen_beam_search
@@ -803,6 +807,13 @@ def _with_spare_row(fn, strings):
     out = fn(tf.concat([strings, tf.constant([""])], axis=0))
     n = tf.shape(strings)[0]
     return {key: value[:n] for key, value in out.items()}
+
+
+def _after_checks(*tensors):
+    """`tf.identity` of each input, to be called under `tf.control_dependencies(checks)`: every
+    op that reads an input then waits for the checks (gating one input only lets ops on the
+    others, e.g. a `Fill` of `beam_width`, fail first with an unclear message)."""
+    return tuple(tf.identity(t) for t in tensors)
 
 
 def _check_generation_args(max_length, temperature, seed, top_k=None, top_p=None) -> list:

@@ -969,8 +969,10 @@ class MusicGenerator(Pipeline):
                 checks.append(
                     tf.debugging.assert_all_finite(primer, "`primer` must be finite 0/1 steps")
                 )
-            with tf.control_dependencies(checks):  # checked before anything is sampled
-                primer = tf.identity(primer)
+            with tf.control_dependencies(checks):  # every input waits for the checks
+                primer, max_length, temperature, seed = (
+                    tf.identity(t) for t in (primer, max_length, temperature, seed)
+                )
             # one spare (all-zero) row, cut off again: an empty batch gives empty outputs
             n = tf.shape(primer)[0]
             primer = tf.pad(primer, [[0, 1]] + [[0, 0]] * (len(primer.shape) - 1))

@@ -55,3 +55,13 @@ def test_folder_chunk_and_jsb_readers_name_bad_bytes_and_drop_a_bom(tmp_path):
     jsb.write_bytes(b'{"train": [\n[[60]]],\n "valid": "\xff"}')
     with pytest.raises(DataFormatError, match=r"jsb.json, line 3: not valid utf-8"):
         read_jsb_json(jsb)
+
+
+def test_csv_field_over_the_csv_limit_names_file_and_line(tmp_path):
+    """The csv module's own error (`_csv.Error`, no file, no line) becomes a DataFormatError."""
+    path = tmp_path / "long.csv"
+    path.write_text("text,label\nok,a\n" + '"never closed,b\n' + "x" * 140_000 + "\n")
+    with pytest.raises(DataFormatError, match=r"long.csv, line \d+: not valid CSV: field larger"):
+        read_csv(path)
+    with pytest.raises(DataFormatError, match=r"raise the limit with csv.field_size_limit"):
+        read_csv(path)
