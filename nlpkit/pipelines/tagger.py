@@ -65,6 +65,7 @@ from nlpkit.utils.validation import (
     check_choice,
     check_float,
     check_int,
+    check_ordered,
     check_same_length,
     check_seed,
     check_texts,
@@ -648,7 +649,7 @@ class EntityTagger(Pipeline):
                 "`x` must be a list of sentences, not a single string. "
                 f"Wrap it in a list: [{x!r:.40}]"
             )
-        x = list(x)
+        x = check_ordered("x", x)
         if not x:  # an empty batch gives an empty result, in every pipeline
             return []
         if any(isinstance(s, (str, bytes)) for s in x):  # raw sentences; blames a bad item

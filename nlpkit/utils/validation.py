@@ -15,6 +15,7 @@ __all__ = [
     "check_float",
     "check_bool",
     "check_texts",
+    "check_ordered",
     "check_same_length",
     "check_token_lists",
 ]
@@ -127,11 +128,7 @@ def check_texts(name: str, texts: Any, *, allow_empty: bool = False) -> list[str
         )
     if isinstance(texts, np.ndarray):
         texts = texts.tolist()
-    if isinstance(texts, Mapping | set | frozenset):
-        raise TypeError(
-            f"`{name}` must be a list of strings (in order). Received a "
-            f"{type(texts).__name__}; pass a list, e.g. list(d.values())."
-        )
+    _check_ordered(name, texts, "a list of strings")
     try:
         texts = list(texts)
     except TypeError as e:
@@ -155,19 +152,46 @@ def check_texts(name: str, texts: Any, *, allow_empty: bool = False) -> list[str
                 f"`{name}` must contain only strings. Received {type(t).__name__} at index {i}: {t!r:.60}"
             )
         out.append(t)
-    try:  # one pass in C; lone surrogates (e.g. from a bad decode) cannot become tensors
-        "".join(out).encode("utf-8")
+    _check_encodable(name, out)
+    return out
+
+
+def check_ordered(name: str, value: Any) -> list:
+    """`value` as a list, refusing what has no order (a dict, a set): their items would be
+    read in an arbitrary order, or a dict's keys taken for inputs.
+
+    Example:
+        >>> check_ordered("x", ("a", "b"))
+        ['a', 'b']
+    """
+    _check_ordered(name, value, "a list")
+    return list(value)
+
+
+def _check_ordered(name: str, value: Any, what: str) -> None:
+    if isinstance(value, Mapping | set | frozenset):
+        raise TypeError(
+            f"`{name}` must be {what} (in order). Received a {type(value).__name__}; pass a "
+            "list, e.g. list(d.values())."
+        )
+
+
+def _check_encodable(name: str, texts: list[str], item: int | None = None) -> None:
+    """Raise a ValueError naming the item if a string holds a lone surrogate, which cannot
+    become a `tf.string` tensor (one pass in C for the common case)."""
+    try:
+        "".join(texts).encode("utf-8")
     except UnicodeEncodeError:
-        for i, t in enumerate(out):
+        for i, t in enumerate(texts):
             try:
                 t.encode("utf-8")
             except UnicodeEncodeError as e:
+                where = f"item {i}" if item is None else f"item {item}, token {i},"
                 raise ValueError(
-                    f"`{name}` item {i} holds a lone surrogate ({t[e.start]!r} at character "
+                    f"`{name}` {where} holds a lone surrogate ({t[e.start]!r} at character "
                     f"{e.start}), which is not text: {t!r:.60}. It usually comes from decoding "
                     "bytes with errors='surrogateescape'; decode them with the right encoding."
                 ) from e
-    return out
 
 
 def check_token_lists(name: str, seqs: Any, *, allow_empty: bool = False) -> list[list[str]]:
@@ -189,6 +213,7 @@ def check_token_lists(name: str, seqs: Any, *, allow_empty: bool = False) -> lis
                 raise TypeError(
                     f"`{name}` item {i} must contain only string tokens. Received {t!r}"
                 )
+        _check_encodable(name, toks, item=i)
         out.append(toks)
     return out
 

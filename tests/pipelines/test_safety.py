@@ -542,7 +542,7 @@ def test_tagger_blames_the_bad_item(fitted):
         tagger.predict(["Alice", ["Bob"]])
 
 
-@pytest.mark.parametrize("name", ["classifier", "translator"])
+@pytest.mark.parametrize("name", ["classifier", "translator", "tagger", "chargen"])
 def test_texts_that_cannot_become_tensors_are_blamed_by_index(fitted, name):
     pipe = get(fitted, name)
     with pytest.raises(ValueError, match=r"item 1 holds a lone surrogate"):
@@ -550,8 +550,11 @@ def test_texts_that_cannot_become_tensors_are_blamed_by_index(fitted, name):
     with pytest.raises(ValueError, match=r"item 1 is bytes that are not valid UTF-8 \(byte 2\)"):
         pipe.predict([b"fine", b"ok\xff"])
     for unordered in ({"a": "text"}, {"text"}):
-        with pytest.raises(TypeError, match="must be a list of strings .in order."):
+        with pytest.raises(TypeError, match=r"must be a list (of strings )?\(in order\)"):
             pipe.predict(unordered)
+    if name == "tagger":  # token lists too
+        with pytest.raises(ValueError, match=r"item 1, token 0, holds a lone surrogate"):
+            pipe.predict([["fine"], ["ba\ud800"]])
 
 
 @pytest.mark.parametrize("name", NAMES)
