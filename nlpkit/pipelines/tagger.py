@@ -846,7 +846,13 @@ class _NERServing(tf.Module):
 
     @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="sentences")])
     def serve(self, sentences):
-        """Raw sentences -> tokens, per-token tags and entity spans (character offsets)."""
+        """Raw sentences -> tokens, per-token tags and entity spans (character offsets).
+
+        Bytes that are not valid UTF-8 are read as U+FFFD (one per bad sequence), so offsets
+        and entity texts stay defined (cutting an entity's text failed in `Substr`)."""
+        sentences = tf.strings.unicode_transcode(
+            sentences, "UTF-8", "UTF-8", errors="replace", replace_control_characters=False
+        )
         tokens, starts, ends = tf_tokenize(sentences)
         dense = tokens.to_tensor("")
         ids, mask = self._tag_ids(dense)

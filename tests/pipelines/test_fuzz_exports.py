@@ -90,11 +90,11 @@ def _call(name, fn, batch):
 def test_fixed_nasty_strings_and_empty_batches(served):
     for name, fn in _string_signatures(served).items():
         assert _call(name, fn, []) is not None, f"{name} fails on an empty batch"
-        _call(name, fn, NASTY)
+        assert _call(name, fn, NASTY) is not None, f"{name} refused valid text"
         for s in NASTY:
-            _call(name, fn, [s])
-        for b in BAD_UTF8:
-            _call(name, fn, [b, b"fine"])
+            assert _call(name, fn, [s]) is not None, f"{name} refused {s!r:.40}"
+        for b in BAD_UTF8:  # invalid UTF-8: a defined result too (replacement characters)
+            assert _call(name, fn, [b, b"fine"]) is not None, f"{name} fails on {b!r}"
     tags = served["tagger"].signatures["tag_tokens"]
     for batch in ([[""]], [["", ""], ["a", ""]], [[s] for s in NASTY], [["x"] * 500]):
         _check("tagger/tag_tokens", tags, tf.constant(batch), len(batch))
