@@ -1,6 +1,6 @@
 """`nlpkit` command line: thin over the pipelines.
 
-    nlpkit run pipelines/sentiment.toml [--set fit.epochs=3 ...]
+    nlpkit run pipelines/sentiment.toml [--set fit.epochs=3 ...] [--workers N]
     nlpkit version
 
 A recipe is a TOML file with a `task` key naming the pipeline module, and tables the task's
@@ -86,11 +86,21 @@ def main(argv: list[str] | None = None) -> int:
         help="override a recipe value, e.g. --set fit.epochs=2",
     )
     run.add_argument("--summary", metavar="PATH", help="also write the JSON summary to PATH")
+    run.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="train with N local worker processes (MultiWorkerMirroredStrategy, generated "
+        "TF_CONFIG on 127.0.0.1); see docs/training.md",
+    )
     sub.add_parser("version", help="print the nlpkit version")
     args = parser.parse_args(argv)
     if args.command == "version":
         print(__version__)
         return 0
+    if args.workers is not None and "TF_CONFIG" not in os.environ:
+        return _run_workers(args)
     try:
         summary = run_recipe_file(args.recipe, args.overrides)
     except (ValueError, TypeError, FileNotFoundError, ImportError) as e:
@@ -100,6 +110,37 @@ def main(argv: list[str] | None = None) -> int:
     print(text)
     if args.summary:
         Path(args.summary).write_text(text + "\n", encoding="utf-8")
+    return 0
+
+
+def _run_workers(args) -> int:
+    """`nlpkit run RECIPE --workers N`: N local processes, each with its own TF_CONFIG, running
+    the recipe with `model.distribution="multi_worker"`; worker 0 (the chief) writes the summary
+    and the export, the others export to a temporary folder that is then removed."""
+    import tempfile
+
+    from nlpkit.training.distribute import launch_local_workers
+
+    if args.workers < 1:
+        print(
+            f"nlpkit: error: --workers must be at least 1. Received: {args.workers}",
+            file=sys.stderr,
+        )
+        return 2
+    argv = ["-m", "nlpkit.cli", "run", args.recipe]
+    for item in [*args.overrides, 'model.distribution="multi_worker"']:
+        argv += ["--set", item]
+    with tempfile.TemporaryDirectory(prefix="nlpkit-workers-") as tmp:
+
+        def extra(i: int) -> list[str]:
+            if i == 0:
+                return ["--summary", args.summary] if args.summary else []
+            return ["--set", f'export.root="{Path(tmp, f"worker-{i}").as_posix()}"']
+
+        codes = launch_local_workers(argv, args.workers, extra_args=extra)
+    if any(codes):
+        print(f"nlpkit: error: worker exit codes {codes}", file=sys.stderr)
+        return max(c if c > 0 else 1 for c in codes if c)
     return 0
 
 

@@ -21,7 +21,7 @@ from nlpkit.data.tfdata import dataset_to_lists
 from nlpkit.layers.recurrent_stack import CELLS, RecurrentStack
 from nlpkit.metrics.classification import classification_report
 from nlpkit.pipelines.base import DEFAULT_EXPORT_ROOT, Pipeline
-from nlpkit.pipelines.training import fit_keras_model, history_to_dict, set_seed
+from nlpkit.training import Trainer, check_training_settings, set_seed
 from nlpkit.utils.files import hash_strings, next_version_dir, read_json, write_json
 from nlpkit.utils.validation import (
     check_bool,
@@ -104,6 +104,16 @@ class TextClassifier(Pipeline):
             disables it. Only used when validation data is given.
         seed: Seed for weights, shuffling and dropout; a CPU run with a seed repeats exactly.
         verbose: Keras verbosity for training ('auto' shows a progress bar).
+        distribution: None (one device, Keras `fit`), 'mirrored' (all local devices),
+            'multi_worker' (`MultiWorkerMirroredStrategy` from `TF_CONFIG`) or a
+            `tf.distribute.Strategy`; stored as None in `get_config` when it is an instance.
+            See docs/training.md.
+        checkpoint_dir: Folder for resumable checkpoints: calling `fit` again with the same
+            arguments after a kill resumes where the last checkpoint left off.
+        checkpoint_every: Steps between checkpoints (one is also written at each epoch end).
+        max_minutes: Training time budget; training ends cleanly, best weights kept.
+        max_steps: Optimizer step budget; training ends cleanly, best weights kept.
+        log_dir: TensorBoard folder (loss, metrics, learning rate, examples/s).
 
     Example:
         >>> clf = TextClassifier(cell="gru", hidden_size=16, seed=0, verbose=0)
@@ -135,6 +145,12 @@ class TextClassifier(Pipeline):
         early_stopping: int | None = 3,
         seed: int | None = None,
         verbose: int | str = "auto",
+        distribution: Any = None,
+        checkpoint_dir: str | os.PathLike | None = None,
+        checkpoint_every: int = 100,
+        max_minutes: float | None = None,
+        max_steps: int | None = None,
+        log_dir: str | os.PathLike | None = None,
     ):
         self.cell = check_choice("cell", cell, CELLS)
         self.bidirectional = check_bool("bidirectional", bidirectional)
@@ -161,6 +177,20 @@ class TextClassifier(Pipeline):
         self.early_stopping = check_int("early_stopping", early_stopping, 1, allow_none=True)
         self.seed = check_int("seed", seed, 0, allow_none=True)
         self.verbose = check_choice("verbose", verbose, ("auto", 0, 1, 2))
+        engine = check_training_settings(
+            distribution=distribution,
+            checkpoint_dir=checkpoint_dir,
+            checkpoint_every=checkpoint_every,
+            max_minutes=max_minutes,
+            max_steps=max_steps,
+            log_dir=log_dir,
+        )
+        self.distribution = engine["distribution"]
+        self.checkpoint_dir = engine["checkpoint_dir"]
+        self.checkpoint_every = engine["checkpoint_every"]
+        self.max_minutes = engine["max_minutes"]
+        self.max_steps = engine["max_steps"]
+        self.log_dir = engine["log_dir"]
 
     # ------------------------------------------------------------------ building blocks
     def _make_vectorizer(self, vocabulary=None) -> keras.layers.TextVectorization:
@@ -211,11 +241,20 @@ class TextClassifier(Pipeline):
         )
         return model
 
-    def _dataset(self, texts, label_ids=None, *, shuffle=False, vectorizer=None) -> tf.data.Dataset:
+    def _dataset(
+        self, texts, label_ids=None, *, shuffle=False, vectorizer=None, epoch: int | None = None
+    ) -> tf.data.Dataset:
+        """Batches of token ids (and label ids). With `shuffle`, `epoch=None` gives a dataset
+        that reshuffles on each iteration (Keras `fit`); an epoch number gives that epoch's
+        order only (the engine's loop, which can then resume mid-epoch)."""
         items = (texts,) if label_ids is None else (texts, np.asarray(label_ids, "int32"))
         ds = tf.data.Dataset.from_tensor_slices(items)
         if shuffle:
-            ds = ds.shuffle(len(texts), seed=self.seed, reshuffle_each_iteration=True)
+            if epoch is None:
+                ds = ds.shuffle(len(texts), seed=self.seed, reshuffle_each_iteration=True)
+            else:
+                seed = None if self.seed is None else self.seed * 1_000_003 + epoch
+                ds = ds.shuffle(len(texts), seed=seed, reshuffle_each_iteration=False)
         ds = ds.batch(self.batch_size)
         if label_ids is None:
             ds = ds.map(lambda t: self._vectorize(t, vectorizer))
@@ -254,6 +293,9 @@ class TextClassifier(Pipeline):
             ValueError: empty data, mismatched lengths, a single class, or validation labels
                 never seen in the training data.
         """
+        # First: a multi-worker strategy must exist before TensorFlow runs anything.
+        trainer = Trainer.from_pipeline(self)
+        trainer.strategy  # noqa: B018
         texts, labels = _xy(x, y)
         check_int("epochs", epochs, 1)
         classes = sorted(set(labels))
@@ -294,17 +336,24 @@ class TextClassifier(Pipeline):
                     vocabulary, vectors, seed=self.seed or 0
                 )
                 logger.info("Embedding coverage: %s", oov)
-            model = self._build_model(len(vocabulary), matrix)
-            train_ds = self._dataset(texts, label_ids, shuffle=True, vectorizer=vectorizer)
+            with trainer.scope():
+                model = self._build_model(len(vocabulary), matrix)
+
+            def train_data(epoch):
+                return self._dataset(
+                    texts, label_ids, shuffle=True, vectorizer=vectorizer, epoch=epoch
+                )
+
             val_ds = self._dataset(val[0], val_ids, vectorizer=vectorizer) if val else None
-            history = fit_keras_model(
+            history = trainer.fit(
                 model,
-                train_ds,
+                train_data,
                 validation=val_ds,
                 epochs=epochs,
                 callbacks=callbacks,
-                early_stopping=self.early_stopping,
-                verbose=self.verbose,
+                monitor="val_loss" if self.early_stopping else None,
+                patience=self.early_stopping,
+                batch_size=self.batch_size,
             )
         except BaseException:
             self.classes_ = previous
@@ -313,7 +362,8 @@ class TextClassifier(Pipeline):
         self.vectorizer_ = vectorizer
         self.vocabulary_ = vocabulary
         self.model_ = model
-        self.history_ = history_to_dict(history)
+        self.history_ = history.history
+        self.training_ = history  # the engine's TrainingResult: steps, stop_reason, ...
         self.oov_report_ = oov
         self.card_ = {
             "task": "text classification",
@@ -322,7 +372,8 @@ class TextClassifier(Pipeline):
                 f"{t}\t{lab}" for t, lab in zip(texts, labels, strict=True)
             ),
             "classes": [str(c) for c in classes],
-            "epochs_run": len(history.epoch),
+            "epochs_run": history.epochs_run,
+            "stop_reason": history.stop_reason,
             "vocabulary_size": len(vocabulary),
             "seed": self.seed,
         }

@@ -40,7 +40,6 @@ from nlpkit.layers.partly_trainable_embedding import PartlyTrainableEmbedding
 from nlpkit.layers.recurrent_stack import CELLS, RecurrentStack
 from nlpkit.metrics.entities import entity_scores
 from nlpkit.pipelines.base import Pipeline
-from nlpkit.pipelines.training import fit_keras_model, history_to_dict, set_seed
 from nlpkit.text.tags import (
     SCHEMES,
     allowed_transitions,
@@ -51,6 +50,7 @@ from nlpkit.text.tags import (
     split_tag,
 )
 from nlpkit.text.tokenizer import CASING_CLASSES, casing_id, tf_casing_ids, tf_tokenize, tokenize
+from nlpkit.training import Trainer, check_training_settings, set_seed
 from nlpkit.utils.files import hash_strings, read_json, write_json
 from nlpkit.utils.validation import (
     check_bool,
@@ -107,38 +107,6 @@ class _Trainer(keras.Model):
         return loss
 
 
-class _SelectOnValidationF1(keras.callbacks.Callback):
-    """Model selection on validation entity F1 (Lample et al. 2016, early stopping on dev).
-
-    After each epoch: tag the validation sentences with the current weights (Viterbi), score them
-    with conlleval's rules, put the F1 in the logs as `val_f1`; keep a copy of the weights of the
-    best epoch (ties keep the earlier one) and restore it when training ends, however it ends
-    (epoch cap, `patience` epochs without improvement, or another callback stopping it).
-    """
-
-    def __init__(self, tagger: EntityTagger, x, y, *, patience: int | None):
-        super().__init__()
-        self.tagger, self.x, self.y, self.patience = tagger, x, y, patience
-        self.best_f1, self.best_epoch, self.best_weights, self.wait = -1.0, None, None, 0
-
-    def on_epoch_end(self, epoch, logs=None):
-        f1 = entity_scores(self.y, self.tagger.predict(self.x))["f1"]
-        if logs is not None:
-            logs["val_f1"] = f1
-        if f1 > self.best_f1:
-            self.best_f1, self.best_epoch, self.wait = f1, epoch, 0
-            self.best_weights = self.model.get_weights()
-        else:
-            self.wait += 1
-            if self.patience is not None and self.wait >= self.patience:
-                self.model.stop_training = True
-
-    def on_train_end(self, logs=None):
-        if self.best_weights is not None:
-            self.model.set_weights(self.best_weights)
-            self.best_weights = None
-
-
 class EntityTagger(Pipeline):
     """Named-entity recognition: BiLSTM-CRF with word, casing and character features.
 
@@ -178,6 +146,16 @@ class EntityTagger(Pipeline):
             with the best validation F1 are restored at the end (see `fit`).
         seed: Seed for weights, shuffling and dropout: the same seed repeats a CPU run.
         verbose: Keras progress display during `fit`: 'auto', 0 (silent), 1 or 2.
+        distribution: None (one device, Keras `fit`), 'mirrored' (all local devices),
+            'multi_worker' (`MultiWorkerMirroredStrategy` from `TF_CONFIG`) or a
+            `tf.distribute.Strategy`; stored as None in `get_config` when it is an instance.
+            See docs/training.md.
+        checkpoint_dir: Folder for resumable checkpoints: calling `fit` again with the same
+            arguments after a kill resumes where the last checkpoint left off.
+        checkpoint_every: Steps between checkpoints (one is also written at each epoch end).
+        max_minutes: Training time budget; training ends cleanly, best weights kept.
+        max_steps: Optimizer step budget; training ends cleanly, best weights kept.
+        log_dir: TensorBoard folder (loss, metrics, learning rate, examples/s).
 
     Example:
         >>> tagger = EntityTagger(char_encoder="cnn", hidden_size=32, seed=0)
@@ -217,6 +195,12 @@ class EntityTagger(Pipeline):
         early_stopping: int | None = 3,
         seed: int | None = None,
         verbose: int | str = "auto",
+        distribution: Any = None,
+        checkpoint_dir: str | os.PathLike | None = None,
+        checkpoint_every: int = 100,
+        max_minutes: float | None = None,
+        max_steps: int | None = None,
+        log_dir: str | os.PathLike | None = None,
     ):
         self.embeddings = embeddings
         self.embedding_dim = check_int("embedding_dim", embedding_dim, 1)
@@ -244,6 +228,20 @@ class EntityTagger(Pipeline):
         self.early_stopping = check_int("early_stopping", early_stopping, 1, allow_none=True)
         self.seed = check_int("seed", seed, allow_none=True)
         self.verbose = check_choice("verbose", verbose, ("auto", 0, 1, 2))
+        engine = check_training_settings(
+            distribution=distribution,
+            checkpoint_dir=checkpoint_dir,
+            checkpoint_every=checkpoint_every,
+            max_minutes=max_minutes,
+            max_steps=max_steps,
+            log_dir=log_dir,
+        )
+        self.distribution = engine["distribution"]
+        self.checkpoint_dir = engine["checkpoint_dir"]
+        self.checkpoint_every = engine["checkpoint_every"]
+        self.max_minutes = engine["max_minutes"]
+        self.max_steps = engine["max_steps"]
+        self.log_dir = engine["log_dir"]
         self.model_ = None
 
     # ================================================================ input handling
@@ -318,6 +316,9 @@ class EntityTagger(Pipeline):
             TypeError, ValueError: malformed inputs (messages name the sentence).
         """
         epochs = check_int("epochs", epochs, 1)
+        # First: a multi-worker strategy must exist before TensorFlow runs anything.
+        engine = Trainer.from_pipeline(self)
+        engine.strategy  # noqa: B018
         x, y = self._tagged(x, y)
         val = None
         if validation_data is not None:
@@ -378,8 +379,6 @@ class EntityTagger(Pipeline):
         self.characters_ = [PAD, UNK, *sorted(chars)]
         self._char_index = {c: i for i, c in enumerate(self.characters_)}
 
-        self.model_, network, crf = self._build(matrix, trained_rows)
-        trainer = _Trainer(network, crf, name="ner_trainer")
         train_ds = self._dataset(x, internal, shuffle=True)
         lr = self.learning_rate
         if self.learning_rate_decay:
@@ -389,32 +388,48 @@ class EntityTagger(Pipeline):
                 decay_rate=self.learning_rate_decay,
                 staircase=True,
             )
-        trainer.compile(optimizer=keras.optimizers.Adam(lr, clipnorm=5.0))
+        with engine.scope():
+            self.model_, network, crf = self._build(matrix, trained_rows)
+            trainer = _Trainer(network, crf, name="ner_trainer")
+            trainer.compile(optimizer=keras.optimizers.Adam(lr, clipnorm=5.0))
+
+        def train_data(epoch):
+            # Keras fit: one dataset reshuffling each pass; the engine's loop: epoch's order.
+            return train_ds if epoch is None else self._dataset(x, internal, shuffle=True, epoch=epoch)
+
         val_ds = None
-        selection = None
-        callbacks = list(callbacks or [])
+        extra = None
         self._predict_fn = None
         self.best_epoch_ = None
         if val is not None:
             val_internal = [convert_tags(t, self.scheme) for t in val[1]]
             val_ds = self._dataset(*_non_empty(val[0], val_internal), shuffle=False)
-            # First, so that `val_f1` is in the logs every later callback (and History) sees.
-            selection = _SelectOnValidationF1(self, *val, patience=self.early_stopping)
-            callbacks.insert(0, selection)
+
+            def extra():
+                # Model selection on validation entity F1 (Lample et al. 2016): Viterbi-decode
+                # the validation sentences with the current weights, score with conlleval's
+                # rules; the engine keeps the best epoch (ties keep the earlier) and restores it
+                # however training ends.
+                return {"val_f1": entity_scores(val[1], self.predict(val[0]))["f1"]}
+
         start = time.perf_counter()
-        history = fit_keras_model(
+        history = engine.fit(
             trainer,
-            train_ds,
+            train_data,
             validation=val_ds,
             epochs=epochs,
             callbacks=callbacks,
-            early_stopping=None,  # on validation F1 instead, by `selection`
-            verbose=self.verbose,
+            monitor="val_f1" if val is not None else None,
+            mode="max",
+            patience=self.early_stopping,
+            extra_validation=extra,
+            batch_size=self.batch_size,
         )
         elapsed = time.perf_counter() - start
-        self.history_ = history_to_dict(history)
-        if selection is not None and selection.best_epoch is not None:
-            self.best_epoch_ = selection.best_epoch + 1
+        self.history_ = history.history
+        self.training_ = history  # the engine's TrainingResult: steps, stop_reason, ...
+        if val is not None:
+            self.best_epoch_ = history.best_epoch
         n_tokens = sum(len(s) for s in x)
         train_scores = {}
         card.update(
@@ -424,7 +439,8 @@ class EntityTagger(Pipeline):
             seed=self.seed,
             train_sentences=len(x),
             train_tokens=n_tokens,
-            epochs_run=len(self.history_.get("loss", [])),
+            epochs_run=history.epochs_run,
+            stop_reason=history.stop_reason,
             train_seconds=round(elapsed, 2),
             tags=self.tags_,
             input_scheme=self.input_scheme_,
@@ -533,10 +549,15 @@ class EntityTagger(Pipeline):
                     chars[i, j, k] = ci.get(ch, 1)
         return words, chars, casing
 
-    def _dataset(self, x, internal_tags, *, shuffle: bool) -> tf.data.Dataset:
+    def _dataset(
+        self, x, internal_tags, *, shuffle: bool, epoch: int | None = None
+    ) -> tf.data.Dataset:
+        """Batches of sentences of similar length; with `shuffle`, the batch order changes on
+        each pass (`epoch=None`) or is that of epoch `epoch` (the engine's resumable loop)."""
         order = sorted(range(len(x)), key=lambda i: len(x[i]))
         batches = [order[i : i + self.batch_size] for i in range(0, len(order), self.batch_size)]
-        rng = random.Random(self.seed)
+        seed = self.seed if epoch is None else (self.seed or 0) * 1_000_003 + epoch + 1
+        rng = random.Random(seed)
         tag_index = self._tag_index
 
         def gen():
