@@ -7,7 +7,7 @@ STAMP_DEV := $(VENV)/.installed-dev
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PYTHONUNBUFFERED := 1
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench clean browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,12 +31,24 @@ demo: $(STAMP_RUN)
 	done
 	@echo "SavedModels written under saved_models/; run summaries in saved_models/*-summary.json"
 
-test: $(STAMP_DEV)
+# The demo-page test drives Debian's chromium through playwright (never `playwright install`).
+# Installed here when missing and we may (root, or passwordless sudo); otherwise the test skips.
+CHROMIUM ?= /usr/bin/chromium
+
+browser:
+	@if [ -x "$(CHROMIUM)" ]; then :; \
+	elif ! command -v apt-get >/dev/null 2>&1; then echo "note: no apt-get; browser test will skip"; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get install -y -q chromium >/dev/null || echo "note: chromium not installed; browser test will skip"; \
+	elif sudo -n true 2>/dev/null; then sudo apt-get install -y -q chromium >/dev/null || echo "note: chromium not installed; browser test will skip"; \
+	else echo "note: $(CHROMIUM) missing and no root/sudo; browser test will skip"; fi
+
+# Lint first, so a change that breaks the house style fails before the long test run.
+test: lint browser
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP_DEV)
-	$(BIN)/ruff check nlpkit tests benchmarks
-	$(BIN)/ruff format --check nlpkit tests benchmarks
+	$(BIN)/ruff check nlpkit tests benchmarks setup.py conftest.py
+	$(BIN)/ruff format --check nlpkit tests benchmarks setup.py conftest.py
 
 clean:
 	rm -rf $(VENV) saved_models/*/ .pytest_cache

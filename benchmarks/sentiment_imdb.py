@@ -26,30 +26,9 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from benchmarks._results import data_path, machine_line, write_section  # noqa: E402
+from benchmarks._timing import EpochTimer  # noqa: E402
 from nlpkit import SentimentClassifier  # noqa: E402
 from nlpkit.data.classification import read_jsonl  # noqa: E402
-
-
-class EpochTimer(keras.callbacks.Callback):
-    """Seconds spent on the training batches of each epoch (validation excluded)."""
-
-    def on_train_begin(self, logs=None):
-        self.times = []
-        self._t = None
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self._t = time.perf_counter()
-
-    def _stop(self):
-        if self._t is not None:
-            self.times.append(time.perf_counter() - self._t)
-            self._t = None
-
-    def on_test_begin(self, logs=None):
-        self._stop()
-
-    def on_epoch_end(self, epoch, logs=None):
-        self._stop()
 
 
 def count_tokens(clf, texts) -> int:

@@ -88,7 +88,10 @@ def read_csv(
         DataFormatError: a row has the wrong number of fields or an empty label.
 
     Example:
-        >>> texts, labels = read_csv("reviews.csv", text_column="review", label_column="sentiment")  # doctest: +SKIP
+        >>> from pathlib import Path
+        >>> _ = Path("reviews.csv").write_text('review,sentiment\\n"Great, really",pos\\nDull,neg\\n')
+        >>> read_csv("reviews.csv", text_column="review", label_column="sentiment")
+        (['Great, really', 'Dull'], ['pos', 'neg'])
     """
     path = Path(path)
     if delimiter is None:
@@ -152,7 +155,11 @@ def read_jsonl(
         DataFormatError: a line is not a JSON object or lacks a field (file and line named).
 
     Example:
-        >>> texts, labels = read_jsonl("train.jsonl.gz")  # doctest: +SKIP
+        >>> import gzip
+        >>> with gzip.open("train.jsonl.gz", "wt") as f:
+        ...     _ = f.write('{"text": "fine", "label": 1}\\n{"text": "bad", "label": 0}\\n')
+        >>> read_jsonl("train.jsonl.gz")
+        (['fine', 'bad'], [1, 0])
     """
     path = Path(path)
     texts, labels = [], []

@@ -64,7 +64,8 @@ def format_human(date: _dt.date, pattern: str = "medium", locale: str = "en_US")
         MissingDependencyError: Babel is not installed.
 
     Example:
-        >>> format_human(datetime.date(2018, 12, 31), "d MMM y", "en_GB")  # doctest: +SKIP
+        >>> import datetime
+        >>> format_human(datetime.date(2018, 12, 31), "d MMM y", "en_GB")
         '31 Dec 2018'
     """
     if "Y" in pattern.replace("'", ""):
@@ -103,7 +104,9 @@ def generate_dates(
         ValueError: `n` < 1, `start` > `end`, or a pattern uses the week-year `Y`.
 
     Example:
-        >>> human, iso = generate_dates(3, seed=0)  # doctest: +SKIP
+        >>> human, iso = generate_dates(3, seed=0)
+        >>> len(human), all(len(d) == 10 and d[4] == d[7] == "-" for d in iso)
+        (3, True)
     """
     n = check_int("n", n, 1)
     if start > end:

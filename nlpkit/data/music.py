@@ -129,9 +129,12 @@ def read_music(
         MissingDependencyError: music21 is not installed.
 
     Example:
-        >>> scores = read_music("my_midi_folder/")
-        >>> len(scores)
-        12
+        >>> import pathlib, tempfile
+        >>> abc = pathlib.Path(tempfile.mkdtemp()) / "tune.abc"
+        >>> _ = abc.write_text("X:1\\nT:Scale\\nM:4/4\\nL:1/4\\nK:C\\nCDEF|GABc|\\n")
+        >>> scores = read_music(abc)
+        >>> len(scores), len(scores[0].flatten().notes)
+        (1, 8)
     """
     m21 = require_music21("Reading music files")
     files = _list_files(paths, recursive)
@@ -227,8 +230,10 @@ def read_jsb_json(path: str | os.PathLike) -> dict[str, list[list[list[int]]]]:
             for JSON errors, and the split/piece/step for layout errors).
 
     Example:
-        >>> splits = read_jsb_json("jsb-chorales-quarter.train-valid.json")
-        >>> splits["train"][0][:2]
+        >>> import json, pathlib, tempfile
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "jsb.json"
+        >>> _ = path.write_text(json.dumps({"train": [[[60, 72, 79, 88], [72, 79, 88]]]}))
+        >>> read_jsb_json(path)["train"][0][:2]
         [[60, 72, 79, 88], [72, 79, 88]]
     """
     path = Path(path)

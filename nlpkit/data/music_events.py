@@ -412,10 +412,17 @@ def decode_generated(
         One `music21.stream.Score` per batch row; write one with `save_midi(score, path)`.
 
     Example:
-        >>> gen = tf.saved_model.load("saved_models/music/1").signatures["generate"]
-        >>> out = gen(primer=tf.zeros([1, 0], tf.int32), steps=tf.constant(32),
-        ...           temperature=tf.constant(1.0), seed=tf.constant(7, tf.int64))
-        >>> save_midi(decode_generated(out)[0], "sample.mid")
+        With an export, `out = tf.saved_model.load("saved_models/music/1").signatures["generate"](
+        primer=tf.zeros([1, 0], tf.int32), steps=tf.constant(32), temperature=tf.constant(1.0),
+        seed=tf.constant(7, tf.int64))`; here an output of the same shape, written by hand:
+
+        >>> import numpy as np
+        >>> out = {"tokens": np.array([[b"n60:1", b"n64:1", b"r:1", b"n67:2"]])}
+        >>> (score,) = decode_generated(out)
+        >>> [n.pitch.midi for n in score.flatten().notes]
+        [60, 64, 67]
+        >>> save_midi(score, "sample.mid").name
+        'sample.mid'
     """
     if "tokens" in outputs:
         rows = np.asarray(outputs["tokens"])

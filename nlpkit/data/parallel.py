@@ -70,7 +70,11 @@ def read_parallel(
             does not have exactly two fields (file and line are named).
 
     Example:
-        >>> src, tgt = read_parallel("train.en.gz", "train.de.gz")  # doctest: +SKIP
+        >>> from pathlib import Path
+        >>> _ = Path("train.en").write_text("a dog\\nthe cat\\n")
+        >>> _ = Path("train.de").write_text("ein Hund\\ndie Katze\\n")
+        >>> read_parallel("train.en", "train.de")
+        (['a dog', 'the cat'], ['ein Hund', 'die Katze'])
     """
     check_int("max_examples", max_examples, 1, allow_none=True)
     if target is not None:

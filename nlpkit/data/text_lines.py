@@ -53,7 +53,10 @@ def read_text(path: str | os.PathLike, *, encoding: str = "utf-8") -> str:
         DataFormatError: some bytes cannot be decoded; the message names the file and line.
 
     Example:
-        >>> text = read_text("../shared/data/chargen/tinyshakespeare.txt")  # doctest: +SKIP
+        >>> from pathlib import Path
+        >>> _ = Path("play.txt").write_bytes(b"ROMEO:\\r\\nBut soft!\\r\\n")
+        >>> read_text("play.txt")
+        'ROMEO:\\nBut soft!\\n'
     """
     path, data = _read_bytes(path)
     text = _decode(path, data, encoding)
@@ -83,7 +86,10 @@ def read_lines(
         DataFormatError: a line cannot be decoded; the message names the file and line.
 
     Example:
-        >>> names = read_lines("../shared/data/chargen/dinos.txt")  # doctest: +SKIP
+        >>> from pathlib import Path
+        >>> _ = Path("dinos.txt").write_text("Aachenosaurus\\nAardonyx\\n")
+        >>> read_lines("dinos.txt")
+        ['Aachenosaurus', 'Aardonyx']
     """
     path, data = _read_bytes(path)
     out = []

@@ -95,8 +95,8 @@ def available() -> tuple[str, ...]:
 class Decoder:
     """Base class of decoding strategies over the step-function contract (see module docs).
 
-    Subclasses implement `__call__` (or, for the shared greedy/sampling loop, `_select`) and
-    `get_config`; `from_config(config)` is `cls(**config)`.
+    Subclasses implement `_select` (one choice per row, driven by the shared `_loop` that
+    `__call__` runs) or override `__call__` (beam search), and `get_config`; `from_config(config)` is `cls(**config)`.
     """
 
     name = "decoder"
@@ -113,7 +113,22 @@ class Decoder:
         prompt=None,
         seed=None,
     ) -> DecodeOutput:
-        raise NotImplementedError
+        """Decode.
+
+        Args:
+            step_fn: `step_fn(tokens, state, index) -> (logits, new_state[, aux])`.
+            state: Initial state (a nest of `(batch, ...)` tensors).
+            start_tokens: `(batch,)` tokens fed at the first step (e.g. the start-of-sequence id).
+            max_length: At most this many tokens are chosen (after the prompt).
+            end_id: A row stops after emitting it; None never stops early.
+            pad_id: Written after a row stopped.
+            prompt: Optional `(batch, prompt_len)` tokens fed (teacher-forced) before choosing.
+            seed: Seeds the draws of strategies that sample (unused by greedy search).
+
+        Returns:
+            A `DecodeOutput` (`tokens`, `scores`, `aux`).
+        """
+        return self._loop(step_fn, state, start_tokens, max_length, end_id, pad_id, prompt, seed)
 
     def expand(self, tensor):
         """Repeat per-sentence context (closed over by `step_fn`, e.g. encoder memory) to the

@@ -63,7 +63,7 @@ class Sampling(Decoder):
         prompt=None,
         seed=None,
     ) -> DecodeOutput:
-        """Decode; arguments as for `GreedySearch.__call__`, with `seed` an int (or scalar int
+        """Decode; arguments as for `Decoder.__call__`, with `seed` an int (or scalar int
         tensor) seeding the stateless draws (step `index` draws with `[seed, index]`)."""
         if seed is None:
             seed = 0

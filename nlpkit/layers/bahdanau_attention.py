@@ -58,7 +58,7 @@ class BahdanauAttention(keras.layers.Layer):
         >>> q, v = np.zeros((2, 4), "float32"), np.ones((2, 5, 6), "float32")
         >>> mask = np.array([[1, 1, 1, 0, 0], [1, 1, 1, 1, 1]], bool)
         >>> context, weights = attn([q, v], mask=[None, mask])
-        >>> context.shape, weights.shape
+        >>> tuple(context.shape), tuple(weights.shape)
         ((2, 6), (2, 5))
     """
 
@@ -92,6 +92,29 @@ class BahdanauAttention(keras.layers.Layer):
         query, values = inputs[0], inputs[1]
         values_mask = _values_mask(mask)
         return _attend(self.score, query, values, values_mask)
+
+    def project_values(self, values):
+        """The keys `values @ key_kernel`, `(batch, Tv, units)`.
+
+        A decoder that attends to the same `values` at every step computes them once, before
+        its loop, and passes them to `attend`: the largest matmul of a step leaves the loop.
+        """
+        return ops.matmul(values, self.key_kernel)
+
+    def attend(self, query, values, keys, mask=None):
+        """Same result as `call([query, values], mask=[None, mask])`, with the keys
+        precomputed by `project_values(values)`.
+
+        Returns:
+            `(context, weights)` as `call`.
+        """
+
+        def score(q, _values):
+            qp = ops.matmul(q, self.query_kernel)[:, :, None, :]
+            hidden = ops.tanh(qp + keys[:, None, :, :] + self.bias)
+            return ops.sum(hidden * self.score_vector, axis=-1)
+
+        return _attend(score, query, values, mask)
 
     def compute_mask(self, inputs, mask=None):
         return None

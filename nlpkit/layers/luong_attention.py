@@ -46,7 +46,7 @@ class LuongAttention(keras.layers.Layer):
         >>> attn = LuongAttention("general")
         >>> q, v = np.ones((2, 6), "float32"), np.ones((2, 5, 6), "float32")
         >>> context, weights = attn([q, v])
-        >>> weights.shape
+        >>> tuple(weights.shape)
         (2, 5)
     """
 

@@ -40,7 +40,7 @@ class RecurrentStack(keras.layers.Layer):
     Example:
         >>> import numpy as np
         >>> stack = RecurrentStack("gru", 8, num_layers=2, bidirectional=True)
-        >>> stack(np.zeros((2, 5, 4), "float32")).shape
+        >>> tuple(stack(np.zeros((2, 5, 4), "float32")).shape)
         (2, 16)
         >>> lm = RecurrentStack("lstm", 8, num_layers=2, return_sequences=True)
         >>> _ = lm(np.zeros((2, 5, 4), "float32"))

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +33,6 @@ import tensorflow as tf
 from nlpkit.data.text_lines import read_lines, read_text
 from nlpkit.data.tfdata import dataset_to_lists
 from nlpkit.decoding import BeamSearch, Sampling
-from nlpkit.errors import MissingDependencyError
 from nlpkit.layers.recurrent_stack import CELLS, RecurrentStack
 from nlpkit.metrics.language_model import lm_metrics
 from nlpkit.pipelines.base import Pipeline
@@ -429,7 +427,8 @@ class CharGenerator(Pipeline):
         )
 
     def _graph(self) -> _CharLM:
-        if getattr(self, "_lm", None) is None:
+        lm = getattr(self, "_lm", None)
+        if lm is None or lm.model is not self.model_:  # rebuilt when the model is replaced
             self._lm = _CharLM(self.model_, self.vocabulary_, self.mode, self.cell)
         return self._lm
 
@@ -650,7 +649,10 @@ class CharGenerator(Pipeline):
             out = self._graph().beam_search(
                 tf.constant([prompt]), tf.constant(max_length, tf.int32), tf.constant(beam_width)
             )
-            return [s.decode("utf-8") for s in out["text"].numpy()[0, :n]]
+            # a beam wider than the items the model can write holds placeholders (log p ~ -1e9)
+            real = out["log_likelihood"].numpy()[0, :n] > _NEG / 2
+            texts = out["text"].numpy()[0, :n]
+            return [s.decode("utf-8") for s, ok in zip(texts, real, strict=True) if ok]
         if method == "greedy":
             temperature = 0.0
         if seed is None:
@@ -737,119 +739,10 @@ class CharGenerator(Pipeline):
 
 
 # ---------------------------------------------------------------------------------------------
-# Recipes (`nlpkit run pipelines/chargen-*.toml`)
+# Recipes: moved to `nlpkit.recipes.chargen`; this name keeps working.
 # ---------------------------------------------------------------------------------------------
-_CASES = {"keep": str, "lower": str.lower, "upper": str.upper, "title": str.title}
+def run_recipe(recipe: dict, recipe_path: Path | None = None) -> dict:
+    """Moved to `nlpkit.recipes.chargen.run_recipe`; this name keeps working."""
+    from nlpkit.recipes.chargen import run_recipe as run
 
-
-def _census_names(lists: Sequence[str]) -> list[str]:
-    """First names from the US Census 1990 lists shipped inside the `names` package."""
-    try:
-        import names  # noqa: PLC0415
-    except ImportError as e:
-        raise MissingDependencyError("names", "names", "The names demo data") from e
-    out: dict[str, None] = {}
-    for key in lists:
-        if key not in names.FILES:
-            raise ValueError(
-                f"`data.lists` entries must be among {sorted(names.FILES)}. Received: {key!r}"
-            )
-        for line in read_lines(Path(names.FILES[key])):
-            out.setdefault(line.split()[0], None)
-    return list(out)
-
-
-def _resolve(path: str, recipe_path: Path) -> Path:
-    p = Path(path)
-    if p.is_absolute() or p.exists():
-        return p
-    for base in (recipe_path.resolve().parent, recipe_path.resolve().parent.parent):
-        if (base / p).exists():
-            return base / p
-    return p
-
-
-def run_recipe(recipe: dict, recipe_path: Path) -> dict:
-    """Train, evaluate, sample and export a `CharGenerator` from a TOML recipe.
-
-    Recipe tables: `[data]` (`source` = 'names' with `lists`, or 'file' with `path`; `case`;
-    `max_items`; `validation_fraction`), `[model]` (constructor arguments, `verbose` among
-    them), `[fit]` (`epochs`; a `verbose` here is still accepted and moved to `[model]`),
-    `[generate]` (`generate` arguments), `[export]` (`enabled`, `dir`).
-
-    Returns:
-        A summary: data sizes, validation metrics, samples, export path, timings.
-    """
-    data = dict(recipe.get("data", {}))
-    model_cfg = dict(recipe.get("model", {}))
-    fit_cfg = dict(recipe.get("fit", {}))
-    gen_cfg = dict(recipe.get("generate", {}))
-    export_cfg = dict(recipe.get("export", {}))
-    if "verbose" in fit_cfg:  # older recipes set it under [fit]; it is a model argument now
-        model_cfg.setdefault("verbose", fit_cfg.pop("verbose"))
-    model_cfg.setdefault("verbose", 2)
-    source = check_choice("data.source", data.get("source", "file"), ("names", "file"))
-    mode = model_cfg.get("mode", "lines")
-    if source == "names":
-        texts = _census_names(data.get("lists", ["first:female", "first:male"]))
-    else:
-        if "path" not in data:
-            raise ValueError(f"{recipe_path}: [data] needs `path` when source='file'.")
-        path = _resolve(data["path"], recipe_path)
-        texts = read_lines(path) if mode == "lines" else [read_text(path)]
-    case = check_choice("data.case", data.get("case", "keep"), tuple(_CASES))
-    texts = [_CASES[case](t) for t in texts]
-    frac = check_float("data.validation_fraction", data.get("validation_fraction", 0.1), 0.0, 0.5)
-    if mode == "lines":
-        rng = np.random.default_rng(model_cfg.get("seed", 0))
-        texts = [texts[i] for i in rng.permutation(len(texts))]
-        if "max_items" in data:
-            texts = texts[: check_int("data.max_items", data["max_items"], 2)]
-        cut = len(texts) - int(round(len(texts) * frac))
-        train, val = texts[:cut], texts[cut:]
-    else:
-        text = "".join(texts)
-        if "max_chars" in data:
-            text = text[: check_int("data.max_chars", data["max_chars"], 2)]
-        cut = len(text) - int(round(len(text) * frac))
-        train, val = [text[:cut]], [text[cut:]]
-    gen = CharGenerator(**model_cfg)
-    start = time.perf_counter()
-    gen.fit(
-        train,
-        validation_data=val if val and any(val) else None,
-        epochs=int(fit_cfg.get("epochs", 10)),
-    )
-    fit_seconds = time.perf_counter() - start
-    summary: dict[str, Any] = {
-        "task": "chargen",
-        "train_items": len(gen._items(train)),
-        "validation_items": len(gen._items(val)) if any(val) else 0,
-        "vocabulary_size": gen.vocabulary_.size,
-        "fit_seconds": round(fit_seconds, 1),
-        "epochs_run": gen.card_["epochs_run"],
-    }
-    if any(val):
-        summary["validation"] = {k: round(v, 4) for k, v in gen.evaluate(val).items()}
-    gen_args = {"n": 5, "seed": model_cfg.get("seed", 0), **gen_cfg}
-    summary["samples"] = gen.generate(**gen_args)
-    if gen.mode == "lines":
-        summary["beam"] = gen.generate(
-            gen_args.get("prompt", ""), n=3, method="beam", max_length=gen_args.get("max_length")
-        )
-    if export_cfg.get("enabled", True):
-        out = gen.export(export_cfg.get("dir"))
-        loaded = tf.saved_model.load(str(out))
-        default_len = 2 * gen.max_item_length_ if gen.mode == "lines" else 200
-        again = loaded.signatures["generate"](
-            prompts=tf.constant([gen_args.get("prompt", "")] * 2),
-            max_length=tf.constant(int(gen_args.get("max_length") or default_len)),
-            temperature=tf.constant(float(gen_args.get("temperature", 1.0))),
-            seed=tf.constant(1),
-        )["text"]
-        summary["export"] = str(out)
-        summary["export_samples"] = [s.decode("utf-8") for s in again.numpy()]
-    if "save" in recipe:
-        summary["saved"] = str(gen.save(recipe["save"].get("dir", "saved_models/chargen-pipeline")))
-    summary["model"] = repr(gen)
-    return summary
+    return run(recipe, recipe_path)

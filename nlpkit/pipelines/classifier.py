@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import os
-import random
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +19,10 @@ import tensorflow as tf
 from nlpkit.data.tfdata import dataset_to_lists
 from nlpkit.layers.recurrent_stack import CELLS, RecurrentStack
 from nlpkit.metrics.classification import classification_report
-from nlpkit.pipelines.base import DEFAULT_EXPORT_ROOT, Pipeline
+from nlpkit.pipelines.base import Pipeline
 from nlpkit.training import Trainer, check_training_settings, set_seed
-from nlpkit.utils.files import hash_strings, next_version_dir, read_json, write_json
+from nlpkit.utils.files import hash_strings, read_json, write_json
+from nlpkit.utils.inference import cached_function, length_sorted_batches
 from nlpkit.utils.validation import (
     check_bool,
     check_choice,
@@ -389,7 +389,36 @@ class TextClassifier(Pipeline):
         if isinstance(x, tf.data.Dataset):
             x, _ = dataset_to_lists(x)
         texts = check_texts("x", x)
-        return np.asarray(self.model_.predict(self._dataset(texts), verbose=0), dtype="float32")
+        return self._proba(texts)
+
+    def _proba_fn(self):
+        """The traced `strings -> probabilities` function of the current model (cached).
+
+        One trace serves every batch size and text length (`None` dimensions); it is rebuilt
+        when `model_` or `vectorizer_` is replaced (refit, load).
+        """
+
+        def build():
+            model, vectorizer = self.model_, self.vectorizer_
+
+            @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="text")])
+            def proba(text):
+                return model(self._vectorize(text, vectorizer), training=False)
+
+            return proba
+
+        return cached_function(self, "_proba_cache", (self.model_, self.vectorizer_), build)
+
+    def _proba(self, texts: list[str], batch_size: int | None = None) -> np.ndarray:
+        """Probabilities for `texts` without `Model.predict`: length-sorted batches through
+        the cached traced function (a batch pads to similar lengths only)."""
+        fn = self._proba_fn()
+        out = np.zeros((len(texts), len(self.classes_)), dtype="float32")
+        bs = batch_size or max(self.batch_size, 64)
+        lengths = [min(len(t.split()), self.max_length) for t in texts]
+        for idx in length_sorted_batches(lengths, bs):
+            out[idx] = fn(tf.constant([texts[i] for i in idx], tf.string)).numpy()
+        return out
 
     def predict(self, x) -> list:
         """Predicted labels (same type as the training labels)."""
@@ -475,77 +504,8 @@ class SentimentClassifier(TextClassifier):
 
 
 # ---------------------------------------------------------------------- recipes
-def _read_data(spec: dict[str, Any], key: str) -> tuple[list[str], list]:
-    from nlpkit.data import classification as readers
-    from nlpkit.data.paths import resolve_data_path
+def run_recipe(recipe: dict, recipe_path: Path | None = None) -> dict:
+    """Moved to `nlpkit.recipes.classification.run_recipe`; this name keeps working."""
+    from nlpkit.recipes.classification import run_recipe as run
 
-    fmt = spec.get("format", "csv")
-    source = spec[key]
-    if fmt == "tfds":
-        return readers.read_tfds(
-            source, split=spec.get(f"{key}_split", key), data_dir=spec.get("data_dir")
-        )
-    path = resolve_data_path(source)
-    enc = spec.get("encoding", "utf-8")
-    text_col, label_col = spec.get("text_column", "text"), spec.get("label_column", "label")
-    if fmt in ("csv", "tsv"):
-        return readers.read_csv(path, text_col, label_col, encoding=enc)
-    if fmt == "jsonl":
-        return readers.read_jsonl(path, text_col, label_col, encoding=enc)
-    if fmt == "folder":
-        return readers.read_folder(path)
-    if fmt == "fasttext":
-        return readers.read_fasttext(path, encoding=enc)
-    raise ValueError(
-        f"[data] format must be one of 'csv', 'tsv', 'jsonl', 'folder', 'fasttext', 'tfds'. Received: format={fmt!r}"
-    )
-
-
-def _split(texts, labels, fraction: float, seed: int):
-    order = list(range(len(texts)))
-    random.Random(seed).shuffle(order)
-    n_held = int(round(len(order) * fraction))
-    held, kept = order[:n_held], order[n_held:]
-    pick = lambda idx: ([texts[i] for i in idx], [labels[i] for i in idx])  # noqa: E731
-    return pick(kept), pick(held)
-
-
-def run_recipe(recipe: dict[str, Any], recipe_path: Path) -> dict[str, Any]:
-    """Train, evaluate and export from a recipe (see `pipelines/sentiment.toml`)."""
-    data = recipe.get("data", {})
-    seed = int(recipe.get("seed", 0))
-    train = _read_data(data, "train")
-    if "test" in data:
-        test = _read_data(data, "test")
-    else:
-        train, test = _split(*train, float(data.get("test_fraction", 0.2)), seed)
-    train, val = _split(*train, float(data.get("validation_fraction", 0.1)), seed + 1)
-    model_cfg = dict(recipe.get("model", {}))
-    model_cfg.setdefault("seed", seed)
-    klass = SentimentClassifier if recipe.get("preset") == "sentiment" else TextClassifier
-    clf = klass(**model_cfg)
-    fit_cfg = recipe.get("fit", {})
-    clf.fit(*train, validation_data=val, epochs=int(fit_cfg.get("epochs", 10)))
-    metrics = clf.evaluate(*test)
-    name = recipe.get("name", clf.export_name)
-    export_dir = clf.export(
-        next_version_dir(Path(recipe.get("export", {}).get("root", DEFAULT_EXPORT_ROOT)) / name)
-    )
-    reloaded = tf.saved_model.load(os.fspath(export_dir))
-    samples = test[0][:3]
-    served = reloaded.signatures["serving_default"](tf.constant(samples))
-    return {
-        "recipe": str(recipe_path),
-        "train_examples": len(train[0]),
-        "validation_examples": len(val[0]),
-        "test_examples": len(test[0]),
-        "test_metrics": {k: round(v, 4) for k, v in metrics.items()},
-        "embedding_coverage": str(clf.oov_report_) if clf.oov_report_ is not None else None,
-        "export": str(export_dir),
-        "served_by_savedmodel": [
-            {"text": t, "label": lab.decode(), "score": round(float(max(s)), 4)}
-            for t, lab, s in zip(
-                samples, served["label"].numpy(), served["scores"].numpy(), strict=True
-            )
-        ],
-    }
+    return run(recipe, recipe_path)

@@ -55,6 +55,7 @@ from nlpkit.text.special_ids import (
 )
 from nlpkit.training import Trainer, check_training_settings
 from nlpkit.utils.files import hash_strings
+from nlpkit.utils.inference import cached_function
 from nlpkit.utils.validation import check_choice, check_float, check_int
 
 __all__ = ["MusicGenerator", "run_recipe", "REPRESENTATIONS", "KEY_MODELS"]
@@ -293,11 +294,15 @@ class MusicGenerator(Pipeline):
         TypeError: an option has the wrong type (e.g. `transpositions=[0.5]`).
 
     Example:
-        >>> from nlpkit.data.music import read_corpus
-        >>> chorales = read_corpus("bach/chorales", limit=20)
-        >>> gen = MusicGenerator(hidden_size=64, seed=0).fit(chorales, epochs=5)
-        >>> score = gen.generate(max_length=32, temperature=0.8, seed=1)
-        >>> gen.save_midi("sample.mid", max_length=32, seed=1)
+        >>> pieces = [["n60:1", "n62:1", "n64:2"], ["n67:1", "r:1", "n65:1", "n64:1"]]
+        >>> gen = MusicGenerator(hidden_size=8, seed=0, verbose=0).fit(pieces, epochs=1)
+        >>> len(gen.generate_events(max_length=8, seed=1))
+        8
+        >>> gen.save_midi("sample.mid", max_length=8, seed=1).name
+        'sample.mid'
+
+    With music21's corpus instead: `MusicGenerator(hidden_size=64, seed=0).fit(
+    nlpkit.data.music.read_corpus("bach/chorales", limit=20), epochs=5)`.
     """
 
     export_name = "music"
@@ -686,10 +691,33 @@ class MusicGenerator(Pipeline):
                     [np.pad(targets[i], [(0, longest - len(targets[i])), (0, 0)]) for i in idx]
                 )
                 batch = [batch, keys]
-            logits = np.asarray(self.model_(batch, training=False))
+            logits = self._logits_fn()(*self._as_model_inputs(batch)).numpy()
             for row, i in enumerate(idx):
                 out[i] = logits[row, : len(encoded[i])]
         return out
+
+    def _as_model_inputs(self, batch) -> list[tf.Tensor]:
+        arrays = batch if isinstance(batch, list) else [batch]
+        return [
+            tf.constant(a, dtype=i.dtype) for a, i in zip(arrays, self.model_.inputs, strict=True)
+        ]
+
+    def _logits_fn(self):
+        """The traced `inputs -> logits` function of the current model (cached, rebuilt when
+        `model_` is replaced). Its signature has `None` batch and time dimensions, so every
+        batch shape reuses one trace."""
+
+        def build():
+            model = self.model_
+            signature = [tf.TensorSpec(i.shape, i.dtype) for i in model.inputs]
+
+            @tf.function(input_signature=signature)
+            def logits(*inputs):
+                return model(list(inputs) if len(inputs) > 1 else inputs[0], training=False)
+
+            return logits
+
+        return cached_function(self, "_logits_cache", (self.model_,), build)
 
     def evaluate(self, x, y=None) -> dict[str, float]:
         """Negative log-likelihood of `x` under the model, in nats (whole pieces, no windowing).
@@ -903,58 +931,8 @@ class MusicGenerator(Pipeline):
 
 
 # ============================================================================ recipes
-def run_recipe(recipe: dict, recipe_path: Path) -> dict:
-    """Run a `task = "music"` recipe (see `pipelines/music-bach.toml`, `pipelines/music-jsb.toml`).
+def run_recipe(recipe: dict, recipe_path: Path | None = None) -> dict:
+    """Moved to `nlpkit.recipes.music.run_recipe`; this name keeps working."""
+    from nlpkit.recipes.music import run_recipe as run
 
-    Tables: `[data]` (`source` = "corpus" with `query`/`limit`/`valid_fraction`, "files" with
-    `paths`, or "jsb" with `path`), `[model]` (constructor arguments), `[fit]` (`epochs`),
-    `[generate]` (`steps`, `temperature`, `seed`, `midi`), `[export]` (`dir`, `enabled`).
-    Relative paths are resolved against the current directory.
-
-    Returns:
-        A summary: pieces, validation metrics, the MIDI file written, the export directory.
-    """
-    from nlpkit.data import music as readers
-
-    data = dict(recipe.get("data", {}))
-    source = data.get("source", "corpus")
-    check_choice("data.source", source, ("corpus", "files", "jsb"))
-    if source == "jsb":
-        splits = readers.read_jsb_json(data["path"])
-        train = splits[data.get("train_split", "train")]
-        valid = splits.get(data.get("valid_split", "valid"))
-    else:
-        if source == "corpus":
-            scores = readers.read_corpus(
-                data.get("query", "bach/chorales"), limit=data.get("limit")
-            )
-        else:
-            scores = readers.read_music(data["paths"])
-        frac = float(data.get("valid_fraction", 0.1))
-        n_val = int(round(len(scores) * frac)) if len(scores) > 1 else 0
-        train, valid = scores[n_val:], (scores[:n_val] or None)
-    gen = MusicGenerator(**recipe.get("model", {}))
-    fit_cfg = recipe.get("fit", {})
-    gen.fit(train, validation_data=valid, epochs=int(fit_cfg.get("epochs", 10)))
-    summary: dict[str, Any] = {
-        "task": "music",
-        "recipe": str(recipe_path),
-        "training_pieces": len(train),
-    }
-    if valid:
-        summary["valid"] = gen.evaluate(valid)
-    g = recipe.get("generate", {})
-    midi = g.get("midi", "saved_models/music-sample.mid")
-    gen.save_midi(
-        midi,
-        steps=int(g.get("steps", 64)),
-        temperature=float(g.get("temperature", 1.0)),
-        seed=int(g.get("seed", 0)),
-    )
-    summary["midi"] = str(midi)
-    exp = recipe.get("export", {})
-    if exp.get("enabled", True):
-        summary["export"] = str(gen.export(exp.get("dir")))
-    if recipe.get("save", {}).get("dir"):
-        summary["saved"] = str(gen.save(recipe["save"]["dir"]))
-    return summary
+    return run(recipe, recipe_path)

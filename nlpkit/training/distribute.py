@@ -110,11 +110,44 @@ def _worker_timeout() -> float:
         ) from e
 
 
+#: The watchdog process of `_multi_worker_strategy`: waits `timeout` seconds for its stdin to
+#: close (the strategy was created, or the parent died); else prints the message and stops the
+#: parent (SIGTERM, then SIGKILL).
+_WATCHDOG = """
+import os, select, signal, sys, time
+timeout, parent, message = float(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+ready, _, _ = select.select([sys.stdin], [], [], timeout)
+if not ready:
+    sys.stderr.write(message + "\\n")
+    sys.stderr.flush()
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.kill(parent, sig)
+        except OSError:
+            break
+        time.sleep(5)
+"""
+
+
+def _cluster_message(info: dict[str, Any], timeout: float, said: str = "") -> str:
+    me = f"{info['task_type']} {info['index']}"
+    peers = ", ".join(info["workers"])
+    return (
+        f"nlpkit: WorkerTimeoutError: Multi-worker training: {me} could not form the cluster "
+        f"{peers} within {timeout:g} s (TF_CONFIG). Check that every worker was started with the "
+        "same cluster and its own task index, and that the ports are reachable; raise the limit "
+        "with NLPKIT_WORKER_TIMEOUT=seconds." + (f" TensorFlow said: {said[:300]}" if said else "")
+    )
+
+
 def _multi_worker_strategy(timeout: float) -> tf.distribute.Strategy:
     """Create `MultiWorkerMirroredStrategy`, failing clearly when a peer never comes up.
 
-    TensorFlow's own wait for the cluster has no bound on the leader (task 0), so the strategy
-    is created in a helper thread that the caller waits for at most `timeout` seconds.
+    Non-leader tasks are bounded by the coordination service's registration deadline and raise
+    `WorkerTimeoutError`. The leader's wait (task 0) has no bound in TensorFlow and holds the
+    Python GIL, so no thread of this process can interrupt it: a small watchdog process prints
+    the same message and ends this process if the cluster has not formed within `timeout`
+    (plus a margin, so that the non-leaders' own error comes first).
     """
     info = cluster_info()
     if not info["workers"]:
@@ -123,55 +156,51 @@ def _multi_worker_strategy(timeout: float) -> tf.distribute.Strategy:
             "cluster (see docs/training.md), or `nlpkit run RECIPE --workers N` to start N local "
             "workers. TF_CONFIG is not set."
         )
-    result: dict[str, Any] = {}
+    watchdog = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            _WATCHDOG,
+            str(timeout + 10.0),
+            str(os.getpid()),
+            _cluster_message(info, timeout + 10.0),
+        ],
+        stdin=subprocess.PIPE,
+    )
+    try:
+        # The coordination service's own registration deadline covers non-leader tasks.
+        from tensorflow.compiler.xla.tsl.protobuf import coordination_config_pb2
+        from tensorflow.python.eager import context
 
-    def create():
-        try:
-            # The coordination service's own registration deadline covers non-leader tasks.
-            from tensorflow.compiler.xla.tsl.protobuf import coordination_config_pb2
-            from tensorflow.python.eager import context
-
-            if context.context().coordination_service is None:
-                raw = json.loads(os.environ["TF_CONFIG"])["cluster"]
-                jobs = [
-                    coordination_config_pb2.CoordinatedJob(name=job, num_tasks=len(raw[job]))
-                    for job in ("chief", "worker")
-                    if raw.get(job)
-                ]
-                leader = "chief" if raw.get("chief") else "worker"
-                context.context().configure_coordination_service(
-                    service_type="standalone",
-                    service_leader=f"/job:{leader}/replica:0/task:0",
-                    coordinated_jobs=jobs,
-                    cluster_register_timeout_in_ms=int(timeout * 1000),
-                )
-            result["strategy"] = tf.distribute.MultiWorkerMirroredStrategy()
-        except Exception as e:  # reported in the caller's thread
-            result["error"] = e
-
-    thread = threading.Thread(target=create, name="nlpkit-multi-worker-init", daemon=True)
-    thread.start()
-    thread.join(timeout)
-    if "strategy" in result:
-        return result["strategy"]
-    error = result.get("error")
-    if isinstance(error, RuntimeError) and "program startup" in str(error):
-        raise RuntimeError(
-            "distribution='multi_worker' must be set up before TensorFlow runs anything in this "
-            "process. Call `nlpkit.training.resolve_strategy('multi_worker')` at program start "
-            "(pipelines do it first thing in `fit`), or start training in a fresh process."
-        ) from error
-    me = f"{info['task_type']} {info['index']}"
-    peers = ", ".join(info["workers"])
-    if thread.is_alive() or "error" in result:
-        raise WorkerTimeoutError(
-            f"Multi-worker training: {me} could not form the cluster {peers} within "
-            f"{timeout:g} s (TF_CONFIG). Check that every worker was started with the same "
-            "cluster and its own task index, and that the ports are reachable; raise the limit "
-            "with NLPKIT_WORKER_TIMEOUT=seconds."
-            + (f" TensorFlow said: {str(result['error'])[:300]}" if "error" in result else "")
-        ) from result.get("error")
-    raise RuntimeError(f"Multi-worker strategy creation ended without a result ({me}).")
+        if context.context().coordination_service is None:
+            raw = json.loads(os.environ["TF_CONFIG"])["cluster"]
+            jobs = [
+                coordination_config_pb2.CoordinatedJob(name=job, num_tasks=len(raw[job]))
+                for job in ("chief", "worker")
+                if raw.get(job)
+            ]
+            leader = "chief" if raw.get("chief") else "worker"
+            context.context().configure_coordination_service(
+                service_type="standalone",
+                service_leader=f"/job:{leader}/replica:0/task:0",
+                coordinated_jobs=jobs,
+                cluster_register_timeout_in_ms=int(timeout * 1000),
+            )
+        return tf.distribute.MultiWorkerMirroredStrategy()
+    except RuntimeError as e:
+        if "program startup" in str(e):
+            raise RuntimeError(
+                "distribution='multi_worker' must be set up before TensorFlow runs anything in "
+                "this process. Call `nlpkit.training.resolve_strategy('multi_worker')` at program "
+                "start (pipelines do it first thing in `fit`), or start training in a fresh "
+                "process."
+            ) from e
+        raise WorkerTimeoutError(_cluster_message(info, timeout, str(e))) from e
+    except Exception as e:  # TensorFlow's own errors (DeadlineExceeded, Unavailable, ...)
+        raise WorkerTimeoutError(_cluster_message(info, timeout, str(e))) from e
+    finally:
+        watchdog.stdin.close()  # cancels the watchdog
+        watchdog.wait()
 
 
 def resolve_strategy(distribution: Any) -> tf.distribute.Strategy | None:

@@ -11,9 +11,9 @@ import tensorflow as tf
 music21 = pytest.importorskip("music21")
 
 from nlpkit.data import music_events as me  # noqa: E402
-from nlpkit.errors import NotFittedError  # noqa: E402
-from nlpkit.pipelines.music import MusicGenerator, run_recipe  # noqa: E402
+from nlpkit.pipelines.music import MusicGenerator  # noqa: E402
 from nlpkit.text.special_ids import BOS_ID, EOS_ID  # noqa: E402
+from tests.pipelines.contract import CHECKS, PipelineSpec, check_pipeline  # noqa: E402
 
 PATTERN = ["n60:1", "n62:1", "n64:1", "n65:0.5", "r:0.5"]
 MELODIES = [PATTERN * 4, PATTERN * 3, PATTERN * 5]
@@ -137,8 +137,8 @@ def test_tokens_attention_step_loop_matches_full_model():
         assert index[tok] == int(np.argmax(row))
 
 
-def test_tokens_save_load_identical(tok_gen, tmp_path):
-    path = tok_gen.save(tmp_path / "tok")
+def test_tokens_save_load_same_probabilities_and_samples(tok_gen, tmp_path):
+    path = tok_gen.save(tmp_path / "tok")  # greedy identity: the contract
     loaded = MusicGenerator.load(path)
     assert loaded.vocabulary_ == tok_gen.vocabulary_
     for a, b in zip(tok_gen.predict(MELODIES), loaded.predict(MELODIES), strict=True):
@@ -147,7 +147,7 @@ def test_tokens_save_load_identical(tok_gen, tmp_path):
     assert loaded.card_["data_hash"] == tok_gen.card_["data_hash"]
 
 
-def test_tokens_export_reload_identity_two_batch_sizes(tok_gen, tmp_path):
+def test_tokens_export_sampling_and_primer(tok_gen, tmp_path):
     path = tok_gen.export(tmp_path / "export")
     sig = tf.saved_model.load(str(path)).signatures["generate"]
     expected = tok_gen.generate_events(steps=10, temperature=1.0, seed=9)
@@ -171,6 +171,57 @@ def test_tokens_export_reload_identity_two_batch_sizes(tok_gen, tmp_path):
     (score,) = me.decode_generated(primed)
     assert _pitches(score) == [(64, 0.0, 1.0), (65, 1.0, 0.5)]
     assert (path / "assets" / "vocabulary.txt").read_text().split("\n")[:-1] == tok_gen.vocabulary_
+
+
+def _greedy(gen, primers):
+    return [gen.generate_events(primer=p, max_length=6, temperature=0.0, seed=0) for p in primers]
+
+
+def _greedy_served(fn, primers, gen):
+    index = {t: i for i, t in enumerate(gen.vocabulary_)}
+    out = fn(
+        primer=tf.constant([[index[t] for t in p] for p in primers], tf.int32),
+        steps=tf.constant(6),
+        temperature=tf.constant(0.0),
+        seed=tf.constant(0, tf.int64),
+    )
+    return [[t.decode() for t in row] for row in out["tokens"].numpy()]
+
+
+SPEC = PipelineSpec(
+    cls=MusicGenerator,
+    make=lambda: MusicGenerator(hidden_size=8, num_layers=1, embedding_dim=4, seed=0, verbose=0),
+    fit=lambda gen: gen.fit(MELODIES, epochs=1),
+    inputs=[["n60:1", "n62:1"], ["n64:1", "n65:0.5"], ["r:0.5", "n60:1"]],
+    outputs=_greedy,
+    serve=_greedy_served,
+    signature="generate",
+    unfitted={
+        "generate": lambda gen: gen.generate(),
+        "generate_events": lambda gen: gen.generate_events(),
+        "predict": lambda gen: gen.predict(MELODIES),
+        "evaluate": lambda gen: gen.evaluate(MELODIES),
+    },
+    bad_args=[
+        (
+            {"cell": "lstn"},
+            ValueError,
+            "`cell` must be one of 'rnn', 'gru', 'lstm'. Received: cell='lstn'",
+        ),
+        (
+            {"representation": "midi"},
+            ValueError,
+            "`representation` must be one of 'tokens', 'piano_roll'",
+        ),
+        ({"key_model": "rbm"}, ValueError, "`key_model` must be one of 'nade', 'independent'"),
+        ({"transpositions": [0.5]}, TypeError, "`transpositions` must be a list of integer"),
+    ],
+)
+
+
+@pytest.mark.parametrize("check", CHECKS)
+def test_contract(check, tok_gen, tmp_path):
+    check_pipeline(SPEC, tok_gen, tmp_path, checks=[check])
 
 
 # ---------------------------------------------------------------------------- piano roll
@@ -316,29 +367,16 @@ def test_accepts_scores_and_datasets():
     assert a == b and a["events"] == 9
 
 
-def test_config_json_round_trip():
+def test_config_json_round_trip_piano_roll_options():
     gen = MusicGenerator(
         representation="piano_roll", cell="gru", transpositions=[-1, 0, 1], part="Soprano", seed=4
     )
-    cfg = json.loads(json.dumps(gen.get_config()))
-    again = MusicGenerator.from_config(cfg)
+    again = MusicGenerator.from_config(json.loads(json.dumps(gen.get_config())))
     assert again.get_config() == gen.get_config()
     assert again.transpositions == [-1, 0, 1] and again.part == "Soprano"
 
 
 def test_bad_inputs_raise_documented_errors(tok_gen):
-    with pytest.raises(
-        ValueError, match="`cell` must be one of 'rnn', 'gru', 'lstm'. Received: cell='lstn'"
-    ):
-        MusicGenerator(cell="lstn")
-    with pytest.raises(ValueError, match="`representation` must be one of 'tokens', 'piano_roll'"):
-        MusicGenerator(representation="midi")
-    with pytest.raises(ValueError, match="`key_model` must be one of 'nade', 'independent'"):
-        MusicGenerator(key_model="rbm")
-    with pytest.raises(TypeError, match="`transpositions` must be a list of integer"):
-        MusicGenerator(transpositions=[0.5])
-    with pytest.raises(NotFittedError, match=r"call `fit\(...\)` before `generate\(\)`"):
-        MusicGenerator().generate()
     with pytest.raises(TypeError, match="`x` must be a list of music21 scores"):
         MusicGenerator().fit("folder/of/midi")
     with pytest.raises(ValueError, match="`y` must be None"):
@@ -355,23 +393,6 @@ def test_bad_inputs_raise_documented_errors(tok_gen):
         tok_gen.generate(steps=-1)
     with pytest.raises(ValueError, match="`temperature` must be in"):
         tok_gen.generate(temperature=-1.0)
-
-
-def test_run_recipe_writes_midi_and_export(tmp_path):
-    recipe = {
-        "task": "music",
-        "data": {"source": "corpus", "query": "bach/chorales", "limit": 3, "valid_fraction": 0.34},
-        "model": {"hidden_size": 8, "num_layers": 1, "embedding_dim": 4, "seed": 0, "verbose": 0},
-        "fit": {"epochs": 1},
-        "generate": {"steps": 8, "seed": 1, "midi": str(tmp_path / "bach.mid")},
-        "export": {"dir": str(tmp_path / "export")},
-    }
-    summary = run_recipe(recipe, tmp_path / "recipe.toml")
-    assert summary["training_pieces"] == 2
-    assert summary["valid"]["nll_per_step"] > 0
-    parsed = music21.converter.parse(summary["midi"])
-    assert len(parsed.flatten().notes) >= 1
-    assert (tmp_path / "export" / "saved_model.pb").is_file()
 
 
 @pytest.mark.slow

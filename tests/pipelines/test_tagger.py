@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from nlpkit.errors import NotFittedError
-from nlpkit.pipelines.tagger import Entity, EntityTagger, run_recipe, write_sample_conll
+from nlpkit.pipelines.tagger import Entity, EntityTagger
 from nlpkit.text.tags import convert_tags
 from nlpkit.text.tokenizer import tokenize
+from tests.pipelines.contract import CHECKS, PipelineSpec, check_pipeline
 
 TRAIN = [
     ("Alice Smith lives in Paris .", "B-PER I-PER O O B-LOC O"),
@@ -79,39 +79,65 @@ def test_predict_raw_sentences_returns_spans(tagger):
     assert [e.label for e in out[1]] == ["PER", "ORG", "LOC"]
 
 
-def test_save_load_identical(tagger, tmp_path):
+def _served_entities(fn, batch, tagger=None):
+    out = fn(sentences=tf.constant(batch))
+    got = []
+    for r in range(out["entity_counts"].shape[0]):
+        n = int(out["entity_counts"][r])
+        got.append(
+            [
+                Entity(int(a), int(b), lab.decode(), txt.decode())
+                for a, b, lab, txt in zip(
+                    out["entity_starts"][r, :n].numpy(),
+                    out["entity_ends"][r, :n].numpy(),
+                    out["entity_labels"][r, :n].numpy(),
+                    out["entity_texts"][r, :n].numpy(),
+                    strict=True,
+                )
+            ]
+        )
+    return got
+
+
+SPEC = PipelineSpec(
+    cls=EntityTagger,
+    make=lambda: EntityTagger(**SMALL),
+    fit=lambda t: t.fit(X, Y, epochs=1),
+    inputs=RAW,
+    outputs=lambda t, x: t.predict(x),
+    serve=_served_entities,
+    signature="serving_default",
+    unfitted={
+        "predict": lambda t: t.predict(["x"]),
+        "evaluate": lambda t: t.evaluate(X, Y),
+    },
+    bad_args=[
+        (
+            {"cell": "lstn"},
+            ValueError,
+            "`cell` must be one of 'rnn', 'gru', 'lstm'. Received: cell='lstn'",
+        ),
+        ({"output": "hmm"}, ValueError, "`output` must be one of 'crf', 'softmax'"),
+        ({"verbose": "quiet"}, ValueError, "`verbose` must be one of 'auto', 0, 1, 2. Received"),
+    ],
+)
+
+
+@pytest.mark.parametrize("check", CHECKS)
+def test_contract(check, tagger, tmp_path):
+    check_pipeline(SPEC, tagger, tmp_path, checks=[check])
+
+
+def test_save_keeps_the_data_hash(tagger, tmp_path):
     path = tagger.save(tmp_path / "saved")
-    loaded = EntityTagger.load(path)
-    assert loaded.predict(RAW) == tagger.predict(RAW)
-    assert loaded.predict(X) == tagger.predict(X)
-    assert loaded.get_config() == tagger.get_config()
+    assert EntityTagger.load(path).predict(X) == tagger.predict(X)
     assert (
         json.loads((path / "model_card.json").read_text())["data_hash"] == tagger.card_["data_hash"]
     )
 
 
-@pytest.mark.parametrize("batch", [1, 3])
-def test_export_matches_predict_on_raw_sentences(tagger, exported, batch):
+def test_export_tokens_and_tags_match_python(tagger, exported):
     serve = exported.signatures["serving_default"]
-    expected = tagger.predict(RAW)
-    got = []
-    for i in range(0, len(RAW), batch):
-        out = serve(sentences=tf.constant(RAW[i : i + batch]))
-        for r in range(out["entity_counts"].shape[0]):
-            n = int(out["entity_counts"][r])
-            got.append(
-                [
-                    Entity(int(a), int(b), lab.decode(), txt.decode())
-                    for a, b, lab, txt in zip(
-                        out["entity_starts"][r, :n].numpy(),
-                        out["entity_ends"][r, :n].numpy(),
-                        out["entity_labels"][r, :n].numpy(),
-                        out["entity_texts"][r, :n].numpy(),
-                        strict=True,
-                    )
-                ]
-            )
-    assert got == expected
     out = serve(sentences=tf.constant(RAW))
     for r, text in enumerate(RAW):
         n = int(out["lengths"][r])
@@ -138,14 +164,6 @@ def test_export_tag_tokens_signature(tagger, exported):
         for r in range(batch):
             assert [t.decode() for t in got[r, : len(X[r])]] == Y[r]
             assert all(t == b"" for t in got[r, len(X[r]) :])
-
-
-def test_config_json_round_trip():
-    t = EntityTagger(char_encoder="cnn", output="softmax", scheme="iob2", seed=3, verbose=2)
-    cfg = json.loads(json.dumps(t.get_config()))
-    assert EntityTagger.from_config(cfg).get_config() == t.get_config()
-    assert cfg["char_encoder"] == "cnn" and cfg["seed"] == 3 and cfg["verbose"] == 2
-    assert EntityTagger().get_config()["verbose"] == "auto"
 
 
 def test_iob1_data_softmax_cnn_and_dataset_input(tmp_path):
@@ -190,41 +208,7 @@ def test_pretrained_embeddings_and_oov_report(tmp_path):
     assert EntityTagger.load(tmp_path / "saved").predict(X) == t.predict(X)
 
 
-@pytest.mark.parametrize("verbose_in", ["model", "fit"])  # [fit] verbose: older recipes
-def test_sample_recipe_runs(tmp_path, capsys, verbose_in):
-    model = {k: v for k, v in SMALL.items() if k != "verbose"}
-    recipe = {
-        "task": "ner",
-        "data": {
-            "sample": True,
-            "sample_dir": str(tmp_path / "sample"),
-            "sample_train": 30,
-            "sample_dev": 10,
-        },
-        "model": {**model, "char_encoder": "none", "pretrained_words": "all"},  # TOML: no None
-        "fit": {"epochs": 1},
-        "output": {"export": False, "save_dir": str(tmp_path / "saved")},
-    }
-    recipe[verbose_in]["verbose"] = 0
-    summary = run_recipe(recipe, tmp_path / "ner-sample.toml")
-    assert "/step - loss:" not in capsys.readouterr().out  # the recipe default is verbose=2
-    assert summary["data"].startswith("SYNTHETIC SAMPLE") and summary["train_sentences"] == 30
-    assert 0.0 <= summary["dev_f1"] <= 1.0 and (tmp_path / "saved" / "model.keras").is_file()
-    assert EntityTagger.load(tmp_path / "saved").pretrained_words is None
-    assert write_sample_conll(tmp_path / "s2", 5, 2)["train"].read_text().count("\n\n") == 5
-
-
 def test_bad_inputs(tagger):
-    with pytest.raises(NotFittedError, match=r"call `fit\(...\)` before `predict\(\)`"):
-        EntityTagger().predict(["x"])
-    with pytest.raises(
-        ValueError, match="`cell` must be one of 'rnn', 'gru', 'lstm'. Received: cell='lstn'"
-    ):
-        EntityTagger(cell="lstn")
-    with pytest.raises(ValueError, match="`output` must be one of 'crf', 'softmax'"):
-        EntityTagger(output="hmm")
-    with pytest.raises(ValueError, match="`verbose` must be one of 'auto', 0, 1, 2. Received"):
-        EntityTagger(verbose="quiet")
     with pytest.raises(ValueError, match=r"must yield \(tokens, tags\) pairs"):
         EntityTagger().fit(tf.data.Dataset.from_tensor_slices(tf.ragged.constant(X)))
     with pytest.raises(ValueError, match="Sentence 1 has 2 tokens but 1 tags"):

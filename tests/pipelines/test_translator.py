@@ -1,6 +1,5 @@
 """Tests for nlpkit.pipelines.translator (Translator, greedy_search, beam_search)."""
 
-import json
 import math
 
 import keras
@@ -8,7 +7,6 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from nlpkit.errors import NotFittedError
 from nlpkit.pipelines.translator import (
     BOS_ID,
     EOS_ID,
@@ -18,6 +16,7 @@ from nlpkit.pipelines.translator import (
     greedy_search,
     tile_beams,
 )
+from tests.pipelines.contract import CHECKS, PipelineSpec, check_pipeline
 
 SOURCES = ["the cat sleeps .", "a dog runs", "the dog sleeps", "a cat runs fast", "birds sing !"]
 TARGETS = [
@@ -46,6 +45,65 @@ def fitted():
     return tr.fit(SOURCES, TARGETS, epochs=40)
 
 
+def small():
+    return Translator(
+        level="word",
+        embedding_dim=8,
+        hidden_size=8,
+        dropout=0.0,
+        beam_width=3,
+        batch_size=5,
+        seed=0,
+        verbose=0,
+    )
+
+
+def _translated(tr, x):
+    texts, scores = tr.predict(x, return_scores=True)
+    return list(zip(texts, [float(v) for v in scores], strict=True))
+
+
+def _served(fn, batch, tr=None):
+    out = fn(text=tf.constant(batch))
+    return [
+        (t.decode(), float(v))
+        for t, v in zip(out["translation"].numpy(), out["score"].numpy(), strict=True)
+    ]
+
+
+SPEC = PipelineSpec(
+    cls=Translator,
+    make=small,
+    fit=lambda tr: tr.fit(SOURCES, TARGETS, epochs=1),
+    inputs=SOURCES + ["a cat sleeps", "unknown words here", ""],
+    outputs=_translated,
+    serve=_served,
+    signature="translate",
+    unfitted={
+        "predict": lambda tr: tr.predict(["x"]),
+        "evaluate": lambda tr: tr.evaluate(SOURCES, TARGETS),
+    },
+    bad_args=[
+        (
+            {"cell": "lstn"},
+            ValueError,
+            "`cell` must be one of 'rnn', 'gru', 'lstm'. Received: cell='lstn'",
+        ),
+        (
+            {"attention_type": "additive"},
+            ValueError,
+            "`attention_type` must be one of 'bahdanau', 'luong'",
+        ),
+        ({"level": "byte"}, ValueError, "`level` must be one of 'char', 'word'"),
+    ],
+)
+
+
+@pytest.mark.parametrize("check", CHECKS)
+def test_contract(check, fitted, tmp_path):
+    check_pipeline(SPEC, fitted, tmp_path, checks=[check])
+
+
 # ----------------------------------------------------------------------------- training
 def test_overfits_five_pairs_to_exact_match(fitted):
     loss = fitted.history_["loss"]
@@ -72,39 +130,6 @@ def test_attention_matrices_and_plot(fitted, tmp_path):
     fig = fitted.plot_attention(SOURCES[0], path=tmp_path / "attn.png")
     assert (tmp_path / "attn.png").stat().st_size > 1000
     assert len(fig.axes[0].get_yticklabels()) == len(TARGETS[0].split()) + 1
-
-
-def test_save_load_identical(fitted, tmp_path):
-    path = fitted.save(tmp_path / "tr")
-    loaded = Translator.load(path)
-    assert loaded.get_config() == fitted.get_config()
-    a, sa = fitted.predict(SOURCES + ["unknown words here"], return_scores=True)
-    b, sb = loaded.predict(SOURCES + ["unknown words here"], return_scores=True)
-    assert a == b
-    np.testing.assert_allclose(sa, sb, rtol=1e-6)
-
-
-def test_export_reload_identity_two_batch_sizes(fitted, tmp_path):
-    path = fitted.export(tmp_path / "export")
-    reloaded = tf.saved_model.load(str(path))
-    fn = reloaded.signatures["translate"]
-    inputs = SOURCES + ["a cat sleeps", ""]
-    expected, scores = fitted.predict(inputs, return_scores=True)
-    for bs in (1, 4):
-        got, got_scores = [], []
-        for i in range(0, len(inputs), bs):
-            out = fn(text=tf.constant(inputs[i : i + bs]))
-            got += [t.decode() for t in out["translation"].numpy()]
-            got_scores += out["score"].numpy().tolist()
-        assert got == expected
-        np.testing.assert_allclose(got_scores, scores, rtol=1e-5, atol=1e-6)
-
-
-def test_config_json_round_trip(fitted):
-    cfg = json.loads(json.dumps(fitted.get_config()))
-    clone = Translator.from_config(cfg)
-    assert clone.get_config() == fitted.get_config()
-    assert not clone.is_fitted
 
 
 # ----------------------------------------------------------------------------- decoding
@@ -322,16 +347,6 @@ def test_label_smoothed_loss_matches_numpy():
 
 # ----------------------------------------------------------------------------- errors
 def test_bad_inputs(fitted):
-    with pytest.raises(
-        ValueError, match="`cell` must be one of 'rnn', 'gru', 'lstm'. Received: cell='lstn'"
-    ):
-        Translator(cell="lstn")
-    with pytest.raises(ValueError, match="`attention_type` must be one of 'bahdanau', 'luong'"):
-        Translator(attention_type="additive")
-    with pytest.raises(ValueError, match="`level` must be one of 'char', 'word'"):
-        Translator(level="byte")
-    with pytest.raises(NotFittedError, match=r"call `fit\(...\)` before `predict\(\)`"):
-        Translator().predict(["x"])
     with pytest.raises(ValueError, match="same length"):
         Translator().fit(["a", "b"], ["c"])
     with pytest.raises(ValueError, match="`y` .* is required"):
@@ -365,42 +380,3 @@ def test_training_batches_are_bucketed_and_complete(fitted):
         ]
     expected = [(1 + i % 9, 2 + (i * 7) % 11) for i in range(40)]
     assert sorted(seen) == sorted(expected)
-
-
-def test_run_recipe_dates_and_parallel_paths(tmp_path):
-    from nlpkit.pipelines.translator import _load_recipe_data, run_recipe
-
-    recipe = {
-        "task": "translation",
-        "data": {"kind": "dates", "train_size": 40, "validation_size": 8, "seed": 0},
-        "model": {
-            "level": "char",
-            "hidden_size": 4,
-            "embedding_dim": 4,
-            "beam_width": 1,
-            "seed": 0,
-            "verbose": 0,
-        },
-        "fit": {"epochs": 1},
-        "plot": {"path": str(tmp_path / "heat.png")},
-        "export": {"enabled": False},
-        "examples": {"sources": ["3 May 2001"]},
-    }
-    summary = run_recipe(recipe, tmp_path / "r.toml")
-    assert set(summary["validation"]) == {"bleu", "chrf", "exact_match", "token_accuracy"}
-    assert list(summary["examples"]) == ["3 May 2001"] and "exported" not in summary
-    assert (tmp_path / "heat.png").is_file()
-    # parallel data: a path relative to the recipe's folder
-    (tmp_path / "corpus").mkdir()
-    for split, n in (("train", 3), ("val", 2)):
-        (tmp_path / "corpus" / f"{split}.en").write_text(
-            "\n".join(SOURCES[:n]) + "\n", encoding="utf-8"
-        )
-        (tmp_path / "corpus" / f"{split}.de").write_text(
-            "\n".join(TARGETS[:n]) + "\n", encoding="utf-8"
-        )
-    data = {"kind": "parallel", "path": "corpus", "suffix": ""}
-    (tx, ty), (vx, vy) = _load_recipe_data(data, tmp_path)
-    assert tx == SOURCES[:3] and ty == TARGETS[:3] and vx == SOURCES[:2] and vy == TARGETS[:2]
-    with pytest.raises(FileNotFoundError, match="Set `data.path`"):
-        _load_recipe_data({"kind": "parallel", "path": "nowhere"}, tmp_path)

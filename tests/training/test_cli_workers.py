@@ -32,8 +32,8 @@ batch_size = 4
 verbose = 0
 [fit]
 epochs = 2
-[export]
-root = "{(tmp_path / "export").as_posix()}"
+[output]
+export = "{(tmp_path / "export").as_posix()}"
 """
     )
     env = {k: v for k, v in os.environ.items() if k != "TF_CONFIG"}
@@ -59,5 +59,6 @@ root = "{(tmp_path / "export").as_posix()}"
     assert proc.returncode == 0, proc.stderr[-3000:]
     result = json.loads(summary.read_text())
     assert result["train_examples"] > 0
-    assert Path(result["export"]).is_dir()
+    assert Path(result["exported"]).is_dir()
+    assert Path(result["exported"]) == tmp_path / "export"  # the chief's, not a scratch folder
     assert "[worker 1]" in proc.stderr  # the second worker ran and was relayed
