@@ -16,6 +16,16 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from nlpkit.data.streaming import (
+    DEFAULT_SHUFFLE_BUFFER,
+    CappedCounter,
+    file_source,
+    files_dataset,
+    length_buckets,
+    shuffled,
+    unbatched,
+    worker_shard,
+)
 from nlpkit.data.tfdata import dataset_to_lists
 from nlpkit.layers.recurrent_stack import CELLS, RecurrentStack
 from nlpkit.metrics.classification import classification_report
@@ -81,6 +91,17 @@ def _xy(x, y, name_x="x", name_y="y"):
     return texts, labels
 
 
+def _file_kind(path: str) -> str | None:
+    """'csv', 'tsv' or 'jsonl' from a file name (a trailing `.gz` is ignored), else None."""
+    name = path.lower().removesuffix(".gz")
+    for kind in ("csv", "tsv", "jsonl"):
+        if name.endswith("." + kind):
+            return kind
+    if name.endswith(".json"):
+        return "jsonl"
+    return None
+
+
 class TextClassifier(Pipeline):
     """Recurrent text classifier (binary or multi-class) that serves raw text.
 
@@ -104,6 +125,8 @@ class TextClassifier(Pipeline):
             disables it. Only used when validation data is given.
         seed: Seed for weights, shuffling and dropout; a CPU run with a seed repeats exactly.
         verbose: Keras verbosity for training ('auto' shows a progress bar).
+        shuffle_buffer: Examples held by the shuffle buffer when `fit` streams files or a
+            `tf.data.Dataset` (in-memory lists are shuffled whole).
         distribution: None (one device, Keras `fit`), 'mirrored' (all local devices),
             'multi_worker' (`MultiWorkerMirroredStrategy` from `TF_CONFIG`) or a
             `tf.distribute.Strategy`; stored as None in `get_config` when it is an instance.
@@ -145,6 +168,7 @@ class TextClassifier(Pipeline):
         early_stopping: int | None = 3,
         seed: int | None = None,
         verbose: int | str = "auto",
+        shuffle_buffer: int = DEFAULT_SHUFFLE_BUFFER,
         distribution: Any = None,
         checkpoint_dir: str | os.PathLike | None = None,
         checkpoint_every: int = 100,
@@ -177,6 +201,7 @@ class TextClassifier(Pipeline):
         self.early_stopping = check_int("early_stopping", early_stopping, 1, allow_none=True)
         self.seed = check_int("seed", seed, 0, allow_none=True)
         self.verbose = check_choice("verbose", verbose, ("auto", 0, 1, 2))
+        self.shuffle_buffer = check_int("shuffle_buffer", shuffle_buffer, 1)
         engine = check_training_settings(
             distribution=distribution,
             checkpoint_dir=checkpoint_dir,
@@ -262,6 +287,235 @@ class TextClassifier(Pipeline):
             ds = ds.map(lambda t, y: (self._vectorize(t, vectorizer), y))
         return ds.prefetch(tf.data.AUTOTUNE)
 
+    # ------------------------------------------------------------------ streamed input
+    def _stream(self, x, y, name: str, strategy=None):
+        """For files or a `tf.data.Dataset`: a function returning an unbatched dataset of
+        `(text, label as a string)` and the label kind ('int' for integer labels, 'auto' to
+        decide from the values). None for in-memory input."""
+        if isinstance(x, tf.data.Dataset):
+            if y is not None:
+                raise ValueError(
+                    f"When `{name}` is a tf.data.Dataset of (text, label) pairs, `y` must be None."
+                )
+            spec = x.element_spec
+            if not (isinstance(spec, tuple) and len(spec) == 2):
+                raise ValueError(
+                    f"`{name}` is a dataset of texts only; labels are needed: yield (text, label) "
+                    f"pairs. Received elements with spec: {spec}"
+                )
+            if spec[0].dtype != tf.string:
+                raise TypeError(
+                    f"`{name}` must yield texts as tf.string. Received dtype {spec[0].dtype.name}"
+                )
+            integer = spec[1].dtype.is_integer
+            if not (integer or spec[1].dtype == tf.string):
+                raise TypeError(
+                    f"`{name}` must yield labels as strings or integers. "
+                    f"Received dtype {spec[1].dtype.name}"
+                )
+            ds = unbatched(x, 0)
+            if integer:
+                ds = ds.map(lambda t, lab: (t, tf.strings.as_string(lab)))
+            return (lambda: ds), ("int" if integer else "str")
+        files = file_source(x, name, str_lists=y is None)
+        if files is None:
+            return None
+        if y is not None:
+            raise ValueError(
+                f"When `{name}` names data files, `y` must be None (labels come from the files)."
+            )
+        for f in files:
+            kind = _file_kind(f)
+            if kind is None:
+                raise ValueError(
+                    f"`{name}`: cannot tell the format of {f!r}: expected a .csv, .tsv or .jsonl "
+                    "file (optionally .gz). For other formats pass a tf.data.Dataset of "
+                    "(text, label) pairs."
+                )
+
+        def read(path: str):
+            from nlpkit.data.classification import iter_csv, iter_jsonl
+
+            rows = iter_jsonl(path) if _file_kind(path) == "jsonl" else iter_csv(path)
+            for text, label in rows:
+                yield text, str(label)
+
+        sig = (tf.TensorSpec((), tf.string), tf.TensorSpec((), tf.string))
+        shard = worker_shard(strategy)
+        return (lambda: files_dataset(files, read, sig, shard=shard)), "auto"
+
+    def _vocabulary_pass(self, make_ds, label_kind: str, vectorizer):
+        """One streaming pass: token counts (capped), the label set, the example count and the
+        data hash. Returns `(vocabulary tokens, classes, label keys, count, hash)`."""
+        import hashlib
+
+        counter = CappedCounter(max(20 * (self.max_tokens or 0), 1_000_000))
+        keys: set[bytes] = set()
+        count = 0
+        digest = hashlib.sha256()
+        ds = make_ds().batch(1024)
+        ds = ds.map(lambda t, lab: (t, vectorizer._preprocess(t), lab)).prefetch(2)
+        for texts, tokens, labels in ds:
+            flat = tokens.flat_values.numpy()
+            if flat.size:
+                uniq, counts = np.unique(flat, return_counts=True)
+                counter.add_counts(uniq.tolist(), counts.tolist())
+            labs = labels.numpy().tolist()
+            keys.update(labs)
+            for t, lab in zip(texts.numpy().tolist(), labs, strict=True):
+                digest.update(t + b"\t" + lab + b"\x00")  # as hash_strings(f"{t}\t{lab}")
+            count += len(labs)
+        if count == 0:
+            raise ValueError("`x` has no examples to learn from.")
+        texts_keys = [k.decode("utf-8") for k in keys]
+        if label_kind == "int" or (
+            label_kind == "auto" and all(k.strip().lstrip("-").isdigit() for k in texts_keys)
+        ):
+            classes = sorted({int(k) for k in texts_keys})
+        else:
+            classes = sorted(texts_keys)
+        # TextVectorization.adapt's order: count descending, ties by token descending.
+        items = [(k, c) for k, c in counter.items() if k not in (b"", b"[UNK]")]
+        items.sort(key=lambda kv: (kv[1], kv[0]), reverse=True)
+        if self.max_tokens:
+            items = items[: max(0, self.max_tokens - 2)]
+        tokens = [k.decode("utf-8") for k, _ in items]
+        return tokens, classes, texts_keys, count, digest.hexdigest()[:16]
+
+    def _label_table(self, keys: list[str]) -> tf.lookup.StaticHashTable:
+        """Label strings as read -> class index (-1 for a label never seen in fit)."""
+        index = {c: i for i, c in enumerate(self.classes_)}
+        ints = isinstance(self.classes_[0], int)
+        known = [k for k in keys if (int(k) if ints else k) in index]
+        values = [index[int(k) if ints else k] for k in known]
+        init = tf.lookup.KeyValueTensorInitializer(
+            tf.constant(known, tf.string), tf.constant(values, tf.int32)
+        )
+        return tf.lookup.StaticHashTable(init, default_value=-1)
+
+    def _stream_batches(self, ds, table, vectorizer, name: str) -> tf.data.Dataset:
+        """`(text, label)` examples -> length-bucketed batches of `(token ids, label id)`."""
+
+        def encode(text, label):
+            ids = self._vectorize(tf.reshape(text, [1]), vectorizer)[0]
+            label_id = table.lookup(label)
+            tf.debugging.assert_non_negative(
+                label_id, message=f"`{name}` contains a label never seen in fit"
+            )
+            return ids, label_id
+
+        ds = ds.map(encode, num_parallel_calls=tf.data.AUTOTUNE)
+        bounds = length_buckets(self.max_length)
+        ds = ds.bucket_by_sequence_length(
+            lambda ids, _: tf.shape(ids)[0],
+            bucket_boundaries=bounds,
+            bucket_batch_sizes=[self.batch_size] * (len(bounds) + 1),
+        )
+        return ds.prefetch(tf.data.AUTOTUNE)
+
+    def _fit_stream(self, stream, validation_data, epochs, callbacks, trainer) -> TextClassifier:
+        """`fit` on files or a dataset: see `fit`."""
+        make_train, label_kind = stream
+        # Length buckets make the number of batches vary from epoch to epoch, which Keras `fit`
+        # does not allow (it truncates later epochs to the first one's count): the engine's
+        # own loop, which reads each epoch to its end, trains on streams.
+        trainer.loop = "custom"
+        val_stream = None
+        val = None
+        if validation_data is not None:
+            if not isinstance(validation_data, tuple):
+                val_stream = self._stream(
+                    validation_data, None, "validation_data", trainer.strategy
+                )
+            if val_stream is None:
+                if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+                    raise ValueError(
+                        "`validation_data` must be (texts, labels), data files or a "
+                        f"tf.data.Dataset. Received: {type(validation_data).__name__}"
+                    )
+                val = _xy(*validation_data, "validation_data[0]", "validation_data[1]")
+        vectors = None
+        if self.embeddings is not None:
+            from nlpkit import embeddings as nlpkit_embeddings
+
+            vectors = nlpkit_embeddings.load(self.embeddings)
+        set_seed(self.seed)
+        probe = self._make_vectorizer()
+        tokens, classes, keys, count, data_hash = self._vocabulary_pass(
+            make_train, label_kind, probe
+        )
+        if len(classes) < 2:
+            raise ValueError(f"`y` must contain at least two classes. Received only: {classes}")
+        if self._binary_only and len(classes) != 2:
+            raise ValueError(
+                f"{type(self).__name__} is binary: `y` must have exactly two classes. "
+                f"Received {len(classes)}: {classes[:10]}. Use TextClassifier for more."
+            )
+        if not tokens:
+            raise ValueError("`x` has no tokens to build a vocabulary from (all texts empty).")
+        previous = getattr(self, "classes_", None)
+        self.classes_ = classes
+        try:
+            vectorizer = self._make_vectorizer(vocabulary=tokens)
+            vocabulary = [str(v) for v in vectorizer.get_vocabulary()]
+            table = self._label_table(keys)
+            matrix, oov = None, None
+            if vectors is not None:
+                matrix, oov = nlpkit_embeddings.embedding_matrix(
+                    vocabulary, vectors, seed=self.seed or 0
+                )
+                logger.info("Embedding coverage: %s", oov)
+            with trainer.scope():
+                model = self._build_model(len(vocabulary), matrix)
+
+            def train_data(epoch):
+                ds = shuffled(make_train(), self.shuffle_buffer, self.seed, epoch)
+                return self._stream_batches(ds, table, vectorizer, "x")
+
+            val_ds = None
+            if val is not None:
+                val_ids = self._label_ids(val[1], "validation_data labels")
+                val_ds = self._dataset(val[0], val_ids, vectorizer=vectorizer)
+            elif val_stream is not None:
+                make_val, _ = val_stream  # its labels are checked in the graph
+                val_table = self._label_table(
+                    [str(c) for c in classes] if isinstance(classes[0], int) else classes
+                )
+                val_ds = self._stream_batches(make_val(), val_table, vectorizer, "validation_data")
+            history = trainer.fit(
+                model,
+                train_data,
+                validation=val_ds,
+                epochs=epochs,
+                callbacks=callbacks,
+                monitor="val_loss" if self.early_stopping else None,
+                patience=self.early_stopping,
+                batch_size=self.batch_size,
+            )
+        except BaseException:
+            self.classes_ = previous
+            raise
+        self.vectorizer_ = vectorizer
+        self.vocabulary_ = vocabulary
+        self.model_ = model
+        self.history_ = history.history
+        self.training_ = history
+        self.oov_report_ = oov
+        self.card_ = {
+            "task": "text classification",
+            "train_examples": count,
+            "train_data_hash": data_hash,
+            "train_data": "streamed",
+            "classes": [str(c) for c in classes],
+            "epochs_run": history.epochs_run,
+            "stop_reason": history.stop_reason,
+            "vocabulary_size": len(vocabulary),
+            "seed": self.seed,
+        }
+        if oov is not None:
+            self.card_["embedding_coverage"] = oov.to_dict()
+        return self
+
     def _label_ids(self, labels: list, name: str) -> np.ndarray:
         index = {c: i for i, c in enumerate(self.classes_)}
         unseen = sorted({repr(v) for v in labels if v not in index})
@@ -279,9 +533,15 @@ class TextClassifier(Pipeline):
         """Fit the vocabulary, the label map and the network.
 
         Args:
-            x: Texts (list of str / NumPy array) or a `tf.data.Dataset` of (text, label).
-            y: Labels (strings or integers); None when `x` is a dataset.
-            validation_data: `(texts, labels)` or a dataset; enables early stopping.
+            x: Texts (list of str / NumPy array); or data files, streamed: a path, a glob
+                (`"train-*.csv"`) or a list of them, CSV/TSV with a header holding `text` and
+                `label` columns or JSON lines with `text` and `label` fields (`.gz` too); or a
+                `tf.data.Dataset` of `(text, label)` pairs (batched or not), also streamed.
+                Streamed data is read once for the vocabulary and label set, then once per
+                epoch through a bounded shuffle buffer (`shuffle_buffer`), batched by length
+                buckets; memory does not grow with its size.
+            y: Labels (strings or integers); None when `x` is files or a dataset.
+            validation_data: `(texts, labels)`, files or a dataset; enables early stopping.
             epochs: Maximum training epochs.
             callbacks: Extra Keras callbacks, passed through to `model.fit`.
 
@@ -296,8 +556,11 @@ class TextClassifier(Pipeline):
         # First: a multi-worker strategy must exist before TensorFlow runs anything.
         trainer = Trainer.from_pipeline(self)
         trainer.strategy  # noqa: B018
-        texts, labels = _xy(x, y)
         check_int("epochs", epochs, 1)
+        stream = self._stream(x, y, "x", trainer.strategy)
+        if stream is not None:
+            return self._fit_stream(stream, validation_data, epochs, callbacks, trainer)
+        texts, labels = _xy(x, y)
         classes = sorted(set(labels))
         if len(classes) < 2:
             raise ValueError(f"`y` must contain at least two classes. Received only: {classes}")

@@ -204,7 +204,12 @@ class Trainer:
         return self.strategy.scope() if self.strategy is not None else contextlib.nullcontext()
 
     def distribute_options(self, dataset: tf.data.Dataset) -> tf.data.Dataset:
-        """Shard by example across workers (every worker sees the same number of steps)."""
+        """Shard by example across workers (every worker sees the same number of steps),
+        unless the dataset already chose its sharding (streamed files sharded per worker set
+        the policy to OFF; see `nlpkit.data.streaming.files_dataset`)."""
+        policy = dataset.options().experimental_distribute.auto_shard_policy
+        if policy == tf.data.experimental.AutoShardPolicy.OFF:
+            return dataset
         options = tf.data.Options()
         options.experimental_distribute.auto_shard_policy = (
             tf.data.experimental.AutoShardPolicy.DATA
