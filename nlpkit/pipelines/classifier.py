@@ -289,8 +289,9 @@ class TextClassifier(Pipeline):
 
     # ------------------------------------------------------------------ streamed input
     def _stream(self, x, y, name: str, strategy=None):
-        """For files or a `tf.data.Dataset`: a function returning an unbatched dataset of
-        `(text, label as a string)` and the label kind ('int' for integer labels, 'auto' to
+        """For files or a `tf.data.Dataset`: a function `(sharded=True) -> ` unbatched dataset
+        of `(text, label as a string)` (this worker's share of the files when sharded) and the
+        label kind ('int' for integer labels, 'auto' to
         decide from the values). None for in-memory input."""
         if isinstance(x, tf.data.Dataset):
             if y is not None:
@@ -316,7 +317,7 @@ class TextClassifier(Pipeline):
             ds = unbatched(x, 0)
             if integer:
                 ds = ds.map(lambda t, lab: (t, tf.strings.as_string(lab)))
-            return (lambda: ds), ("int" if integer else "str")
+            return (lambda sharded=True: ds), ("int" if integer else "str")
         files = file_source(x, name, str_lists=y is None)
         if files is None:
             return None
@@ -342,7 +343,11 @@ class TextClassifier(Pipeline):
 
         sig = (tf.TensorSpec((), tf.string), tf.TensorSpec((), tf.string))
         shard = worker_shard(strategy)
-        return (lambda: files_dataset(files, read, sig, shard=shard)), "auto"
+        # Sharded for training; the vocabulary pass reads every file (`sharded=False`), so that
+        # all workers build the same vocabulary and label set.
+        return (
+            lambda sharded=True: files_dataset(files, read, sig, shard=shard if sharded else None)
+        ), "auto"
 
     def _vocabulary_pass(self, make_ds, label_kind: str, vectorizer):
         """One streaming pass: token counts (capped), the label set, the example count and the
@@ -353,7 +358,7 @@ class TextClassifier(Pipeline):
         keys: set[bytes] = set()
         count = 0
         digest = hashlib.sha256()
-        ds = make_ds().batch(1024)
+        ds = make_ds(sharded=False).batch(1024)
         ds = ds.map(lambda t, lab: (t, vectorizer._preprocess(t), lab)).prefetch(2)
         for texts, tokens, labels in ds:
             flat = tokens.flat_values.numpy()

@@ -311,7 +311,42 @@ class _CustomLoop:
         def batch_size_of(x):
             return tf.cast(tf.shape(tf.nest.flatten(x)[0])[0], tf.float64)
 
+        multi_worker = self.multi_worker
+
+        def replica_train_uneven(batch):
+            # Workers whose input ran out before their peers' (streamed files sharded by file,
+            # length buckets) receive empty batches from TensorFlow; a recurrent model cannot
+            # run on zero time steps, so such a replica contributes zero gradients without
+            # calling the model, and still joins the gradient all-reduce.
+            x, y, sw = keras.utils.unpack_x_y_sample_weight(batch)
+            n = batch_size_of(x)
+            weights = model.trainable_weights
+
+            def forward():
+                with tf.GradientTape() as tape:
+                    y_pred = model(x, training=True)
+                    loss = model._compute_loss(
+                        x=x, y=y, y_pred=y_pred, sample_weight=sw, training=True
+                    )
+                    scaled = model.optimizer.scale_loss(loss)
+                grads = tape.gradient(scaled, weights)
+                model.compute_metrics(x, y, y_pred, sample_weight=sw)
+                dense = [
+                    tf.zeros_like(w) if g is None else tf.convert_to_tensor(g)
+                    for g, w in zip(grads, weights, strict=True)
+                ]
+                return [tf.cast(unscale_loss_for_distribution(loss), tf.float64), *dense]
+
+            def empty():
+                return [tf.constant(0.0, tf.float64), *[tf.zeros_like(w) for w in weights]]
+
+            loss, *grads = tf.cond(n > 0, forward, empty)
+            model.optimizer.apply_gradients(zip(grads, weights, strict=True))
+            return loss * n, n
+
         def replica_train(batch):
+            if multi_worker:
+                return replica_train_uneven(batch)
             x, y, sw = keras.utils.unpack_x_y_sample_weight(batch)
             with tf.GradientTape() as tape:
                 y_pred = model(x, training=True)
@@ -325,11 +360,21 @@ class _CustomLoop:
 
         def replica_test(batch):
             x, y, sw = keras.utils.unpack_x_y_sample_weight(batch)
-            y_pred = model(x, training=False)
-            loss = model._compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sw, training=False)
-            model.compute_metrics(x, y, y_pred, sample_weight=sw)
             n = batch_size_of(x)
-            return tf.cast(unscale_loss_for_distribution(loss), tf.float64) * n, n
+
+            def forward():
+                y_pred = model(x, training=False)
+                loss = model._compute_loss(
+                    x=x, y=y, y_pred=y_pred, sample_weight=sw, training=False
+                )
+                model.compute_metrics(x, y, y_pred, sample_weight=sw)
+                return tf.cast(unscale_loss_for_distribution(loss), tf.float64)
+
+            if multi_worker:  # an empty batch (uneven input) is skipped, as in training
+                loss = tf.cond(n > 0, forward, lambda: tf.constant(0.0, tf.float64))
+            else:
+                loss = forward()
+            return loss * n, n
 
         def reduced(fn):
             def step(batch):

@@ -5,6 +5,8 @@
 MODE:
 - `multi_worker`: train a tiny classifier and a tiny tagger with distribution='multi_worker'
   (TF_CONFIG set by the test); write their weights and loss histories to OUT_DIR.
+- `multi_worker_stream`: the classifier under 'multi_worker' streaming three CSV files (sharded
+  by file: the workers read different numbers of examples).
 - `resume`: train a tiny classifier with `checkpoint_dir=OUT_DIR/ckpt`; with
   NLPKIT_TEST_KILL_AT=n the process SIGKILLs itself after its n-th step (mid-epoch).
 - `mirrored`: split the CPU into two logical devices; train the classifier with
@@ -111,6 +113,20 @@ if MODE == "multi_worker":
         distribution="multi_worker",
     ).fit(SENTS, TAGS, epochs=4)
     save("tagger", tagger)
+elif MODE == "multi_worker_stream":
+    # Three CSV files for two workers: sharded by file, so the workers read different numbers
+    # of examples (worker 0: files 0 and 2, 12 rows; worker 1: file 1, 4 rows).
+    files = []
+    for i, rows in enumerate((6, 4, 6)):
+        path = OUT / f"part-{i}.csv"
+        picks = [
+            (TEXTS[(i * 5 + j) % len(TEXTS)], LABELS[(i * 5 + j) % len(TEXTS)]) for j in range(rows)
+        ]
+        path.write_text("text,label\n" + "".join(f'"{t}",{lab}\n' for t, lab in picks))
+        files.append(path)
+    clf = classifier(distribution="multi_worker").fit(files, epochs=4)
+    save("stream", clf)
+    (OUT / "stream_steps.json").write_text(json.dumps(clf.training_.steps))
 elif MODE == "resume":
     kill = int(os.environ.get("NLPKIT_TEST_KILL_AT", "0"))
     clf = classifier(checkpoint_dir=OUT / "ckpt", checkpoint_every=3)

@@ -100,6 +100,26 @@ def test_two_workers_train_classifier_and_tagger_to_identical_weights(tmp_path):
         assert len(loss) == 4 and loss[-1] < loss[0], (name, loss)
 
 
+@pytest.mark.slow  # two TensorFlow processes: about a minute on two shared cores
+def test_two_workers_stream_files_sharded_by_file_to_identical_weights(tmp_path):
+    configs = local_tf_configs(2)
+    procs = [
+        start("multi_worker_stream", tmp_path / f"w{i}", TF_CONFIG=cfg, NLPKIT_WORKER_TIMEOUT="90")
+        for i, cfg in enumerate(configs)
+    ]
+    outs = finish(procs, 300)
+    for p, out in zip(procs, outs, strict=True):
+        assert p.returncode == 0, out[-3000:]
+    w0, w1 = weights(tmp_path / "w0" / "stream.npz"), weights(tmp_path / "w1" / "stream.npz")
+    for a, b in zip(w0, w1, strict=True):
+        np.testing.assert_array_equal(a, b)
+    loss = json.loads((tmp_path / "w0" / "stream.json").read_text())["loss"]
+    assert len(loss) == 4 and loss[-1] < loss[0], loss
+    # Uneven shards: both workers still take the same number of (global) steps.
+    steps = [json.loads((tmp_path / f"w{i}" / "stream_steps.json").read_text()) for i in (0, 1)]
+    assert steps[0] == steps[1] >= 12 // 4, steps
+
+
 def test_worker_whose_peer_never_comes_up_fails_clearly(tmp_path):
     (cfg, _) = local_tf_configs(2)
     t0 = time.monotonic()
