@@ -318,6 +318,8 @@ class TextClassifier(Pipeline):
             if integer:
                 ds = ds.map(lambda t, lab: (t, tf.strings.as_string(lab)))
             return (lambda sharded=True: ds), ("int" if integer else "str")
+        if y is not None and isinstance(x, str):
+            return None  # a single text with labels: the in-memory checks say what is wrong
         files = file_source(x, name, str_lists=y is None)
         if files is None:
             return None

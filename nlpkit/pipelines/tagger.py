@@ -485,6 +485,8 @@ class EntityTagger(Pipeline):
                 )
 
             return raw, encoded
+        if y is not None and isinstance(x, str):
+            return None  # a single text with labels: the in-memory checks say what is wrong
         files = file_source(x, name, str_lists=y is None)
         if files is None:
             return None
