@@ -20,6 +20,8 @@ from nlpkit.errors import DataFormatError, OfflineError
 __all__ = [
     "read_csv",
     "read_jsonl",
+    "iter_csv",
+    "iter_jsonl",
     "read_folder",
     "read_fasttext",
     "read_tfds",
@@ -95,10 +97,31 @@ def read_csv(
         >>> read_csv("reviews.csv", text_column="review", label_column="sentiment")
         (['Great, really', 'Dull'], ['pos', 'neg'])
     """
+    texts, labels = [], []
+    for text, label in iter_csv(
+        path, text_column, label_column, delimiter=delimiter, encoding=encoding
+    ):
+        texts.append(text)
+        labels.append(label)
+    return texts, _convert_labels(labels, label_type)
+
+
+def iter_csv(
+    path: str | os.PathLike,
+    text_column: str = "text",
+    label_column: str = "label",
+    *,
+    delimiter: str | None = None,
+    encoding: str = "utf-8",
+):
+    """Yield `(text, label)` row by row from a CSV/TSV file (`read_csv` lazily; labels as read).
+
+    Raises:
+        ValueError, DataFormatError: as `read_csv`, when the row is reached.
+    """
     path = Path(path)
     if delimiter is None:
         delimiter = "\t" if ".tsv" in path.suffixes else ","
-    texts, labels = [], []
     if not path.is_file():
         raise FileNotFoundError(f"Data file {path} does not exist.")
     # Decoded line by line, so that bad bytes name their line; a UTF-8 BOM is dropped.
@@ -123,9 +146,7 @@ def read_csv(
                 raise DataFormatError(
                     path, line, f"expected {len(header)} fields, found {len(row)}"
                 )
-            texts.append(row[ti])
-            labels.append(_label(row[li], path, line))
-    return texts, _convert_labels(labels, label_type)
+            yield row[ti], _label(row[li], path, line)
 
 
 def _csv_rows(reader, path: Path):
@@ -186,8 +207,22 @@ def read_jsonl(
         >>> read_jsonl("train.jsonl.gz")
         (['fine', 'bad'], [1, 0])
     """
-    path = Path(path)
     texts, labels = [], []
+    for text, label in iter_jsonl(path, text_field, label_field, encoding=encoding):
+        texts.append(text)
+        labels.append(label)
+    return texts, labels
+
+
+def iter_jsonl(
+    path: str | os.PathLike,
+    text_field: str = "text",
+    label_field: str = "label",
+    *,
+    encoding: str = "utf-8",
+):
+    """Yield `(text, label)` line by line from a JSON-lines file (`read_jsonl` lazily)."""
+    path = Path(path)
     for i, line in iter_lines(path, encoding):
         if not line.strip():
             continue
@@ -202,9 +237,7 @@ def read_jsonl(
                 raise DataFormatError(path, i, f"missing field {field!r} (fields: {sorted(obj)})")
         if not isinstance(obj[text_field], str):
             raise DataFormatError(path, i, f"field {text_field!r} must be a string")
-        texts.append(obj[text_field])
-        labels.append(_label(obj[label_field], path, i))
-    return texts, labels
+        yield obj[text_field], _label(obj[label_field], path, i)
 
 
 def read_folder(root: str | os.PathLike, *, pattern: str = "*.txt") -> tuple[list[str], list[str]]:

@@ -47,6 +47,7 @@ from nlpkit.text.char_vocabulary import (
     UNKNOWN_POLICIES,
     CharVocabulary,
 )
+from nlpkit.training import Trainer, check_training_settings
 from nlpkit.utils.files import (
     hash_strings,
     load_keras_model,
@@ -255,6 +256,13 @@ class CharGenerator(Pipeline):
         early_stopping: Patience in epochs when `validation_data` is given; None disables it.
         seed: Seeds weight initialisation and shuffling so that a CPU run repeats.
         verbose: Keras progress display during `fit`: 'auto', 0 (silent), 1 or 2.
+        distribution: None (one device, Keras `fit`), 'mirrored', 'multi_worker' or a
+            `tf.distribute.Strategy` (see docs/training.md; None in `get_config` if an instance).
+        checkpoint_dir: Folder for resumable checkpoints (`fit` again resumes after a kill).
+        checkpoint_every: Steps between checkpoints (one is also written at each epoch end).
+        max_minutes: Training time budget; training ends cleanly, best weights kept.
+        max_steps: Optimizer step budget; training ends cleanly, best weights kept.
+        log_dir: TensorBoard folder (loss, metrics, learning rate, examples/s).
 
     Example:
         >>> gen = CharGenerator(hidden_size=32, seed=0, verbose=0)
@@ -285,6 +293,12 @@ class CharGenerator(Pipeline):
         early_stopping: int | None = 3,
         seed: int | None = None,
         verbose: int | str = "auto",
+        distribution: Any = None,
+        checkpoint_dir: str | os.PathLike | None = None,
+        checkpoint_every: int = 100,
+        max_minutes: float | None = None,
+        max_steps: int | None = None,
+        log_dir: str | os.PathLike | None = None,
     ):
         self.mode = check_choice("mode", mode, MODES)
         self.seq_len = check_int("seq_len", seq_len, 2)
@@ -304,6 +318,20 @@ class CharGenerator(Pipeline):
         self.early_stopping = check_int("early_stopping", early_stopping, 1, allow_none=True)
         self.seed = check_seed("seed", seed)
         self.verbose = check_choice("verbose", verbose, ("auto", 0, 1, 2))
+        engine = check_training_settings(
+            distribution=distribution,
+            checkpoint_dir=checkpoint_dir,
+            checkpoint_every=checkpoint_every,
+            max_minutes=max_minutes,
+            max_steps=max_steps,
+            log_dir=log_dir,
+        )
+        self.distribution = engine["distribution"]
+        self.checkpoint_dir = engine["checkpoint_dir"]
+        self.checkpoint_every = engine["checkpoint_every"]
+        self.max_minutes = engine["max_minutes"]
+        self.max_steps = engine["max_steps"]
+        self.log_dir = engine["log_dir"]
 
     # ------------------------------------------------------------------ data
     def _texts(self, x: Any, name: str) -> list[str]:
@@ -459,6 +487,8 @@ class CharGenerator(Pipeline):
         val_texts = (
             None if validation_data is None else self._texts(validation_data, "validation_data")
         )
+        trainer = Trainer.from_pipeline(self)
+        trainer.strategy  # noqa: B018  (created before the model, as TensorFlow requires)
         set_seed(self.seed)
         vocab = CharVocabulary.from_texts(texts, min_count=self.min_count, max_chars=self.max_chars)
         train_vocab = CharVocabulary(vocab.chars, unknown="replace")
@@ -475,7 +505,8 @@ class CharGenerator(Pipeline):
         self._lm = None
         self.vocabulary_ = CharVocabulary(vocab.chars, unknown=self.unknown)
         self.max_item_length_ = max(len(s) for s in items)
-        model = self._build_model(vocab.size)
+        with trainer.scope():
+            model = self._build_model(vocab.size)
         start = time.perf_counter()
         history = fit_keras_model(
             model,
@@ -485,9 +516,11 @@ class CharGenerator(Pipeline):
             callbacks=callbacks,
             early_stopping=self.early_stopping,
             verbose=self.verbose,
+            trainer=trainer,
         )
         self.model_ = model
         self.history_ = history_to_dict(history)
+        self.training_ = history  # the engine's TrainingResult: steps, stop_reason, ...
         metrics = {"train_seconds": round(time.perf_counter() - start, 2)}
         if val_texts is not None:
             for k, v in self._evaluate_items(self._items(val_texts)).items():

@@ -16,12 +16,22 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from nlpkit.data.streaming import (
+    DEFAULT_SHUFFLE_BUFFER,
+    CappedCounter,
+    file_source,
+    files_dataset,
+    length_buckets,
+    shuffled,
+    unbatched,
+    worker_shard,
+)
 from nlpkit.data.tfdata import dataset_to_lists
 from nlpkit.errors import IntegrityError
 from nlpkit.layers.recurrent_stack import CELLS, RecurrentStack
 from nlpkit.metrics.classification import classification_report
 from nlpkit.pipelines.base import LAYOUT, Pipeline, check_rows
-from nlpkit.pipelines.training import fit_keras_model, history_to_dict, set_seed
+from nlpkit.training import Trainer, check_training_settings, set_seed
 from nlpkit.utils.files import (
     hash_strings,
     load_keras_model,
@@ -90,6 +100,17 @@ def _xy(x, y, name_x="x", name_y="y"):
     return texts, labels
 
 
+def _file_kind(path: str) -> str | None:
+    """'csv', 'tsv' or 'jsonl' from a file name (a trailing `.gz` is ignored), else None."""
+    name = path.lower().removesuffix(".gz")
+    for kind in ("csv", "tsv", "jsonl"):
+        if name.endswith("." + kind):
+            return kind
+    if name.endswith(".json"):
+        return "jsonl"
+    return None
+
+
 class TextClassifier(Pipeline):
     """Recurrent text classifier (binary or multi-class) that serves raw text.
 
@@ -113,6 +134,18 @@ class TextClassifier(Pipeline):
             disables it. Only used when validation data is given.
         seed: Seed for weights, shuffling and dropout; a CPU run with a seed repeats exactly.
         verbose: Keras verbosity for training ('auto' shows a progress bar).
+        shuffle_buffer: Examples held by the shuffle buffer when `fit` streams files or a
+            `tf.data.Dataset` (in-memory lists are shuffled whole).
+        distribution: None (one device, Keras `fit`), 'mirrored' (all local devices),
+            'multi_worker' (`MultiWorkerMirroredStrategy` from `TF_CONFIG`) or a
+            `tf.distribute.Strategy`; stored as None in `get_config` when it is an instance.
+            See docs/training.md.
+        checkpoint_dir: Folder for resumable checkpoints: calling `fit` again with the same
+            arguments after a kill resumes where the last checkpoint left off.
+        checkpoint_every: Steps between checkpoints (one is also written at each epoch end).
+        max_minutes: Training time budget; training ends cleanly, best weights kept.
+        max_steps: Optimizer step budget; training ends cleanly, best weights kept.
+        log_dir: TensorBoard folder (loss, metrics, learning rate, examples/s).
 
     Example:
         >>> clf = TextClassifier(cell="gru", hidden_size=16, seed=0, verbose=0)
@@ -144,6 +177,13 @@ class TextClassifier(Pipeline):
         early_stopping: int | None = 3,
         seed: int | None = None,
         verbose: int | str = "auto",
+        shuffle_buffer: int = DEFAULT_SHUFFLE_BUFFER,
+        distribution: Any = None,
+        checkpoint_dir: str | os.PathLike | None = None,
+        checkpoint_every: int = 100,
+        max_minutes: float | None = None,
+        max_steps: int | None = None,
+        log_dir: str | os.PathLike | None = None,
     ):
         self.cell = check_choice("cell", cell, CELLS)
         self.bidirectional = check_bool("bidirectional", bidirectional)
@@ -170,6 +210,21 @@ class TextClassifier(Pipeline):
         self.early_stopping = check_int("early_stopping", early_stopping, 1, allow_none=True)
         self.seed = check_seed("seed", seed)
         self.verbose = check_choice("verbose", verbose, ("auto", 0, 1, 2))
+        self.shuffle_buffer = check_int("shuffle_buffer", shuffle_buffer, 1)
+        engine = check_training_settings(
+            distribution=distribution,
+            checkpoint_dir=checkpoint_dir,
+            checkpoint_every=checkpoint_every,
+            max_minutes=max_minutes,
+            max_steps=max_steps,
+            log_dir=log_dir,
+        )
+        self.distribution = engine["distribution"]
+        self.checkpoint_dir = engine["checkpoint_dir"]
+        self.checkpoint_every = engine["checkpoint_every"]
+        self.max_minutes = engine["max_minutes"]
+        self.max_steps = engine["max_steps"]
+        self.log_dir = engine["log_dir"]
 
     # ------------------------------------------------------------------ building blocks
     def _make_vectorizer(self, vocabulary=None) -> keras.layers.TextVectorization:
@@ -220,17 +275,262 @@ class TextClassifier(Pipeline):
         )
         return model
 
-    def _dataset(self, texts, label_ids=None, *, shuffle=False, vectorizer=None) -> tf.data.Dataset:
+    def _dataset(
+        self, texts, label_ids=None, *, shuffle=False, vectorizer=None, epoch: int | None = None
+    ) -> tf.data.Dataset:
+        """Batches of token ids (and label ids). With `shuffle`, `epoch=None` gives a dataset
+        that reshuffles on each iteration (Keras `fit`); an epoch number gives that epoch's
+        order only (the engine's loop, which can then resume mid-epoch)."""
         items = (texts,) if label_ids is None else (texts, np.asarray(label_ids, "int32"))
         ds = tf.data.Dataset.from_tensor_slices(items)
         if shuffle:
-            ds = ds.shuffle(len(texts), seed=self.seed, reshuffle_each_iteration=True)
+            if epoch is None:
+                ds = ds.shuffle(len(texts), seed=self.seed, reshuffle_each_iteration=True)
+            else:
+                seed = None if self.seed is None else self.seed * 1_000_003 + epoch
+                ds = ds.shuffle(len(texts), seed=seed, reshuffle_each_iteration=False)
         ds = ds.batch(self.batch_size)
         if label_ids is None:
             ds = ds.map(lambda t: self._vectorize(t, vectorizer))
         else:
             ds = ds.map(lambda t, y: (self._vectorize(t, vectorizer), y))
         return ds.prefetch(tf.data.AUTOTUNE)
+
+    # ------------------------------------------------------------------ streamed input
+    def _stream(self, x, y, name: str, strategy=None):
+        """For files or a `tf.data.Dataset`: a function `(sharded=True) -> ` unbatched dataset
+        of `(text, label as a string)` (this worker's share of the files when sharded) and the
+        label kind ('int' for integer labels, 'auto' to
+        decide from the values). None for in-memory input."""
+        if isinstance(x, tf.data.Dataset):
+            if y is not None:
+                raise ValueError(
+                    f"When `{name}` is a tf.data.Dataset of (text, label) pairs, `y` must be None."
+                )
+            spec = x.element_spec
+            if not (isinstance(spec, tuple) and len(spec) == 2):
+                raise ValueError(
+                    f"`{name}` is a dataset of texts only; labels are needed: yield (text, label) "
+                    f"pairs. Received elements with spec: {spec}"
+                )
+            if spec[0].dtype != tf.string:
+                raise TypeError(
+                    f"`{name}` must yield texts as tf.string. Received dtype {spec[0].dtype.name}"
+                )
+            integer = spec[1].dtype.is_integer
+            if not (integer or spec[1].dtype == tf.string):
+                raise TypeError(
+                    f"`{name}` must yield labels as strings or integers. "
+                    f"Received dtype {spec[1].dtype.name}"
+                )
+            ds = unbatched(x, 0)
+            if integer:
+                ds = ds.map(lambda t, lab: (t, tf.strings.as_string(lab)))
+            return (lambda sharded=True: ds), ("int" if integer else "str")
+        if y is not None and isinstance(x, str):
+            return None  # a single text with labels: the in-memory checks say what is wrong
+        files = file_source(x, name, str_lists=y is None)
+        if files is None:
+            return None
+        if y is not None:
+            raise ValueError(
+                f"When `{name}` names data files, `y` must be None (labels come from the files)."
+            )
+        for f in files:
+            kind = _file_kind(f)
+            if kind is None:
+                raise ValueError(
+                    f"`{name}`: cannot tell the format of {f!r}: expected a .csv, .tsv or .jsonl "
+                    "file (optionally .gz). For other formats pass a tf.data.Dataset of "
+                    "(text, label) pairs."
+                )
+
+        def read(path: str):
+            from nlpkit.data.classification import iter_csv, iter_jsonl
+
+            rows = iter_jsonl(path) if _file_kind(path) == "jsonl" else iter_csv(path)
+            for text, label in rows:
+                yield text, str(label)
+
+        sig = (tf.TensorSpec((), tf.string), tf.TensorSpec((), tf.string))
+        shard = worker_shard(strategy)
+        # Sharded for training; the vocabulary pass reads every file (`sharded=False`), so that
+        # all workers build the same vocabulary and label set.
+        return (
+            lambda sharded=True: files_dataset(files, read, sig, shard=shard if sharded else None)
+        ), "auto"
+
+    def _vocabulary_pass(self, make_ds, label_kind: str, vectorizer):
+        """One streaming pass: token counts (capped), the label set, the example count and the
+        data hash. Returns `(vocabulary tokens, classes, label keys, count, hash)`."""
+        import hashlib
+
+        counter = CappedCounter(max(20 * (self.max_tokens or 0), 1_000_000))
+        keys: set[bytes] = set()
+        count = 0
+        digest = hashlib.sha256()
+        ds = make_ds(sharded=False).batch(1024)
+        ds = ds.map(lambda t, lab: (t, vectorizer._preprocess(t), lab)).prefetch(2)
+        for texts, tokens, labels in ds:
+            flat = tokens.flat_values.numpy()
+            if flat.size:
+                uniq, counts = np.unique(flat, return_counts=True)
+                counter.add_counts(uniq.tolist(), counts.tolist())
+            labs = labels.numpy().tolist()
+            keys.update(labs)
+            for t, lab in zip(texts.numpy().tolist(), labs, strict=True):
+                digest.update(t + b"\t" + lab + b"\x00")  # as hash_strings(f"{t}\t{lab}")
+            count += len(labs)
+        if count == 0:
+            raise ValueError("`x` has no examples to learn from.")
+        texts_keys = [k.decode("utf-8") for k in keys]
+        if label_kind == "int" or (
+            label_kind == "auto" and all(k.strip().lstrip("-").isdigit() for k in texts_keys)
+        ):
+            classes = sorted({int(k) for k in texts_keys})
+        else:
+            classes = sorted(texts_keys)
+        # TextVectorization.adapt's order: count descending, ties by token descending.
+        items = [(k, c) for k, c in counter.items() if k not in (b"", b"[UNK]")]
+        items.sort(key=lambda kv: (kv[1], kv[0]), reverse=True)
+        if self.max_tokens:
+            items = items[: max(0, self.max_tokens - 2)]
+        tokens = [k.decode("utf-8") for k, _ in items]
+        return tokens, classes, texts_keys, count, digest.hexdigest()[:16]
+
+    def _label_table(self, keys: list[str]) -> tf.lookup.StaticHashTable:
+        """Label strings as read -> class index (-1 for a label never seen in fit)."""
+        index = {c: i for i, c in enumerate(self.classes_)}
+        ints = isinstance(self.classes_[0], int)
+        known = [k for k in keys if (int(k) if ints else k) in index]
+        values = [index[int(k) if ints else k] for k in known]
+        init = tf.lookup.KeyValueTensorInitializer(
+            tf.constant(known, tf.string), tf.constant(values, tf.int32)
+        )
+        return tf.lookup.StaticHashTable(init, default_value=-1)
+
+    def _stream_batches(self, ds, table, vectorizer, name: str) -> tf.data.Dataset:
+        """`(text, label)` examples -> length-bucketed batches of `(token ids, label id)`."""
+
+        def encode(text, label):
+            ids = self._vectorize(tf.reshape(text, [1]), vectorizer)[0]
+            label_id = table.lookup(label)
+            tf.debugging.assert_non_negative(
+                label_id, message=f"`{name}` contains a label never seen in fit"
+            )
+            return ids, label_id
+
+        ds = ds.map(encode, num_parallel_calls=tf.data.AUTOTUNE)
+        bounds = length_buckets(self.max_length)
+        ds = ds.bucket_by_sequence_length(
+            lambda ids, _: tf.shape(ids)[0],
+            bucket_boundaries=bounds,
+            bucket_batch_sizes=[self.batch_size] * (len(bounds) + 1),
+        )
+        return ds.prefetch(tf.data.AUTOTUNE)
+
+    def _fit_stream(self, stream, validation_data, epochs, callbacks, trainer) -> TextClassifier:
+        """`fit` on files or a dataset: see `fit`."""
+        make_train, label_kind = stream
+        # Length buckets make the number of batches vary from epoch to epoch, which Keras `fit`
+        # does not allow (it truncates later epochs to the first one's count): the engine's
+        # own loop, which reads each epoch to its end, trains on streams.
+        trainer.loop = "custom"
+        val_stream = None
+        val = None
+        if validation_data is not None:
+            if not isinstance(validation_data, tuple):
+                val_stream = self._stream(
+                    validation_data, None, "validation_data", trainer.strategy
+                )
+            if val_stream is None:
+                if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+                    raise ValueError(
+                        "`validation_data` must be (texts, labels), data files or a "
+                        f"tf.data.Dataset. Received: {type(validation_data).__name__}"
+                    )
+                val = _xy(*validation_data, "validation_data[0]", "validation_data[1]")
+        vectors = None
+        if self.embeddings is not None:
+            from nlpkit import embeddings as nlpkit_embeddings
+
+            vectors = nlpkit_embeddings.load(self.embeddings)
+        set_seed(self.seed)
+        probe = self._make_vectorizer()
+        tokens, classes, keys, count, data_hash = self._vocabulary_pass(
+            make_train, label_kind, probe
+        )
+        if len(classes) < 2:
+            raise ValueError(f"`y` must contain at least two classes. Received only: {classes}")
+        if self._binary_only and len(classes) != 2:
+            raise ValueError(
+                f"{type(self).__name__} is binary: `y` must have exactly two classes. "
+                f"Received {len(classes)}: {classes[:10]}. Use TextClassifier for more."
+            )
+        if not tokens:
+            raise ValueError("`x` has no tokens to build a vocabulary from (all texts empty).")
+        previous = getattr(self, "classes_", None)
+        self.classes_ = classes
+        try:
+            vectorizer = self._make_vectorizer(vocabulary=tokens)
+            vocabulary = [str(v) for v in vectorizer.get_vocabulary()]
+            table = self._label_table(keys)
+            matrix, oov = None, None
+            if vectors is not None:
+                matrix, oov = nlpkit_embeddings.embedding_matrix(
+                    vocabulary, vectors, seed=self.seed or 0
+                )
+                logger.info("Embedding coverage: %s", oov)
+            with trainer.scope():
+                model = self._build_model(len(vocabulary), matrix)
+
+            def train_data(epoch):
+                ds = shuffled(make_train(), self.shuffle_buffer, self.seed, epoch)
+                return self._stream_batches(ds, table, vectorizer, "x")
+
+            val_ds = None
+            if val is not None:
+                val_ids = self._label_ids(val[1], "validation_data labels")
+                val_ds = self._dataset(val[0], val_ids, vectorizer=vectorizer)
+            elif val_stream is not None:
+                make_val, _ = val_stream  # its labels are checked in the graph
+                val_table = self._label_table(
+                    [str(c) for c in classes] if isinstance(classes[0], int) else classes
+                )
+                val_ds = self._stream_batches(make_val(), val_table, vectorizer, "validation_data")
+            history = trainer.fit(
+                model,
+                train_data,
+                validation=val_ds,
+                epochs=epochs,
+                callbacks=callbacks,
+                monitor="val_loss" if self.early_stopping else None,
+                patience=self.early_stopping,
+                batch_size=self.batch_size,
+            )
+        except BaseException:
+            self.classes_ = previous
+            raise
+        self.vectorizer_ = vectorizer
+        self.vocabulary_ = vocabulary
+        self.model_ = model
+        self.history_ = history.history
+        self.training_ = history
+        self.oov_report_ = oov
+        self.card_ = {
+            "task": "text classification",
+            "train_examples": count,
+            "train_data_hash": data_hash,
+            "train_data": "streamed",
+            "classes": [str(c) for c in classes],
+            "epochs_run": history.epochs_run,
+            "stop_reason": history.stop_reason,
+            "vocabulary_size": len(vocabulary),
+            "seed": self.seed,
+        }
+        if oov is not None:
+            self.card_["embedding_coverage"] = oov.to_dict()
+        return self
 
     def _label_ids(self, labels: list, name: str) -> np.ndarray:
         index = {c: i for i, c in enumerate(self.classes_)}
@@ -249,9 +549,15 @@ class TextClassifier(Pipeline):
         """Fit the vocabulary, the label map and the network.
 
         Args:
-            x: Texts (list of str / NumPy array) or a `tf.data.Dataset` of (text, label).
-            y: Labels (strings or integers); None when `x` is a dataset.
-            validation_data: `(texts, labels)` or a dataset; enables early stopping.
+            x: Texts (list of str / NumPy array); or data files, streamed: a path, a glob
+                (`"train-*.csv"`) or a list of them, CSV/TSV with a header holding `text` and
+                `label` columns or JSON lines with `text` and `label` fields (`.gz` too); or a
+                `tf.data.Dataset` of `(text, label)` pairs (batched or not), also streamed.
+                Streamed data is read once for the vocabulary and label set, then once per
+                epoch through a bounded shuffle buffer (`shuffle_buffer`), batched by length
+                buckets; memory does not grow with its size.
+            y: Labels (strings or integers); None when `x` is files or a dataset.
+            validation_data: `(texts, labels)`, files or a dataset; enables early stopping.
             epochs: Maximum training epochs.
             callbacks: Extra Keras callbacks, passed through to `model.fit`.
 
@@ -263,8 +569,14 @@ class TextClassifier(Pipeline):
             ValueError: empty data, mismatched lengths, a single class, or validation labels
                 never seen in the training data.
         """
-        texts, labels = _xy(x, y)
+        # First: a multi-worker strategy must exist before TensorFlow runs anything.
+        trainer = Trainer.from_pipeline(self)
+        trainer.strategy  # noqa: B018
         check_int("epochs", epochs, 1)
+        stream = self._stream(x, y, "x", trainer.strategy)
+        if stream is not None:
+            return self._fit_stream(stream, validation_data, epochs, callbacks, trainer)
+        texts, labels = _xy(x, y)
         classes = sorted(set(labels))
         if len(classes) < 2:
             raise ValueError(f"`y` must contain at least two classes. Received only: {classes}")
@@ -303,17 +615,24 @@ class TextClassifier(Pipeline):
                     vocabulary, vectors, seed=self.seed or 0
                 )
                 logger.info("Embedding coverage: %s", oov)
-            model = self._build_model(len(vocabulary), matrix)
-            train_ds = self._dataset(texts, label_ids, shuffle=True, vectorizer=vectorizer)
+            with trainer.scope():
+                model = self._build_model(len(vocabulary), matrix)
+
+            def train_data(epoch):
+                return self._dataset(
+                    texts, label_ids, shuffle=True, vectorizer=vectorizer, epoch=epoch
+                )
+
             val_ds = self._dataset(val[0], val_ids, vectorizer=vectorizer) if val else None
-            history = fit_keras_model(
+            history = trainer.fit(
                 model,
-                train_ds,
+                train_data,
                 validation=val_ds,
                 epochs=epochs,
                 callbacks=callbacks,
-                early_stopping=self.early_stopping,
-                verbose=self.verbose,
+                monitor="val_loss" if self.early_stopping else None,
+                patience=self.early_stopping,
+                batch_size=self.batch_size,
             )
         except BaseException:
             self.classes_ = previous
@@ -322,7 +641,8 @@ class TextClassifier(Pipeline):
         self.vectorizer_ = vectorizer
         self.vocabulary_ = vocabulary
         self.model_ = model
-        self.history_ = history_to_dict(history)
+        self.history_ = history.history
+        self.training_ = history  # the engine's TrainingResult: steps, stop_reason, ...
         self.oov_report_ = oov
         self.card_ = {
             "task": "text classification",
@@ -332,7 +652,8 @@ class TextClassifier(Pipeline):
             ),
             "classes": [str(c) for c in classes],
             "class_priors": [labels.count(c) / len(labels) for c in classes],
-            "epochs_run": len(history.epoch),
+            "epochs_run": history.epochs_run,
+            "stop_reason": history.stop_reason,
             "vocabulary_size": len(vocabulary),
             "seed": self.seed,
         }

@@ -54,6 +54,7 @@ from nlpkit.text.special_ids import (
     SpecialIds,
     special_ids_from_tokens,
 )
+from nlpkit.training import Trainer, check_training_settings
 from nlpkit.utils.files import (
     hash_strings,
     load_keras_weights,
@@ -307,6 +308,13 @@ class MusicGenerator(Pipeline):
             None disables it.
         seed: Seed for weights, shuffling and the default generation seed; a CPU run repeats.
         verbose: Keras progress output (`"auto"`, 0, 1, 2).
+        distribution: None (one device, Keras `fit`), 'mirrored', 'multi_worker' or a
+            `tf.distribute.Strategy` (see docs/training.md; None in `get_config` if an instance).
+        checkpoint_dir: Folder for resumable checkpoints (`fit` again resumes after a kill).
+        checkpoint_every: Steps between checkpoints (one is also written at each epoch end).
+        max_minutes: Training time budget; training ends cleanly, best weights kept.
+        max_steps: Optimizer step budget; training ends cleanly, best weights kept.
+        log_dir: TensorBoard folder (loss, metrics, learning rate, examples/s).
 
     Raises:
         ValueError: an option is outside its allowed values (e.g. `cell="lstn"`).
@@ -349,6 +357,12 @@ class MusicGenerator(Pipeline):
         early_stopping: int | None = 3,
         seed: int | None = None,
         verbose: int | str = "auto",
+        distribution: Any = None,
+        checkpoint_dir: str | os.PathLike | None = None,
+        checkpoint_every: int = 100,
+        max_minutes: float | None = None,
+        max_steps: int | None = None,
+        log_dir: str | os.PathLike | None = None,
     ):
         self.representation = check_choice("representation", representation, REPRESENTATIONS)
         self.cell = check_choice("cell", cell, CELLS)
@@ -381,6 +395,20 @@ class MusicGenerator(Pipeline):
         self.early_stopping = check_int("early_stopping", early_stopping, 1, allow_none=True)
         self.seed = check_seed("seed", seed)
         self.verbose = check_choice("verbose", verbose, ("auto", 0, 1, 2))
+        engine = check_training_settings(
+            distribution=distribution,
+            checkpoint_dir=checkpoint_dir,
+            checkpoint_every=checkpoint_every,
+            max_minutes=max_minutes,
+            max_steps=max_steps,
+            log_dir=log_dir,
+        )
+        self.distribution = engine["distribution"]
+        self.checkpoint_dir = engine["checkpoint_dir"]
+        self.checkpoint_every = engine["checkpoint_every"]
+        self.max_minutes = engine["max_minutes"]
+        self.max_steps = engine["max_steps"]
+        self.log_dir = engine["log_dir"]
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> MusicGenerator:
@@ -605,6 +633,8 @@ class MusicGenerator(Pipeline):
             if validation_data is not None
             else None
         )
+        trainer = Trainer.from_pipeline(self)
+        trainer.strategy  # noqa: B018  (created before the model, as TensorFlow requires)
         set_seed(self.seed)
         train = self._augment(pieces)
         if not train:
@@ -623,7 +653,8 @@ class MusicGenerator(Pipeline):
         self.model_ = None
         self._sampler = None
         self._legacy_attention = False
-        model = self._build_model()
+        with trainer.scope():
+            model = self._build_model()
         train_ds = self._dataset(train, shuffle=True)
         val_ds = self._dataset(val, shuffle=False) if val else None
         history = fit_keras_model(
@@ -634,9 +665,11 @@ class MusicGenerator(Pipeline):
             callbacks=callbacks,
             early_stopping=self.early_stopping,
             verbose=self.verbose,
+            trainer=trainer,
         )
         self.model_ = model
         self.history_ = history_to_dict(history)
+        self.training_ = history  # the engine's TrainingResult: steps, stop_reason, ...
         if self.representation == "tokens":
             data_hash = hash_strings(" ".join(p) for p in pieces)
         else:

@@ -47,6 +47,7 @@ from nlpkit.text.token_vocabulary import (
     TokenVocabulary,
     split_tokens,
 )
+from nlpkit.training import Trainer, check_training_settings
 from nlpkit.utils.files import (
     hash_strings,
     load_keras_weights,
@@ -390,6 +391,13 @@ class Translator(Pipeline):
         early_stopping: Patience on validation loss when `validation_data` is given (None: off).
         seed: Seed for a repeatable CPU run.
         verbose: Keras progress display: 'auto', 0, 1 or 2.
+        distribution: None (one device, Keras `fit`), 'mirrored', 'multi_worker' or a
+            `tf.distribute.Strategy` (see docs/training.md; None in `get_config` if an instance).
+        checkpoint_dir: Folder for resumable checkpoints (`fit` again resumes after a kill).
+        checkpoint_every: Steps between checkpoints (one is also written at each epoch end).
+        max_minutes: Training time budget; training ends cleanly, best weights kept.
+        max_steps: Optimizer step budget; training ends cleanly, best weights kept.
+        log_dir: TensorBoard folder (loss, metrics, learning rate, examples/s).
 
     Raises:
         ValueError / TypeError: An option is out of range or of the wrong type (checked here);
@@ -430,6 +438,12 @@ class Translator(Pipeline):
         early_stopping: int | None = 3,
         seed: int | None = None,
         verbose: int | str = "auto",
+        distribution: Any = None,
+        checkpoint_dir: str | os.PathLike | None = None,
+        checkpoint_every: int = 100,
+        max_minutes: float | None = None,
+        max_steps: int | None = None,
+        log_dir: str | os.PathLike | None = None,
     ):
         self.level = check_choice("level", level, LEVELS)
         self.lowercase = check_bool("lowercase", lowercase)
@@ -457,6 +471,20 @@ class Translator(Pipeline):
         self.early_stopping = check_int("early_stopping", early_stopping, 1, allow_none=True)
         self.seed = check_seed("seed", seed)
         self.verbose = check_choice("verbose", verbose, ("auto", 0, 1, 2))
+        engine = check_training_settings(
+            distribution=distribution,
+            checkpoint_dir=checkpoint_dir,
+            checkpoint_every=checkpoint_every,
+            max_minutes=max_minutes,
+            max_steps=max_steps,
+            log_dir=log_dir,
+        )
+        self.distribution = engine["distribution"]
+        self.checkpoint_dir = engine["checkpoint_dir"]
+        self.checkpoint_every = engine["checkpoint_every"]
+        self.max_minutes = engine["max_minutes"]
+        self.max_steps = engine["max_steps"]
+        self.log_dir = engine["log_dir"]
 
     # ------------------------------------------------------------------ inputs
     @staticmethod
@@ -603,6 +631,8 @@ class Translator(Pipeline):
                         f"Received: {type(validation_data).__name__}"
                     )
                 val = self._pairs(*validation_data, "validation_data[0]", "validation_data[1]")
+        trainer = Trainer.from_pipeline(self)
+        trainer.strategy  # noqa: B018  (created before the model, as TensorFlow requires)
         set_seed(self.seed)
         src_tokens, tgt_tokens = self._token_lists(sources), self._token_lists(targets)
         self.source_vocabulary_ = _build_vocabulary(src_tokens, self.max_vocab_size, self.min_count)
@@ -611,7 +641,8 @@ class Translator(Pipeline):
         longest = max(len(t) for t in tgt_tokens)
         self.max_length_ = self.max_length or int(math.ceil(1.5 * longest)) + 5
         self.model_ = None
-        model = self._build_model()
+        with trainer.scope():
+            model = self._build_model()
         train_ds = self._dataset(sources, targets, shuffle=True)
         val_ds = self._dataset(*val, shuffle=False) if val is not None else None
         history = fit_keras_model(
@@ -622,9 +653,11 @@ class Translator(Pipeline):
             callbacks=callbacks,
             early_stopping=self.early_stopping,
             verbose=self.verbose,
+            trainer=trainer,
         )
         self.model_ = model
         self.history_ = history_to_dict(history)
+        self.training_ = history  # the engine's TrainingResult: steps, stop_reason, ...
         self.__dict__.pop("_decoders", None)
         metrics = {k: vals[-1] for k, vals in self.history_.items()}
         self.card_ = {
