@@ -55,8 +55,9 @@ class Selection(keras.callbacks.Callback):
 
     Example:
         >>> sel = Selection("val_loss", "min", patience=1)
-        >>> sel.improved(0.5), sel.improved(0.4), sel.improved(0.4)
-        (True, True, False)
+        >>> sel.best = 0.4  # the best value so far (set by `on_epoch_end`)
+        >>> sel.improved(0.3), sel.improved(0.4), sel.improved(0.5)
+        (True, False, False)
     """
 
     def __init__(self, monitor: str = "val_loss", mode: str = "min", patience: int | None = None):
