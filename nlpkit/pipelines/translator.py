@@ -182,7 +182,7 @@ class _Seq2Seq(keras.Model):
     positions onto the vocabulary and returns those logits as `(tokens, vocab)`; `compute_loss`
     takes both that form and the full `(batch, steps, vocab)` logits of inference.
     `fast_path = False` runs the Keras cells step by step and projects every position (the
-    code path before issue 14; benchmarks/translator_speed.py compares the two).
+    code path before issue 14; the translator row of benchmarks/speed.py compares the two).
     """
 
     def __init__(
@@ -591,7 +591,7 @@ class Translator(Pipeline):
         return BeamSearch(beam_width, length_penalty, stop_early=self._fast_decoding)
 
     # Speed switches of the decoding path (issue 14); False restores the code path before it,
-    # for side-by-side benchmarks (benchmarks/translator_speed.py). Results are the same.
+    # for side-by-side benchmarks (benchmarks/speed.py). Results are the same.
     _fast_decoding = True
 
     def _decode_ids(self, texts, decoder: Decoder, max_length: int):
