@@ -55,7 +55,9 @@ class BeamSearch(Decoder):
     reach (its summed log-probability, which only falls, over `lp(max_length)` when
     `length_penalty > 0`, else over 1). The best hypothesis (`tokens`, `scores`) is then the
     same as without it, and the loop no longer waits for the weaker hypotheses of every
-    sentence to end; `beams` and `beam_scores` may hold hypotheses that are still unfinished.
+    sentence to end; `beams` and `beam_scores` may hold hypotheses that were cut short. The
+    hypotheses of a settled sentence end at once, and every ended hypothesis is then fed
+    `end_id` (not the `pad_id` it writes), so a step function can skip the rows fed `end_id`.
 
     The decoder tiles `state` and `start_tokens` to `batch * beam_width` rows (beam-major);
     per-sentence context that `step_fn` closes over must be tiled the same way with
@@ -240,17 +242,21 @@ class BeamSearch(Decoder):
         def penalty(n):
             return length_penalty(n, alpha)
 
+        stop_early = self.stop_early and end_id is not None
+
         def settled(sums, finished, lengths):
             # per sentence: the best finished one beats the best any live one can still reach
             best_done = tf.reduce_max(tf.where(finished, sums / penalty(lengths), 2.0 * _NEG), 1)
             reach = sums / (penalty(max_length) if alpha else 1.0)
             best_live = tf.reduce_max(tf.where(finished, 2.0 * _NEG, reach), 1)
-            return tf.reduce_all(best_done > best_live)
+            return best_done > best_live
 
         def cond(i, tokens, sums, finished, lengths, seqs, state):
             go = tf.logical_and(i < max_length, tf.logical_not(tf.reduce_all(finished)))
-            if self.stop_early and end_id is not None:
-                go = tf.logical_and(go, tf.logical_not(settled(sums, finished, lengths)))
+            if stop_early:
+                go = tf.logical_and(
+                    go, tf.logical_not(tf.reduce_all(settled(sums, finished, lengths)))
+                )
             return go
 
         def body(i, tokens, sums, finished, lengths, seqs, state):
@@ -276,7 +282,13 @@ class BeamSearch(Decoder):
             )
             flat = tf.reshape(tf.range(batch_size)[:, None] * k + beam, [-1])
             state = tf.nest.map_structure(lambda s: tf.gather(s, flat), new_state)
-            return i + 1, tf.reshape(token, [-1]), sums, finished, lengths, seqs, state
+            fed = token
+            if stop_early:
+                # a settled sentence's best cannot change: its hypotheses end here, and every
+                # ended one is fed `end_id` (a step function may skip work on such rows)
+                finished = tf.logical_or(finished, settled(sums, finished, lengths)[:, None])
+                fed = tf.where(finished, tf.cast(end_id, token.dtype), token)
+            return i + 1, tf.reshape(fed, [-1]), sums, finished, lengths, seqs, state
 
         steps, _, sums, _, lengths, seqs, _ = tf.while_loop(
             cond, body, [tf.constant(0), tokens, sums, finished, lengths, seqs, state]

@@ -598,9 +598,10 @@ class Translator(Pipeline):
         """Encode `texts` and decode with `decoder` (a `nlpkit.decoding` strategy).
 
         The step function keeps, beside the model's state, whether its row has been fed the
-        end token: such a row has ended (greedy and beam search ignore its later logits), so
-        only the rows still running are projected onto the vocabulary (the largest matmul of
-        a step); the ended rows get logits of 0.
+        end token: such a row has ended (greedy and beam search ignore its later logits; beam
+        search with `stop_early` also feeds the end token to every hypothesis of a sentence
+        whose best is settled), so only the rows still running are projected onto the
+        vocabulary (the largest matmul of a step); the ended rows get logits of 0.
         """
         model = self.model_
         source = self._source_ids(texts)
