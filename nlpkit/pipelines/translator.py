@@ -176,8 +176,28 @@ _CELL_CLASSES = {
 }
 
 
+def _lstm_gates(z, c):
+    """Keras `LSTMCell` gate math (sigmoid / tanh, gates in i, f, c, o order) on the summed
+    pre-activations `z = x @ W + h @ U + b`: `-> (h, c)`."""
+    i, f, g, o = tf.split(z, 4, axis=-1)
+    c = tf.sigmoid(f) * c + tf.sigmoid(i) * tf.tanh(g)
+    return tf.sigmoid(o) * tf.tanh(c), c
+
+
 class _Seq2Seq(keras.Model):
-    """Encoder-decoder with attention and input feeding (internal to `Translator`)."""
+    """Encoder-decoder with attention and input feeding (internal to `Translator`).
+
+    Speed (issue 14): with LSTM cells and Bahdanau attention (the defaults) the decoder steps
+    run a fused form of the same math on the same weights (`fast_path`): the embedding part of
+    the first layer's input projection (`emb @ W[:E] + b`) is one matrix multiply over every
+    time step before the teacher-forced loop, the fed-back attentional state and the recurrent
+    state share one matmul per step (`[feed; h] @ [W[E:]; U]`), and the Bahdanau keys are
+    computed once per batch. In training, `call` projects only the real (non-padding) target
+    positions onto the vocabulary and returns those logits as `(tokens, vocab)`; `compute_loss`
+    takes both that form and the full `(batch, steps, vocab)` logits of inference.
+    `fast_path = False` runs the Keras cells step by step and projects every position (the
+    code path before issue 14; the translator row of benchmarks/speed.py compares the two).
+    """
 
     def __init__(
         self,
@@ -215,6 +235,7 @@ class _Seq2Seq(keras.Model):
         self.label_smoothing = label_smoothing
         self.bidirectional = bidirectional
         self.hidden_size = hidden_size
+        self.embedding_dim = embedding_dim
         units = hidden_size * (2 if bidirectional else 1)
         self.units = units
         self.num_layers = num_layers
@@ -261,6 +282,7 @@ class _Seq2Seq(keras.Model):
         self.attention.build([(None, units), (None, None, units)])
         self.combine.build((None, 2 * units))
         self.projection.build((None, units))
+        self.fast_path = cell == "lstm" and attention == "bahdanau"
         self.built = True
 
     def get_config(self):
@@ -292,11 +314,49 @@ class _Seq2Seq(keras.Model):
             return self.attention.project_values(memory)
         return None
 
-    def step_embedded(self, x, state, memory, mask, keys=None):
+    def step_weights(self):
+        """Loop-invariant weights of the fused decoder step (`fast_path`), sliced and stacked
+        once before a decoder loop and passed to the steps as `weights=` (None otherwise)."""
+        if not self.fast_path:
+            return None
+        e, first = self.embedding_dim, self.cells[0]
+        stacked = [ops.concatenate([first.kernel[e:], first.recurrent_kernel], axis=0)]
+        for c in self.cells[1:]:
+            stacked.append(ops.concatenate([c.kernel, c.recurrent_kernel], axis=0))
+        return {"input": first.kernel[:e], "stacked": stacked}
+
+    def _input_projection(self, x, weights):
+        """The embedding part of the first layer's gates, `x @ W[:E] + b` (any leading axes)."""
+        return ops.matmul(x, weights["input"]) + self.cells[0].bias
+
+    def _fast_step(self, x_proj, state, memory, mask, keys, weights):
+        flat, feed = state
+        below, new_flat = feed, []
+        for i, c in enumerate(self.cells):
+            h, cs = flat[2 * i], flat[2 * i + 1]
+            z = ops.matmul(ops.concatenate([below, h], axis=-1), weights["stacked"][i])
+            z = z + (x_proj if i == 0 else c.bias)
+            h, cs = _lstm_gates(z, cs)
+            new_flat += [h, cs]
+            below = h
+        context, attn = self.attention.attend(below, memory, keys, mask)
+        feed = self.combine(ops.concatenate([context, below], axis=-1))
+        return feed, (tuple(new_flat), feed), attn
+
+    def step_embedded(self, x, state, memory, mask, keys=None, weights=None):
         """x (B, E) embedded token; state = (flat cell states, feed) -> (feed, state, weights).
 
-        `keys`: `attention_keys(memory)`, hoisted out of the decoder loop (optional).
+        `keys`: `attention_keys(memory)` and `weights`: `step_weights()`, hoisted out of the
+        decoder loop (both optional).
         """
+        if self.fast_path:
+            if keys is None:
+                keys = self.attention_keys(memory)
+            if weights is None:
+                weights = self.step_weights()
+            return self._fast_step(
+                self._input_projection(x, weights), state, memory, mask, keys, weights
+            )
         flat, feed = state
         h = ops.concatenate([x, feed], axis=-1)
         new_flat = []
@@ -311,28 +371,46 @@ class _Seq2Seq(keras.Model):
         feed = self.combine(ops.concatenate([context, h], axis=-1))
         return feed, (tuple(new_flat), feed), weights
 
-    def step_logits(self, tokens, state, memory, mask, keys=None):
+    def step_logits(self, tokens, state, memory, mask, keys=None, weights=None):
         """One decoder step from token ids: `-> (logits (B, V), state, attention weights)`.
 
-        `keys`: `attention_keys(memory)`, computed once before the decoder loop (optional).
+        `keys`: `attention_keys(memory)`, `weights`: `step_weights()`, computed once before the
+        decoder loop (optional).
         """
-        feed, state, weights = self.step_embedded(
-            self.target_embedding(tokens), state, memory, mask, keys
+        feed, state, attn = self.step_embedded(
+            self.target_embedding(tokens), state, memory, mask, keys, weights
         )
-        return self.projection(feed), state, weights
+        return self.projection(feed), state, attn
 
-    def step_log_probs(self, tokens, state, memory, mask, keys=None):
-        logits, state, weights = self.step_logits(tokens, state, memory, mask, keys)
-        return tf.nn.log_softmax(logits), state, weights
+    def step_log_probs(self, tokens, state, memory, mask, keys=None, weights=None):
+        logits, state, attn = self.step_logits(tokens, state, memory, mask, keys, weights)
+        return tf.nn.log_softmax(logits), state, attn
 
     # teacher forcing -------------------------------------------------------
-    def decode_teacher_forced(self, memory, mask, state, target_in, training=False):
-        """-> (attentional states (B, T, units), attention weights (B, T, Ts))."""
+    def decode_teacher_forced(
+        self, memory, mask, state, target_in, training=False, return_weights=True
+    ):
+        """-> (attentional states (B, T, units), attention weights (B, T, Ts) or None when
+        `return_weights` is False)."""
         emb = self.dropout(self.target_embedding(target_in), training=training)
+        keys = self.attention_keys(memory)  # once, not at every step
+        if self.fast_path:
+            weights = self.step_weights()
+            # the embedding part of the first layer's gates for every step: one matmul
+            x_proj = tf.transpose(self._input_projection(emb, weights), [1, 0, 2])
+
+            def fast(acc, x_t):
+                _, st, w = self._fast_step(x_t, acc[0], memory, mask, keys, weights)
+                return (st, w) if return_weights else (st,)
+
+            init = (state, tf.zeros([tf.shape(memory)[0], tf.shape(memory)[1]]))
+            out = tf.scan(fast, x_proj, initializer=init if return_weights else (state,))
+            feeds = tf.transpose(out[0][1], [1, 0, 2])
+            attn = tf.transpose(out[1], [1, 0, 2]) if return_weights else None
+            return feeds, attn
         emb = tf.transpose(emb, [1, 0, 2])
         batch = tf.shape(memory)[0]
         init = (state, tf.zeros([batch, tf.shape(memory)[1]]))
-        keys = self.attention_keys(memory)  # once, not at every step
 
         def fn(acc, x_t):
             st, _ = acc
@@ -344,13 +422,25 @@ class _Seq2Seq(keras.Model):
         return feeds, tf.transpose(weights, [1, 0, 2])
 
     def call(self, inputs, training=False):
+        """`(source_ids, target_in) -> logits`: `(B, T, V)`; in training on the fast path,
+        `(tokens, V)` for the non-padding positions of `target_in` only (row-major order)."""
         source_ids, target_in = inputs
         memory, mask, state = self.encode(source_ids, training=training)
-        feeds, _ = self.decode_teacher_forced(memory, mask, state, target_in, training=training)
+        feeds, _ = self.decode_teacher_forced(
+            memory, mask, state, target_in, training=training, return_weights=False
+        )
+        if training and self.fast_path:
+            # a padded position's logits never reach the loss: skip its vocabulary projection
+            feeds = tf.boolean_mask(feeds, ops.not_equal(target_in, PAD_ID))
         return self.projection(self.dropout(feeds, training=training))
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
-        """Token-level cross-entropy (optionally label-smoothed), averaged over non-pad tokens."""
+        """Token-level cross-entropy (optionally label-smoothed), averaged over non-pad tokens.
+
+        `y_pred` is `(B, T, V)` logits, or the `(tokens, V)` logits of the real positions of
+        `x[1]` (`target_in`) that `call` returns in training."""
+        if len(y_pred.shape) == 2:
+            y = tf.boolean_mask(y, ops.not_equal(x[1], PAD_ID))
         mask = ops.cast(ops.not_equal(y, PAD_ID), "float32")
         if self.label_smoothing:
             v = self.target_vocab_size
@@ -553,24 +643,56 @@ class Translator(Pipeline):
         return tf.strings.reduce_join(words, axis=-1, separator="" if self.level == "char" else " ")
 
     def _decoding(self, beam_width: int, length_penalty: float) -> Decoder:
-        """The decoding strategy: greedy search for width 1, else beam search."""
+        """The decoding strategy: greedy search for width 1, else beam search (which stops once
+        every sentence's best hypothesis is settled: only the best is used here)."""
         if beam_width == 1:
             return GreedySearch()
-        return BeamSearch(beam_width, length_penalty)
+        return BeamSearch(beam_width, length_penalty, stop_early=self._fast_decoding)
+
+    # Speed switches of the decoding path (issue 14); False restores the code path before it,
+    # for side-by-side benchmarks (benchmarks/speed.py). Results are the same.
+    _fast_decoding = True
 
     def _decode_ids(self, texts, decoder: Decoder, max_length: int):
-        """Encode `texts` and decode with `decoder` (a `nlpkit.decoding` strategy)."""
+        """Encode `texts` and decode with `decoder` (a `nlpkit.decoding` strategy).
+
+        The step function keeps, beside the model's state, whether its row has been fed the
+        end token: such a row has ended (greedy and beam search ignore its later logits; beam
+        search with `stop_early` also feeds the end token to every hypothesis of a sentence
+        whose best is settled), so only the rows still running are projected onto the
+        vocabulary (the largest matmul of a step); the ended rows get logits of 0.
+        """
         model = self.model_
         source = self._source_ids(texts)
         memory, mask, state = model.encode(source)
         memory_rows, mask_rows = decoder.expand(memory), decoder.expand(mask)
         keys_rows = model.attention_keys(memory_rows)  # once, not at every step
-
-        def step(tokens, st, index):
-            return model.step_logits(tokens, st, memory_rows, mask_rows, keys_rows)
-
+        weights = model.step_weights()
         start = tf.fill([tf.shape(source)[0]], tf.constant(BOS_ID, tf.int32))
-        return decoder(step, state, start, max_length=max_length, end_id=EOS_ID, pad_id=PAD_ID)
+        if not self._fast_decoding:
+
+            def step(tokens, st, index):
+                return model.step_logits(tokens, st, memory_rows, mask_rows, keys_rows, weights)
+
+            return decoder(step, state, start, max_length=max_length, end_id=EOS_ID, pad_id=PAD_ID)
+
+        def live_step(tokens, st, index):
+            st, ended = st
+            ended = tf.logical_or(ended, tf.equal(tokens, EOS_ID))
+            emb = model.target_embedding(tokens)
+            feed, st, attn = model.step_embedded(
+                emb, st, memory_rows, mask_rows, keys_rows, weights
+            )
+            live = tf.where(tf.logical_not(ended))
+            logits = tf.scatter_nd(
+                live,
+                model.projection(tf.gather_nd(feed, live)),
+                [tf.shape(feed, out_type=tf.int64)[0], model.target_vocab_size],
+            )
+            return logits, (st, ended), attn
+
+        state = (state, tf.zeros([tf.shape(source)[0]], tf.bool))
+        return decoder(live_step, state, start, max_length=max_length, end_id=EOS_ID, pad_id=PAD_ID)
 
     def _translate_graph(self, texts, beam_width: int, length_penalty: float, max_length: int):
         out = self._decode_ids(texts, self._decoding(beam_width, length_penalty), max_length)
@@ -580,13 +702,13 @@ class Translator(Pipeline):
         key = (beam_width, float(length_penalty), max_length)
         # one dict of traced decoders per model object: a replaced model never reuses a trace
         cache = cached_function(self, "_decoders_by_model", (self.model_,), dict)
-        if key not in cache:
-            cache[key] = tf.function(
+        if (key, self._fast_decoding) not in cache:
+            cache[key, self._fast_decoding] = tf.function(
                 lambda t: self._translate_graph(t, *key),
                 input_signature=[tf.TensorSpec([None], tf.string)],
                 autograph=False,  # explicit tf.while_loops; no Python control flow on tensors
             )
-        return cache[key]
+        return cache[key, self._fast_decoding]
 
     def _attention_graph(self, texts, max_length: int):
         out = self._decode_ids(texts, GreedySearch(), max_length)
@@ -784,12 +906,18 @@ class Translator(Pipeline):
         if not sources:  # an empty batch gives an empty result, in every pipeline
             return ([], []) if return_scores else []
         decode = self._decoder(*options)
-        texts: list[str] = []
-        scores: list[float] = []
+        texts: list[str] = [""] * len(sources)
+        scores: list[float] = [0.0] * len(sources)
+        # Batches of sources of similar length (by characters) end their search together: a
+        # batch runs until its longest translation ends. Outputs come back in input order.
+        order = sorted(range(len(sources)), key=lambda i: len(sources[i]))
+        if not self._fast_decoding:
+            order = list(range(len(sources)))
         for start in range(0, len(sources), self.batch_size):
-            out, sc = decode(tf.constant(sources[start : start + self.batch_size], tf.string))
-            texts.extend(t.decode("utf-8") for t in out.numpy().tolist())
-            scores.extend(float(s) for s in sc.numpy())
+            rows = order[start : start + self.batch_size]
+            out, sc = decode(tf.constant([sources[i] for i in rows], tf.string))
+            for i, t, v in zip(rows, out.numpy().tolist(), sc.numpy(), strict=True):
+                texts[i], scores[i] = t.decode("utf-8"), float(v)
         for i, source in enumerate(sources):  # nothing to translate: "" (as the SavedModel)
             if _BLANK.fullmatch(source):
                 texts[i], scores[i] = "", 0.0

@@ -380,3 +380,80 @@ def test_training_batches_are_bucketed_and_complete(fitted):
         ]
     expected = [(1 + i % 9, 2 + (i * 7) % 11) for i in range(40)]
     assert sorted(seen) == sorted(expected)
+
+
+# ----------------------------------------------------------------------------- speed (issue 14)
+@pytest.mark.parametrize("num_layers", [1, 2])
+def test_fused_decoder_step_equals_the_keras_cells(num_layers):
+    """The fused LSTM step (hoisted input projection, [feed; h] in one matmul) computes the same
+    logits, loss and gradients from the same weights as the Keras cells step by step; in
+    training it returns the logits of the real target positions only."""
+    keras.utils.set_random_seed(5)
+    model = _Seq2Seq(
+        11,
+        9,
+        embedding_dim=6,
+        hidden_size=5,
+        num_layers=num_layers,
+        cell="lstm",
+        bidirectional=True,
+        attention="bahdanau",
+        attention_score="general",
+        dropout=0.0,
+        label_smoothing=0.0,
+        name="seq2seq",
+    )
+    assert model.fast_path
+    source = np.array([[4, 5, 6, 7], [5, 8, 0, 0]])
+    target_in = np.array([[2, 4, 5, 6], [2, 6, 7, 0]])
+    y = np.array([[4, 5, 6, 3], [6, 7, 3, 0]])
+
+    def run(fast):
+        model.fast_path = fast
+        logits = model((source, target_in)).numpy()
+        with tf.GradientTape() as tape:
+            y_pred = model((source, target_in), training=True)
+            loss = model.compute_loss(x=(source, target_in), y=y, y_pred=y_pred)
+        grads = tape.gradient(loss, model.trainable_variables)
+        grads = [tf.convert_to_tensor(g).numpy() for g in grads]
+        return logits, y_pred.numpy(), float(loss), grads
+
+    fast, slow = run(True), run(False)
+    np.testing.assert_allclose(fast[0], slow[0], rtol=1e-5, atol=1e-6)
+    assert fast[1].shape == (7, 9) and slow[1].shape == (2, 4, 9)
+    np.testing.assert_allclose(fast[1], slow[1][target_in != 0], rtol=1e-5, atol=1e-6)
+    assert fast[2] == pytest.approx(slow[2], rel=1e-6)
+    for a, b, v in zip(fast[3], slow[3], model.trainable_variables, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6, err_msg=v.path)
+    # one step at a time (the decoding path) gives the teacher-forced log-probabilities
+    model.fast_path = True
+    memory, mask, state = model.encode(source)
+    for t in range(4):
+        log_probs, state, _ = model.step_log_probs(target_in[:, t], state, memory, mask)
+        expected = slow[0][:, t] - np.log(np.exp(slow[0][:, t]).sum(-1, keepdims=True))
+        np.testing.assert_allclose(log_probs.numpy(), expected, rtol=1e-4, atol=1e-5)
+
+
+def test_fast_decoding_path_gives_the_translations_of_the_old_one(fitted):
+    """Length-sorted batches, early-stopping beam search and ended rows left unprojected do not
+    change a translation or its score (greedy and beam, a batch split in two)."""
+    sources = SOURCES + ["a cat sleeps", "dog dog dog dog dog", "", "birds"]
+    out = {}
+    for fast in (False, True):
+        fitted._fast_decoding = fitted.model_.fast_path = fast
+        try:
+            out[fast] = [
+                fitted.predict(sources, beam_width=k, length_penalty=a, return_scores=True)
+                for k, a in ((1, 0.0), (3, 0.0), (4, 1.0))
+            ]
+            out[fast].append(fitted.attention(sources[:3]))
+        finally:
+            fitted._fast_decoding = fitted.model_.fast_path = True
+    for (texts_old, scores_old), (texts_new, scores_new) in zip(
+        out[False][:3], out[True][:3], strict=True
+    ):
+        assert texts_new == texts_old
+        np.testing.assert_allclose(scores_new, scores_old, rtol=1e-5, atol=1e-6)
+    for w_old, w_new in zip(out[False][3], out[True][3], strict=True):
+        np.testing.assert_allclose(w_new, w_old, rtol=1e-5, atol=1e-6)
+    assert len(sources) > fitted.batch_size  # two batches, in a different order when sorted
