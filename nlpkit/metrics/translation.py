@@ -209,9 +209,9 @@ def translation_metrics(
     return {
         "bleu": bleu,
         "bleu_signature": signature,
-        "bleu_lowercased_tokenized": bleu_with_signature(
-            lowered, lowered_refs, tokenize=tokenize
-        )[0],
+        "bleu_lowercased_tokenized": bleu_with_signature(lowered, lowered_refs, tokenize=tokenize)[
+            0
+        ],
         "chrf": corpus_chrf(hypotheses, references),
         "exact_match": exact_match(hypotheses, references),
         "token_accuracy": token_accuracy(hypotheses, references, level=level),

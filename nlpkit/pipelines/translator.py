@@ -40,8 +40,8 @@ from nlpkit.layers.luong_attention import SCORES, LuongAttention
 from nlpkit.layers.recurrent_stack import CELLS, RecurrentStack
 from nlpkit.pipelines.base import Pipeline
 from nlpkit.pipelines.training import fit_keras_model, history_to_dict, set_seed
-from nlpkit.text.subword import SUBWORD_MODELS, SubwordVocabulary
 from nlpkit.text.special_ids import BOS_ID, EOS_ID, PAD_ID, UNK_ID  # noqa: F401 (re-exported)
+from nlpkit.text.subword import SUBWORD_MODELS, SubwordVocabulary
 from nlpkit.text.token_vocabulary import (
     BOS,
     EOS,

@@ -67,7 +67,6 @@ def _tf_text(feature: str):
 
 def _named_model_resource_class():
     from tensorflow.python.trackable import resource
-
     from tensorflow_text.python.ops.sentencepiece_tokenizer import gen_sentencepiece_tokenizer
 
     class NamedModelResource(resource.TrackableResource):
