@@ -155,9 +155,10 @@ def test_attention_matrices_and_plot(fitted, tmp_path):
         assert w.shape == (len(out_toks), len(src_toks))
         np.testing.assert_allclose(w.sum(-1), 1.0, rtol=1e-5)
     # a shorter source in the same batch: its padded columns get exactly zero weight
-    short = len(fitted._token_lists(["Birds sing!"])[0])
-    ids = fitted._attention_graph(tf.constant(["Birds sing!", "The cat sleeps."]), 10)[1].numpy()
-    assert short < ids.shape[2] and np.all(ids[0, :, short:] == 0.0)
+    pair = ["A dog runs", "The cat sleeps. Birds sing!"]
+    short, longer = (len(t) for t in fitted._token_lists(pair))
+    weights = fitted._attention_graph(tf.constant(pair), 10)[1].numpy()
+    assert short < longer == weights.shape[2] and np.all(weights[0, :, short:] == 0.0)
     fig = fitted.plot_attention(SOURCES[0], path=tmp_path / "attn.png")
     assert (tmp_path / "attn.png").stat().st_size > 1000
     assert len(fig.axes[0].get_yticklabels()) == len(out[0][2])
