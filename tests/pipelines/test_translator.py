@@ -138,6 +138,7 @@ def test_overfits_five_pairs_to_exact_match(fitted):
     # the headline BLEU is cased, on the references as given
     lowered = fitted.evaluate(SOURCES, [t.lower() for t in TARGETS])
     assert lowered["bleu"] < 60 and lowered["bleu_lowercased_tokenized"] == pytest.approx(100.0)
+    assert fitted.normalize(TARGETS) == TARGETS  # case and punctuation as written
     assert set(fitted.card_) >= {"metrics", "data_hash", "seed"}
     # the predict path also takes datasets
     assert fitted.predict(tf.data.Dataset.from_tensor_slices(SOURCES).batch(2)) == TARGETS
