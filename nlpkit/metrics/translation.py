@@ -79,6 +79,7 @@ def bleu_with_signature(
     *,
     tokenize: str = "13a",
     lowercase: bool = False,
+    force: bool = False,
 ) -> tuple[float, str]:
     """Corpus BLEU and sacreBLEU's signature string (what was scored, and how).
 
@@ -87,6 +88,7 @@ def bleu_with_signature(
         references: Reference translations as they are (not lowercased or tokenised).
         tokenize: sacrebleu tokenizer ('13a', or 'char' at the character level).
         lowercase: Lowercase both sides first (sacrebleu's `-lc`).
+        force: The text is tokenised on purpose: no warning about tokenised input.
 
     Returns:
         `(score, signature)`, e.g. `(34.1, "nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|...")`.
@@ -102,7 +104,7 @@ def bleu_with_signature(
     """
     hypotheses, references = _pairs(hypotheses, references)
     sacrebleu = _sacrebleu("BLEU")
-    metric = sacrebleu.metrics.BLEU(tokenize=tokenize, lowercase=lowercase)
+    metric = sacrebleu.metrics.BLEU(tokenize=tokenize, lowercase=lowercase, force=force)
     score = metric.corpus_score(hypotheses, [references]).score
     return float(score), str(metric.get_signature())
 
@@ -206,12 +208,11 @@ def translation_metrics(
     bleu, signature = bleu_with_signature(hypotheses, references, tokenize=tokenize)
     lowered = [lowercase_tokenize(t) for t in hypotheses]
     lowered_refs = [lowercase_tokenize(t) for t in references]
+    old_bleu, _ = bleu_with_signature(lowered, lowered_refs, tokenize=tokenize, force=True)
     return {
         "bleu": bleu,
         "bleu_signature": signature,
-        "bleu_lowercased_tokenized": bleu_with_signature(lowered, lowered_refs, tokenize=tokenize)[
-            0
-        ],
+        "bleu_lowercased_tokenized": old_bleu,
         "chrf": corpus_chrf(hypotheses, references),
         "exact_match": exact_match(hypotheses, references),
         "token_accuracy": token_accuracy(hypotheses, references, level=level),
