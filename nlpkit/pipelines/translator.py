@@ -10,9 +10,13 @@ almost every unit within ~150 steps on Multi30k and training stalled at the unig
 label smoothing; decoding is greedy or beam search with a GNMT length penalty (Wu et al. 2016),
 stopping at end-of-sequence or at `max_length`.
 
-Tokenisation (characters, or words with punctuation split off), vocabulary lookup, decoding and
-detokenisation are TensorFlow ops, so `export()` writes a SavedModel whose `translate` signature
-takes raw strings and returns translated strings, beam search included (a `tf.while_loop`).
+Tokenisation, vocabulary lookup, decoding and detokenisation are TensorFlow ops, so `export()`
+writes a SavedModel whose `translate` signature takes raw strings and returns translated strings,
+beam search included (a `tf.while_loop`), with the attention weights of each translation. The
+default level is 'subword': a SentencePiece model (unigram or BPE, Kudo & Richardson 2018) per
+language, trained on the training text by `sentencepiece` and applied in the graph by
+`tensorflow-text`, so text keeps its case and the output is detokenised text; 'word' (words,
+punctuation split off and rejoined on output) and 'char' levels remain.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -37,14 +42,15 @@ from nlpkit.layers.recurrent_stack import CELLS, RecurrentStack
 from nlpkit.pipelines.base import Pipeline, check_rows
 from nlpkit.pipelines.training import fit_keras_model, history_to_dict, set_seed
 from nlpkit.text.special_ids import BOS_ID, EOS_ID, PAD_ID, UNK_ID  # noqa: F401 (re-exported)
+from nlpkit.text.subword import SUBWORD_MODELS, SubwordVocabulary
 from nlpkit.text.token_vocabulary import (
     BOS,
     EOS,
-    LEVELS,
     PAD,
     SPECIAL_TOKENS,
     UNK,
     TokenVocabulary,
+    detokenize_words,
     split_tokens,
 )
 from nlpkit.training import Trainer, check_training_settings
@@ -75,6 +81,10 @@ _SOURCE_VOCAB, _TARGET_VOCAB = "source_vocabulary.txt", "target_vocabulary.txt"
 _BLANK_RE2 = r"[\t\n\f\r ]*"
 _BLANK = re.compile(_BLANK_RE2)
 ATTENTIONS = ("bahdanau", "luong")
+LEVELS = ("subword", "word", "char")
+_SPM_FILES = ("source.spm.model", "target.spm.model")
+# Ids the decoder never emits: padding, unknown and start (outputs never contain `[UNK]`).
+_BANNED_OUTPUT_IDS = (PAD_ID, UNK_ID, BOS_ID)
 _NEG = -1e9
 
 StepFn = Callable[[tf.Tensor, Any], tuple[tf.Tensor, Any, tf.Tensor]]
@@ -456,8 +466,18 @@ class Translator(Pipeline):
     """Neural machine translation with attention (encoder-decoder RNN), on the pipeline contract.
 
     Args:
-        level: 'char' (character vocabularies, e.g. dates) or 'word' (words, punctuation split off).
-        lowercase: Lowercase source and target text before tokenising.
+        level: 'subword' (SentencePiece pieces trained on the training text, one model per
+            language; needs `pip install "nlpkit[translation]"`), 'word' (words, punctuation
+            split off) or 'char' (characters, e.g. dates).
+        lowercase: Lowercase source and target text before tokenising (default False: case is
+            kept).
+        vocab_size: 'subword' level: SentencePiece vocabulary size per language, special ids
+            included (a soft limit: a small text stops earlier). Other levels use
+            `max_vocab_size` / `min_count`.
+        subword_model: 'subword' level: 'unigram' (Kudo 2018) or 'bpe' (Sennrich et al. 2016).
+        detokenize: Write output as text (default): pieces joined back into words, and at word
+            level punctuation attached again ("hut ." -> "hut."). False writes the tokens
+            separated by spaces.
         embedding_dim: Size of the token embeddings.
         hidden_size: Encoder units per direction; the decoder has `hidden_size * 2` units when
             `bidirectional` (so that 'dot' attention applies), else `hidden_size`.
@@ -506,8 +526,11 @@ class Translator(Pipeline):
 
     def __init__(
         self,
-        level: str = "word",
+        level: str = "subword",
         lowercase: bool = False,
+        vocab_size: int = 8000,
+        subword_model: str = "unigram",
+        detokenize: bool = True,
         embedding_dim: int = 64,
         hidden_size: int = 128,
         num_layers: int = 1,
@@ -537,6 +560,9 @@ class Translator(Pipeline):
     ):
         self.level = check_choice("level", level, LEVELS)
         self.lowercase = check_bool("lowercase", lowercase)
+        self.vocab_size = check_int("vocab_size", vocab_size, len(SPECIALS) + 1)
+        self.subword_model = check_choice("subword_model", subword_model, SUBWORD_MODELS)
+        self.detokenize = check_bool("detokenize", detokenize)
         self.embedding_dim = check_int("embedding_dim", embedding_dim, 1)
         self.hidden_size = check_int("hidden_size", hidden_size, 1)
         self.num_layers = check_int("num_layers", num_layers, 1)
@@ -615,17 +641,41 @@ class Translator(Pipeline):
             raise ValueError(f"`{xname}` is empty: at least one sentence pair is needed.")
         return sources, targets
 
-    def _token_lists(self, texts: list[str]) -> list[list[str]]:
+    def _token_lists(self, texts: list[str], side: str = "source") -> list[list[str]]:
+        """The tokens of `texts` as the model sees them (pieces at the subword level)."""
+        if self.level == "subword":
+            vocab = self.source_subwords_ if side == "source" else self.target_subwords_
+            if self.lowercase:
+                texts = [t.lower() for t in texts]
+            return vocab.token_lists(texts)
         ragged = _tokenize(tf.constant(texts, tf.string), self.level, self.lowercase)
         return [[t.decode("utf-8") for t in toks] for toks in ragged.to_list()]
 
     # ------------------------------------------------------------------ graph helpers
+    def _encode(self, texts: tf.Tensor, side: str) -> tf.RaggedTensor:
+        """`(B,)` strings -> ragged int32 ids of the source or target vocabulary, in the graph."""
+        if self.level == "subword":
+            if self.lowercase:
+                texts = tf.strings.lower(texts, encoding="utf-8")
+            vocab = self.source_subwords_ if side == "source" else self.target_subwords_
+            return vocab.tokenize(texts)
+        table = self._src_vocab if side == "source" else self._tgt_vocab
+        return table.lookup(_tokenize(texts, self.level, self.lowercase))
+
+    def _source_tokens(self, texts: tf.Tensor) -> tf.Tensor:
+        """`(B, S)` source token strings aligned with `_source_ids` (`""` where padded)."""
+        if self.level == "subword":
+            tokens = self.source_subwords_.pieces(self._encode(texts, "source")).to_tensor("")
+        else:
+            tokens = _tokenize(texts, self.level, self.lowercase).to_tensor("")
+        return tf.pad(tokens, [[0, 0], [0, tf.maximum(0, 1 - tf.shape(tokens)[1])]])
+
     def _source_ids(self, texts: tf.Tensor) -> tf.Tensor:
-        ids = self._src_vocab.lookup(_tokenize(texts, self.level, self.lowercase)).to_tensor(PAD_ID)
+        ids = self._encode(texts, "source").to_tensor(PAD_ID)
         return tf.pad(ids, [[0, 0], [0, tf.maximum(0, 1 - tf.shape(ids)[1])]])
 
     def _target_ids(self, texts: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-        ids = self._tgt_vocab.lookup(_tokenize(texts, self.level, self.lowercase))
+        ids = self._encode(texts, "target")
         n = ids.nrows()
         bos = tf.fill([n, 1], BOS_ID)
         eos = tf.fill([n, 1], EOS_ID)
@@ -639,8 +689,13 @@ class Translator(Pipeline):
         before_eos = tf.equal(tf.cumsum(tf.cast(is_eos, tf.int32), axis=1), 0)
         keep = tf.logical_and(before_eos, ids > EOS_ID)
         kept = tf.ragged.boolean_mask(ids, keep)
+        if self.level == "subword" and self.detokenize:
+            return self.target_subwords_.detokenize(kept)
         words = tf.gather(tf.constant(self.target_vocabulary_), kept)
-        return tf.strings.reduce_join(words, axis=-1, separator="" if self.level == "char" else " ")
+        text = tf.strings.reduce_join(words, axis=-1, separator="" if self.level == "char" else " ")
+        if self.level == "word" and self.detokenize:
+            text = detokenize_words(text)
+        return text
 
     def _decoding(self, beam_width: int, length_penalty: float) -> Decoder:
         """The decoding strategy: greedy search for width 1, else beam search (which stops once
@@ -668,11 +723,19 @@ class Translator(Pipeline):
         memory_rows, mask_rows = decoder.expand(memory), decoder.expand(mask)
         keys_rows = model.attention_keys(memory_rows)  # once, not at every step
         weights = model.step_weights()
+        banned = tf.scatter_nd(  # never emit padding, [UNK] or <s>
+            [[i] for i in _BANNED_OUTPUT_IDS],
+            tf.fill([len(_BANNED_OUTPUT_IDS)], tf.constant(_NEG, tf.float32)),
+            [len(self.target_vocabulary_)],
+        )
         start = tf.fill([tf.shape(source)[0]], tf.constant(BOS_ID, tf.int32))
         if not self._fast_decoding:
 
             def step(tokens, st, index):
-                return model.step_logits(tokens, st, memory_rows, mask_rows, keys_rows, weights)
+                logits, st, attn = model.step_logits(
+                    tokens, st, memory_rows, mask_rows, keys_rows, weights
+                )
+                return logits + banned, st, attn
 
             return decoder(step, state, start, max_length=max_length, end_id=EOS_ID, pad_id=PAD_ID)
 
@@ -689,7 +752,7 @@ class Translator(Pipeline):
                 model.projection(tf.gather_nd(feed, live)),
                 [tf.shape(feed, out_type=tf.int64)[0], model.target_vocab_size],
             )
-            return logits, (st, ended), attn
+            return logits + banned, (st, ended), attn
 
         state = (state, tf.zeros([tf.shape(source)[0]], tf.bool))
         return decoder(live_step, state, start, max_length=max_length, end_id=EOS_ID, pad_id=PAD_ID)
@@ -697,6 +760,24 @@ class Translator(Pipeline):
     def _translate_graph(self, texts, beam_width: int, length_penalty: float, max_length: int):
         out = self._decode_ids(texts, self._decoding(beam_width, length_penalty), max_length)
         return self._ids_to_text(out.tokens), out.scores
+
+    def _alignment_graph(self, texts, tokens):
+        """Attention weights of the given output `tokens` (`(B, T)` ids as the decoder returns
+        them, EOS included, padding after it), recomputed by one teacher-forced pass.
+
+        Returns:
+            `(weights (B, T, S), source_tokens (B, S), target_tokens (B, T))`: rows past a
+            translation's `</s>` and columns past its source are 0 (tokens `""`).
+        """
+        model = self.model_
+        memory, mask, state = model.encode(self._source_ids(texts))
+        rows = tf.shape(tokens)[0]
+        target_in = tf.concat([tf.fill([rows, 1], BOS_ID), tokens[:, :-1]], axis=1)
+        _, weights = model.decode_teacher_forced(memory, mask, state, target_in)
+        valid = tf.cast(tf.not_equal(tokens, PAD_ID), weights.dtype)
+        weights = weights * valid[:, :, None]
+        target_tokens = tf.gather(tf.constant(self.target_vocabulary_), tokens)
+        return weights, self._source_tokens(texts), target_tokens
 
     def _decoder(self, beam_width: int, length_penalty: float, max_length: int):
         key = (beam_width, float(length_penalty), max_length)
@@ -756,10 +837,8 @@ class Translator(Pipeline):
         trainer = Trainer.from_pipeline(self)
         trainer.strategy  # noqa: B018  (created before the model, as TensorFlow requires)
         set_seed(self.seed)
-        src_tokens, tgt_tokens = self._token_lists(sources), self._token_lists(targets)
-        self.source_vocabulary_ = _build_vocabulary(src_tokens, self.max_vocab_size, self.min_count)
-        self.target_vocabulary_ = _build_vocabulary(tgt_tokens, self.max_vocab_size, self.min_count)
-        self._make_tables()
+        self._build_vocabularies(sources, targets)
+        tgt_tokens = self._token_lists(targets, "target")
         longest = max(len(t) for t in tgt_tokens)
         self.max_length_ = self.max_length or int(math.ceil(1.5 * longest)) + 5
         self.model_ = None
@@ -794,7 +873,28 @@ class Translator(Pipeline):
         }
         return self
 
+    def _build_vocabularies(self, sources: list[str], targets: list[str]) -> None:
+        """Learn the source and target vocabularies (SentencePiece models at the subword level)."""
+        if self.level == "subword":
+            if self.lowercase:
+                sources, targets = [t.lower() for t in sources], [t.lower() for t in targets]
+            options = dict(vocab_size=self.vocab_size, model_type=self.subword_model)
+            self.source_subwords_ = SubwordVocabulary.train(sources, **options)
+            self.target_subwords_ = SubwordVocabulary.train(targets, **options)
+            self.source_vocabulary_ = self.source_subwords_.tokens
+            self.target_vocabulary_ = self.target_subwords_.tokens
+        else:
+            self.source_subwords_ = self.target_subwords_ = None
+            src_tokens, tgt_tokens = self._token_lists(sources), self._token_lists(targets)
+            size, count = self.max_vocab_size, self.min_count
+            self.source_vocabulary_ = _build_vocabulary(src_tokens, size, count)
+            self.target_vocabulary_ = _build_vocabulary(tgt_tokens, size, count)
+        self._make_tables()
+
     def _make_tables(self) -> None:
+        if self.level == "subword":  # the SentencePiece models map text to ids themselves
+            self._src_vocab = self._tgt_vocab = None
+            return
         self._src_vocab = _Vocabulary(self.source_vocabulary_)
         self._tgt_vocab = _Vocabulary(self.target_vocabulary_)
 
@@ -819,8 +919,8 @@ class Translator(Pipeline):
         return model
 
     def _dataset(self, sources: list[str], targets: list[str], shuffle: bool) -> tf.data.Dataset:
-        src = self._src_vocab.lookup(_tokenize(tf.constant(sources), self.level, self.lowercase))
-        tgt = self._tgt_vocab.lookup(_tokenize(tf.constant(targets), self.level, self.lowercase))
+        src = self._encode(tf.constant(sources, tf.string), "source")
+        tgt = self._encode(tf.constant(targets, tf.string), "target")
         n = len(sources)
         t_in = tf.concat([tf.fill([n, 1], BOS_ID), tgt], axis=1)
         t_out = tf.concat([tgt, tf.fill([n, 1], EOS_ID)], axis=1)
@@ -924,19 +1024,37 @@ class Translator(Pipeline):
         return (texts, scores) if return_scores else texts
 
     def normalize(self, texts: Sequence[str]) -> list[str]:
-        """Return `texts` as the model writes target text (lowercased and punctuation split off as
-        configured), the form `evaluate` compares predictions with."""
+        """Return `texts` in the form the model writes target text: lowercased if `lowercase`,
+        tokens separated by spaces if not `detokenize` (SentencePiece pieces at the subword
+        level), and at the word level punctuation split off and rejoined by the detokeniser."""
         self._check_fitted("normalize")
         texts = check_texts("texts", texts, allow_empty=True)
+        if not texts:
+            return []
+        if self.level == "subword" and self.detokenize:
+            ids = self._encode(tf.constant(texts, tf.string), "target")
+            keep = tf.ragged.map_flat_values(tf.greater, ids, EOS_ID)  # unknown chars dropped
+            text = self.target_subwords_.detokenize(tf.ragged.boolean_mask(ids, keep))
+            return [t.decode("utf-8") for t in text.numpy().tolist()]
         sep = "" if self.level == "char" else " "
-        return [sep.join(toks) for toks in self._token_lists(texts)] if texts else []
+        joined = [sep.join(toks) for toks in self._token_lists(texts, "target")]
+        if self.level == "word" and self.detokenize:
+            joined = [t.decode("utf-8") for t in detokenize_words(tf.constant(joined)).numpy()]
+        return joined
 
-    def evaluate(self, x, y=None, *, beam_width: int | None = None) -> dict[str, float]:
-        """Translate `x` and score against `y`: corpus BLEU and chrF (sacrebleu), exact match,
-        token accuracy. References are first normalised like the model's output (`normalize`).
+    def evaluate(self, x, y=None, *, beam_width: int | None = None) -> dict[str, Any]:
+        """Translate `x` and score the output against the references `y` as they are.
+
+        The headline `bleu` is sacreBLEU on the raw references: cased, the '13a' tokenizer
+        ('char' at the character level), the model's detokenised output; `bleu_signature` is
+        sacreBLEU's signature string of that score. `bleu_lowercased_tokenized` scores the same
+        output the older way (both sides lowercased and punctuation split off, see
+        `nlpkit.metrics.translation.lowercase_tokenize`), for comparison with papers that
+        report that figure.
 
         Returns:
-            `{"bleu", "chrf", "exact_match", "token_accuracy"}`.
+            `{"bleu", "bleu_signature", "bleu_lowercased_tokenized", "chrf", "exact_match",
+            "token_accuracy"}`.
 
         Raises:
             NotFittedError: Called before `fit`.
@@ -947,7 +1065,8 @@ class Translator(Pipeline):
 
         sources, targets = self._pairs(x, y)
         predictions = self.predict(sources, beam_width=beam_width)
-        return translation_metrics(predictions, self.normalize(targets), level=self.level)
+        level = "char" if self.level == "char" else "word"
+        return translation_metrics(predictions, targets, level=level)
 
     # ------------------------------------------------------------------ attention
     def attention(self, sources, *, max_length: int | None = None, return_tokens: bool = False):
@@ -1017,10 +1136,12 @@ class Translator(Pipeline):
         ax.set_yticks(range(len(out_tokens)), out_tokens)
         ax.set_xlabel("source")
         ax.set_ylabel("output")
-        joiner = "" if self.level == "char" else " "
-        ax.set_title(
-            f"{source!r} -> {joiner.join(out_tokens[:-1] if out_tokens[-1:] == [EOS] else out_tokens)!r}"
-        )
+        shown = out_tokens[:-1] if out_tokens[-1:] == [EOS] else out_tokens
+        if self.level == "subword":
+            output = "".join(shown).replace("\u2581", " ").strip()
+        else:
+            output = ("" if self.level == "char" else " ").join(shown)
+        ax.set_title(f"{source!r} -> {output!r}")
         fig.tight_layout()
         if path is not None:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -1034,6 +1155,11 @@ class Translator(Pipeline):
         # `write_vocabulary`); state.json.
         write_vocabulary(directory / _SOURCE_VOCAB, self.source_vocabulary_)
         write_vocabulary(directory / _TARGET_VOCAB, self.target_vocabulary_)
+        if self.level == "subword":
+            # The SentencePiece models as they are: plain protocol-buffer files (no code runs
+            # to read them; `spm_encode --model=target.spm.model` works on them too).
+            (directory / _SPM_FILES[0]).write_bytes(self.source_subwords_.model_proto)
+            (directory / _SPM_FILES[1]).write_bytes(self.target_subwords_.model_proto)
         write_json(
             directory / "state.json", {"max_length_": self.max_length_, "history_": self.history_}
         )
@@ -1050,6 +1176,23 @@ class Translator(Pipeline):
             self.target_vocabulary_ = (
                 (directory / "target_vocab.txt").read_text(encoding="utf-8").split("\n")
             )
+        self.source_subwords_ = self.target_subwords_ = None
+        if self.level == "subword":
+            subwords = []
+            for name, vocabulary in zip(
+                _SPM_FILES, (self.source_vocabulary_, self.target_vocabulary_), strict=True
+            ):
+                path = directory / name
+                if not path.is_file():
+                    raise ValueError(f"{directory} is not a complete saved Translator: no {name}.")
+                vocab = SubwordVocabulary(path.read_bytes())
+                if vocab.tokens != vocabulary:
+                    raise ValueError(
+                        f"{path} does not match the vocabulary file beside it ({len(vocab)} "
+                        f"pieces, {len(vocabulary)} vocabulary entries): the save is inconsistent."
+                    )
+                subwords.append(vocab)
+            self.source_subwords_, self.target_subwords_ = subwords
         state = read_json(directory / "state.json")
         self.max_length_ = int(state["max_length_"])
         self.history_ = state.get("history_", {})
@@ -1082,27 +1225,49 @@ class Translator(Pipeline):
         to `{"translation", "score"}`; a blank source gives `""` with score 0, as `predict`."""
         module = tf.Module()
         module.model = self.model_
-        module.source_table = self._src_vocab.table
-        module.target_table = self._tgt_vocab.table
-        options = (self.beam_width, self.length_penalty, self.max_length_)
+        if self.level == "subword":
+            # The tokenizers are tracked resources holding the SentencePiece models; loading
+            # the SavedModel needs `import tensorflow_text` (which registers their ops).
+            module.source_tokenizer = self.source_subwords_.tokenizer
+            module.target_tokenizer = self.target_subwords_.tokenizer
+        else:
+            module.source_table = self._src_vocab.table
+            module.target_table = self._tgt_vocab.table
 
         @tf.function(
             input_signature=[tf.TensorSpec([None], tf.string, name="text")], autograph=False
         )
         def translate(text):
-            translation, score = self._translate_graph(text, *options)
+            decoding = self._decoding(self.beam_width, self.length_penalty)
+            out = self._decode_ids(text, decoding, self.max_length_)
+            weights, source_tokens, target_tokens = self._alignment_graph(text, out.tokens)
+            translation, score = self._ids_to_text(out.tokens), out.scores
             blank = tf.strings.regex_full_match(text, _BLANK_RE2)
             return {
                 "translation": tf.where(blank, tf.constant(""), translation),
                 "score": tf.where(blank, tf.zeros_like(score), score),
+                "attention": weights,
+                "source_tokens": source_tokens,
+                "target_tokens": target_tokens,
             }
 
         module.translate = translate
-        tf.saved_model.save(
-            module,
-            str(directory),
-            signatures={"serving_default": translate, "translate": translate},
-        )
+        with tempfile.TemporaryDirectory() as tmp:
+            if self.level == "subword":
+                # Ship the SentencePiece model files in the SavedModel's assets/ too, for tools
+                # that tokenise outside TensorFlow.
+                for name, vocab in zip(
+                    _SPM_FILES, (self.source_subwords_, self.target_subwords_), strict=True
+                ):
+                    (Path(tmp) / name).write_bytes(vocab.model_proto)
+                module.sentencepiece_models = [
+                    tf.saved_model.Asset(str(Path(tmp) / name)) for name in _SPM_FILES
+                ]
+            tf.saved_model.save(
+                module,
+                str(directory),
+                signatures={"serving_default": translate, "translate": translate},
+            )
         extra = directory / "assets.extra"
         extra.mkdir(exist_ok=True)
         write_vocabulary(extra / _SOURCE_VOCAB, self.source_vocabulary_)

@@ -19,6 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from nlpkit.errors import MissingDependencyError
+
 __all__ = [
     "ServedModel",
     "SignatureInfo",
@@ -292,8 +294,19 @@ class ServedModel:
         """Load the SavedModel at `path` (a version folder or its parent: newest version)."""
         import tensorflow as tf
 
+        from nlpkit.text.subword import register_text_ops
+
         folder, version = resolve_savedmodel(path)
-        loaded = tf.saved_model.load(os.fspath(folder))
+        # Translators with subword vocabularies hold tensorflow-text ops (SentencePiece).
+        has_text_ops = register_text_ops()
+        try:
+            loaded = tf.saved_model.load(os.fspath(folder))
+        except (RuntimeError, tf.errors.NotFoundError) as e:  # "Op type not registered ..."
+            if has_text_ops or "Sentencepiece" not in str(e):
+                raise
+            raise MissingDependencyError(
+                "tensorflow-text", "translation", f"Loading {folder} (a subword translator)"
+            ) from e
         sigs = {}
         for sig_name, fn in loaded.signatures.items():
             _, kwargs = fn.structured_input_signature

@@ -179,7 +179,14 @@ def test_translation_dates_and_parallel(tmp_path):
         "examples": {"sources": ["3 May 2001"]},
     }  # fmt: skip
     summary = run_recipe(recipe, tmp_path / "r.toml")
-    assert set(summary["validation"]) == {"bleu", "chrf", "exact_match", "token_accuracy"}
+    assert set(summary["validation"]) == {
+        "bleu",
+        "bleu_signature",
+        "bleu_lowercased_tokenized",
+        "chrf",
+        "exact_match",
+        "token_accuracy",
+    }
     assert list(summary["examples"]) == ["3 May 2001"] and "exported" not in summary
     assert (tmp_path / "heat.png").is_file()
     assert nlpkit.load(summary["saved"]).predict(["3 May 2001"]) == [
