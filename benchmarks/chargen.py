@@ -34,42 +34,29 @@ from nlpkit.data.text_lines import read_text  # noqa: E402
 from nlpkit.pipelines.chargen import CharGenerator  # noqa: E402
 
 
-class _TimeBudget(keras.callbacks.Callback):
-    """Stop training once `seconds` of wall time have passed (checked after every batch)."""
+class _CosineDecay(keras.callbacks.Callback):
+    """Set the learning rate before every batch to a half cosine from `lr` to `min_lr` over the
+    run's progress: the larger of the elapsed share of the time budget and of the epoch cap, so
+    the rate reaches `min_lr` when training ends whichever limit ends it."""
 
-    def __init__(self, seconds: float):
+    def __init__(self, seconds: float, lr: float, min_lr: float, epochs: int):
         super().__init__()
-        self.seconds = seconds
-        self.start = None
+        self.seconds, self.lr, self.min_lr, self.epochs = seconds, lr, min_lr, epochs
+        self.epoch = 0
         self.batches = 0
-        self.stopped_early = False
 
     def on_train_begin(self, logs=None):
         self.start = time.perf_counter()
 
     def on_train_batch_end(self, batch, logs=None):
         self.batches += 1
-        if time.perf_counter() - self.start > self.seconds:
-            self.model.stop_training = True
-            self.stopped_early = True
-
-
-class _CosineDecay(keras.callbacks.Callback):
-    """Set the learning rate before every batch to a half cosine from `lr` to `min_lr` over the
-    run's progress: the larger of the elapsed share of the time budget and of the epoch cap, so
-    the rate reaches `min_lr` when training ends whichever limit ends it."""
-
-    def __init__(self, budget: _TimeBudget, lr: float, min_lr: float, epochs: int):
-        super().__init__()
-        self.budget, self.lr, self.min_lr, self.epochs = budget, lr, min_lr, epochs
-        self.epoch = 0
 
     def on_epoch_begin(self, epoch, logs=None):
         self.epoch = epoch
 
     def on_train_batch_begin(self, batch, logs=None):
-        elapsed = time.perf_counter() - self.budget.start
-        frac = min(1.0, max(elapsed / self.budget.seconds, self.epoch / self.epochs))
+        elapsed = time.perf_counter() - self.start
+        frac = min(1.0, max(elapsed / self.seconds, self.epoch / self.epochs))
         lr = self.min_lr + 0.5 * (self.lr - self.min_lr) * (1 + math.cos(math.pi * frac))
         self.model.optimizer.learning_rate.assign(lr)
 
@@ -146,11 +133,13 @@ def main(argv=None) -> None:
         early_stopping=args.patience,
         seed=args.seed,
         verbose=2,
+        max_minutes=args.max_minutes,
     )
-    budget = _TimeBudget(args.max_minutes * 60)
-    callbacks = [budget]
+    callbacks = []
     if args.lr_decay == "cosine":
-        callbacks.append(_CosineDecay(budget, args.learning_rate, args.min_lr, args.epochs))
+        callbacks.append(
+            _CosineDecay(args.max_minutes * 60, args.learning_rate, args.min_lr, args.epochs)
+        )
     load_at_start = os.getloadavg()[0]
     start = time.perf_counter()
     gen.fit(
@@ -158,7 +147,7 @@ def main(argv=None) -> None:
     )
     train_s = time.perf_counter() - start
     steps_per_epoch = -(-len(gen._items([train])) // args.batch_size)
-    epochs_done = budget.batches / steps_per_epoch
+    epochs_done = gen.training_.steps / steps_per_epoch
     start = time.perf_counter()
     metrics = gen.evaluate([val])
     eval_s = time.perf_counter() - start
@@ -216,7 +205,7 @@ def main(argv=None) -> None:
         )
     )
     epochs_run = len(gen.history_["loss"])
-    if budget.stopped_early:
+    if gen.training_.stop_reason == "max_minutes":
         stopped_by = "the time budget"
     elif dev and epochs_run < args.epochs:
         stopped_by = "early stopping"
@@ -232,7 +221,7 @@ Settings: {settings}.
 | figure | value |
 |---|---|
 | validation nats/char | **{nats:.3f}** (bits/char {metrics["bits_per_char"]:.3f}, perplexity {metrics["perplexity"]:.2f}) |
-| training wall time | {train_s / 60:.1f} min, {budget.batches} batches = {epochs_done:.2f} epochs (stopped by {stopped_by}) |
+| training wall time | {train_s / 60:.1f} min, {gen.training_.steps} batches = {epochs_done:.2f} epochs (stopped by {stopped_by}) |
 | parameters | {gen.card_["num_parameters"]:,} |
 | evaluation time (validation, {int(metrics["num_chars"]):,} chars) | {eval_s:.1f} s |
 | generate(), 1 text x {length} chars | {cps["generate_1"]:,.0f} chars/s |

@@ -42,24 +42,6 @@ ANCHORS = (
 )
 
 
-class TimeBudget(keras.callbacks.Callback):
-    """Stop training at the end of the first epoch that finishes after `seconds`."""
-
-    def __init__(self, seconds: float):
-        super().__init__()
-        self.seconds = seconds
-        self.start = None
-        self.hit = False
-
-    def on_train_begin(self, logs=None):
-        self.start = time.perf_counter()
-
-    def on_epoch_end(self, epoch, logs=None):
-        if time.perf_counter() - self.start > self.seconds:
-            self.hit = True
-            self.model.stop_training = True
-
-
 def marginal_baseline(train_rolls, valid_rolls) -> float:
     """NLL per step of independent Bernoulli keys with the training frequencies (add-0.5)."""
     counts = sum(r.sum(0) for r in train_rolls).astype(np.float64)
@@ -139,9 +121,9 @@ def main(argv=None) -> int:
             early_stopping=args.patience,
             seed=args.seed,
             verbose=2,
+            max_minutes=budget / 60.0,
         )
-        stopper = TimeBudget(budget)
-        callbacks = [stopper]
+        callbacks = []
         if args.lr_decay_patience:
             callbacks.append(
                 keras.callbacks.ReduceLROnPlateau(
@@ -154,7 +136,7 @@ def main(argv=None) -> int:
         m = gen.evaluate(valid_rolls)
         best_epoch = int(np.argmin(gen.history_["val_loss"])) + 1
         t0 = time.perf_counter()
-        sample = gen.generate_events(steps=64, temperature=1.0, seed=args.seed)
+        sample = gen.generate_events(max_length=64, temperature=1.0, seed=args.seed)
         gen_s = time.perf_counter() - t0
         rows.append(
             {
@@ -168,7 +150,7 @@ def main(argv=None) -> int:
                 "best_epoch": best_epoch,
                 "train_s": train_s,
                 "stopped_by": "time budget"
-                if stopper.hit
+                if gen.training_.stop_reason == "max_minutes"
                 else (
                     "early stopping" if len(gen.history_["loss"]) < args.epochs else "max epochs"
                 ),

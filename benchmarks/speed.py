@@ -487,7 +487,7 @@ def bench_music(args, tmp: Path) -> dict | None:
     def serve(batch):
         return sm(
             primer=tf.zeros((len(batch), 0), tf.int32),
-            steps=tf.constant(steps, tf.int32),
+            max_length=tf.constant(steps, tf.int32),
             temperature=tf.constant(1.0),
             seed=tf.constant(0, tf.int64),
         )["ids"].numpy()
@@ -515,7 +515,36 @@ def bench_music(args, tmp: Path) -> dict | None:
 
 
 # ----------------------------------------------------------------------------- translator
+# Joey NMT 2.3.0's RNN (BiLSTM 256 encoder, LSTM 256 decoder, Bahdanau attention, input feeding,
+# 7.9M parameters) on Multi30k en->de, measured on this machine one job at a time on 2026-12-02
+# with ../shared/peers/nmt_peer.sh (Joey is not installed here): training target tokens/s
+# (validation excluded) and beam-5 sentences/s (alpha 1.0, batch 64, val 1,014 sentences).
+JOEY = {"train": 1278.0, "beam5": 49.9}
+
+
+class _StopAfter(keras.callbacks.Callback):
+    def __init__(self, steps: int):
+        super().__init__()
+        self.steps = steps
+
+    def on_train_batch_end(self, batch, logs=None):
+        if batch + 1 >= self.steps:
+            self.model.stop_training = True
+
+
+def _load() -> str:
+    return f"{os.getloadavg()[0]:.1f}"
+
+
 def bench_translator(args, tmp: Path) -> dict | None:
+    """The Multi30k network of issue 14 (word level, lowercased, min count 2, embedding 256,
+    BiLSTM 128/direction, LSTM 256 decoder with Bahdanau attention and input feeding, 7.1M
+    parameters; the full training vocabularies, as Joey NMT's figures): training target
+    tokens/s of the same batches through (a) the pipeline's network, (b) the same network on
+    the code path before issue 14 (`fast_path = False`: Keras cells step by step, every
+    position projected) and (c) the plain-Keras twin, in alternating rounds; then beam-5
+    `predict` on the validation sentences, new and old decoding path, same model."""
+    from benchmarks._translator_twin import PlainSeq2Seq
     from nlpkit import Translator
 
     base = DATA / "translation" / "multi30k"
@@ -524,30 +553,93 @@ def bench_translator(args, tmp: Path) -> dict | None:
 
     def read(name):
         with gzip.open(base / name, "rt", encoding="utf-8") as fh:
-            return [line.rstrip("\n") for line in fh][: args.translator_pairs]
+            return [line.rstrip("\n") for line in fh]
 
     src, tgt = read("train.en.gz"), read("train.de.gz")
-    tr = Translator(seed=0, verbose=0, early_stopping=None)
-    t_pipe = epoch_seconds(lambda e, cb: tr.fit(src, tgt, epochs=e, callbacks=cb))
-    tokens = sum(len(t) + 1 for t in tr._token_lists(tgt))  # target tokens + </s>
+    val = read("val.en.gz")[: args.translator_val]
+    options = dict(level="word", lowercase=True, min_count=2, embedding_dim=256, hidden_size=128)
+    tr = Translator(**options, seed=0, verbose=0, early_stopping=None)
+    # vocabularies of the whole training set; a few steps only (the timing follows)
+    tr.fit(src, tgt, epochs=1, callbacks=[_StopAfter(args.translator_fit_steps)])
+    batches = [
+        ((s.numpy(), i.numpy()), o.numpy())
+        for (s, i), o in tr._dataset(src, tgt, shuffle=True).take(args.translator_batches)
+    ]
+    tokens = int(sum(np.count_nonzero(o) for _, o in batches))  # target tokens incl. </s>
+    old = tr._build_model()
+    old.fast_path = False
+    keras.utils.set_random_seed(0)
+    twin = PlainSeq2Seq(
+        len(tr.source_vocabulary_), len(tr.target_vocabulary_), 256, 128, tr.dropout
+    )
+    twin.compile(
+        optimizer=keras.optimizers.Adam(tr.learning_rate, clipnorm=tr.clipnorm),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0),
+    )
+    assert twin.count_params() == tr.model_.count_params(), "the twin must match the network"
+    models = {"new": tr.model_, "old": old, "twin": twin}
+    ds = in_memory(batches)
+    for m in models.values():  # first epoch: traces every batch shape
+        m.fit(ds, epochs=1, verbose=0)
+    seconds: dict[str, list[float]] = {k: [] for k in models}
+    loads = [_load()]
+    for _ in range(args.translator_rounds):
+        for name, m in models.items():
+            timer = EpochTimer()
+            m.fit(ds, epochs=1, verbose=0, callbacks=[timer])
+            seconds[name].append(timer.times[-1])
+        loads.append(_load())
+    train = {k: tokens / float(np.median(v)) for k, v in seconds.items()}
+
+    # beam 5 on the validation sentences: the new decoding path and the one before issue 14
+    dec = Translator.load(args.translator_model) if args.translator_model else tr
+    beam: dict[str, float] = {}
+    outs = {}
+    dec_loads = [_load()]
+    for fast in (False, True, False, True)[: 2 * args.translator_decode_rounds]:
+        dec._fast_decoding = dec.model_.fast_path = fast
+        dec.predict(val[:64], beam_width=5)  # traces
+        t = time.perf_counter()
+        outs[fast] = dec.predict(val, beam_width=5, return_scores=True)
+        sps = len(val) / (time.perf_counter() - t)
+        beam["new" if fast else "old"] = max(beam.get("new" if fast else "old", 0.0), sps)
+        dec_loads.append(_load())
+    same = sum(a == b for a, b in zip(outs[False][0], outs[True][0], strict=True))
+    score_diff = max(abs(a - b) for a, b in zip(outs[False][1], outs[True][1], strict=True))
+    mean_len = float(np.mean([len(t.split()) + 1 for t in outs[True][0]]))
+
     row = {
         "task": "translator (Bahdanau, beam 5)",
-        "data": f"Multi30k en-de, {len(src)} pairs, {tokens} target tokens/epoch",
-        "train_pipe": tokens / t_pipe,
-        "train_plain": None,
+        "data": f"Multi30k en-de, {len(batches)} batches of 64, {tokens} target tokens",
+        "train_pipe": train["new"],
+        "train_plain": train["twin"],
+        "translator": {
+            "train": train,
+            "train_rounds_s": seconds,
+            "train_loads": loads,
+            "params": tr.model_.count_params(),
+            "vocab": [len(tr.source_vocabulary_), len(tr.target_vocabulary_)],
+            "beam5": beam,
+            "beam_loads": dec_loads,
+            "val": len(val),
+            "identical": same,
+            "score_diff": score_diff,
+            "mean_len": mean_len,
+            "model": args.translator_model or f"trained {args.translator_fit_steps} steps here",
+        },
     }
-    served = export(tr, tmp, "translator").signatures["translate"]
+    served = export(dec, tmp, "translator").signatures["translate"]
     produced = {}
 
     def count(batch):
         if len(batch) not in produced:
-            produced[len(batch)] = sum(len(t.split()) + 1 for t in tr.predict(batch))
+            produced[len(batch)] = sum(len(t.split()) + 1 for t in dec.predict(batch))
         return produced[len(batch)]
 
-    sample = [s for s in src[:200] if len(s.split()) <= 15][:64]
+    sample = [s for s in val[:200] if len(s.split()) <= 15][:64]
     infer_row(
         row,
-        tr.predict,
+        dec.predict,
         lambda b: served(text=tf.constant(b))["translation"].numpy(),
         sample,
         count,
@@ -561,6 +653,31 @@ def bench_translator(args, tmp: Path) -> dict | None:
     row["rec_shape"] = f"B={tr.batch_size}, T=15 (encoder only)"
     row["infer_note"] = "target tokens produced (beam 5)"
     return row
+
+
+def translator_notes(r: dict) -> list[str]:
+    """The translator's before/after, twin and Joey NMT comparison, for the notes."""
+    t = r["translator"]
+    tr, bm = t["train"], t["beam5"]
+    met = lambda v, goal: "met" if v >= goal else f"missed by {100 * (1 - v / goal):.0f}%"  # noqa: E731
+    ratio_train, ratio_beam = tr["new"] / JOEY["train"], bm["new"] / JOEY["beam5"]
+    return [
+        f"translator, network of issue 14 ({t['params']:,} parameters, vocabularies "
+        f"{t['vocab'][0]:,} / {t['vocab'][1]:,}): training target tokens/s on the same batches, "
+        f"median of alternating rounds (load average {' -> '.join(t['train_loads'])}): "
+        f"**{tr['new']:,.0f}** now, {tr['old']:,.0f} on the code path before issue 14 "
+        f"({tr['new'] / tr['old']:.2f}x), {tr['twin']:,.0f} the plain-Keras twin "
+        f"({tr['new'] / tr['twin']:.2f}x).",
+        f"translator: beam-5 `predict` on {t['val']} Multi30k validation sentences (model: "
+        f"{t['model']}; {t['mean_len']:.1f} tokens per output; load average "
+        f"{' -> '.join(t['beam_loads'])}): **{bm['new']:.1f}** sentences/s now, "
+        f"{bm['old']:.1f} before ({bm['new'] / bm['old']:.2f}x); identical translations "
+        f"{t['identical']}/{t['val']}, largest score difference {t['score_diff']:.1e}.",
+        f"translator vs Joey NMT's published figures ({JOEY['train']:,.0f} target tokens/s, "
+        f"{JOEY['beam5']} beam-5 sentences/s; 2 quiet cores, 2026-12-02; Joey not rerun here): "
+        f"training {ratio_train:.2f}x (target >= 3x: {met(ratio_train, 3.0)}), decoding "
+        f"{ratio_beam:.2f}x (target >= 2x: {met(ratio_beam, 2.0)}), with this run's load.",
+    ]
 
 
 # ----------------------------------------------------------------------------- table
@@ -623,6 +740,8 @@ def render(rows, peak, meta) -> str:
                 )
         if r.get("infer_note"):
             notes.append(f"{r['task']}: inference columns count {r['infer_note']}.")
+        if r.get("translator"):
+            notes.extend(translator_notes(r))
         lines.append(
             f"| {r['task']} | {r['data']} | {fmt(r['train_pipe'])} | {fmt(r['train_plain'])} "
             f"| {ratio_s} | {fmt(r['pred_b1'])} | {fmt(r['pred_b64'])} | {fmt(r['sm_b1'])} "
@@ -641,7 +760,17 @@ def main() -> None:
     ap.add_argument("--tasks", nargs="*", default=list(TASKS), choices=TASKS)
     ap.add_argument("--sentiment-examples", type=int, default=640)
     ap.add_argument("--ner-sentences", type=int, default=1280)
-    ap.add_argument("--translator-pairs", type=int, default=1280)
+    ap.add_argument("--translator-batches", type=int, default=24, help="timed training batches")
+    ap.add_argument("--translator-rounds", type=int, default=2, help="alternating timing rounds")
+    ap.add_argument("--translator-fit-steps", type=int, default=20)
+    ap.add_argument("--translator-val", type=int, default=1014, help="validation sentences")
+    ap.add_argument("--translator-decode-rounds", type=int, default=1, choices=(1, 2))
+    ap.add_argument(
+        "--translator-model",
+        default=None,
+        help="a saved Translator (Multi30k, the same options) to decode with; default: the "
+        "model trained for --translator-fit-steps steps here (its outputs run longer)",
+    )
     ap.add_argument("--latency-calls", type=int, default=100)
     ap.add_argument("--repeats", type=int, default=9)
     ap.add_argument(

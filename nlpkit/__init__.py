@@ -16,7 +16,13 @@ from __future__ import annotations
 import importlib
 
 from nlpkit._version import __version__
-from nlpkit.errors import DataFormatError, MissingDependencyError, NotFittedError, OfflineError
+from nlpkit.errors import (
+    DataFormatError,
+    IntegrityError,
+    MissingDependencyError,
+    NotFittedError,
+    OfflineError,
+)
 
 _LAZY = {
     "TextClassifier": "nlpkit.pipelines.classifier",
@@ -32,6 +38,7 @@ _LAZY = {
 __all__ = [
     "__version__",
     "DataFormatError",
+    "IntegrityError",
     "MissingDependencyError",
     "NotFittedError",
     "OfflineError",

@@ -2,6 +2,7 @@
 
     nlpkit run sentiment [--set fit.epochs=3 ...]        (a bundled recipe, by name)
     nlpkit run pipelines/sentiment.toml --summary out.json
+    nlpkit run sentiment --workers 2                    (N local workers, see docs/training.md)
     nlpkit recipes                                      (list the bundled recipes)
     nlpkit predict MODEL [INPUT] | evaluate MODEL DATA | info MODEL | export SAVED [DIR]
     nlpkit serve DIR [--host 127.0.0.1] [--port 8501]
@@ -15,8 +16,10 @@ before anything runs; the task's runner returns a summary, printed here as JSON.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import warnings
+from pathlib import Path
 from typing import Any
 
 from nlpkit._version import __version__
@@ -63,6 +66,14 @@ def main(argv: list[str] | None = None) -> int:
         help="override a recipe value, e.g. --set fit.epochs=2",
     )
     run.add_argument("--summary", metavar="PATH", help="also write the JSON summary to PATH")
+    run.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="train with N local worker processes (MultiWorkerMirroredStrategy, generated "
+        "TF_CONFIG on 127.0.0.1); see docs/training.md",
+    )
     sub.add_parser("recipes", help="list the bundled recipes (run one with `nlpkit run NAME`)")
     sub.add_parser("version", help="print the nlpkit version")
     from nlpkit.commands import register as register_model_commands
@@ -82,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
         for name, path in list_recipes().items():
             print(_recipe_line(name, path))
         return 0
+    if args.workers is not None and "TF_CONFIG" not in os.environ:
+        return _run_workers(args)
     from nlpkit.recipes.common import write_summary
 
     try:
@@ -98,6 +111,44 @@ def main(argv: list[str] | None = None) -> int:
         print(f"nlpkit: error: {e}", file=sys.stderr)
         return 2
     print(write_summary(summary, args.summary))
+    return 0
+
+
+def _run_workers(args) -> int:
+    """`nlpkit run RECIPE --workers N`: N local processes, each with its own TF_CONFIG, running
+    the recipe with `model.distribution="multi_worker"`; worker 0 (the chief) writes the summary
+    and the recipe's `[output]`, the others save and export to a temporary folder that is then
+    removed (every worker runs the same steps, so the export is not skipped, only redirected)."""
+    import tempfile
+
+    from nlpkit.training.distribute import launch_local_workers
+
+    if args.workers < 1:
+        print(
+            f"nlpkit: error: --workers must be at least 1. Received: {args.workers}",
+            file=sys.stderr,
+        )
+        return 2
+    argv = ["-m", "nlpkit.cli", "run", args.recipe]
+    for item in [*args.overrides, 'model.distribution="multi_worker"']:
+        argv += ["--set", item]
+    with tempfile.TemporaryDirectory(prefix="nlpkit-workers-") as tmp:
+
+        def extra(i: int) -> list[str]:
+            if i == 0:
+                return ["--summary", args.summary] if args.summary else []
+            scratch = Path(tmp, f"worker-{i}").as_posix()
+            return [
+                "--set",
+                f'output.save="{scratch}/saved"',
+                "--set",
+                f'output.export="{scratch}/exported"',
+            ]
+
+        codes = launch_local_workers(argv, args.workers, extra_args=extra)
+    if any(codes):
+        print(f"nlpkit: error: worker exit codes {codes}", file=sys.stderr)
+        return max(c if c > 0 else 1 for c in codes if c)
     return 0
 
 

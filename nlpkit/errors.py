@@ -1,6 +1,12 @@
 """Exceptions raised by nlpkit."""
 
-__all__ = ["NotFittedError", "DataFormatError", "MissingDependencyError", "OfflineError"]
+__all__ = [
+    "NotFittedError",
+    "DataFormatError",
+    "IntegrityError",
+    "MissingDependencyError",
+    "OfflineError",
+]
 
 
 class NotFittedError(ValueError):
@@ -15,6 +21,12 @@ class DataFormatError(ValueError):
         self.line = line
         where = f"{self.path}, line {line}" if line is not None else self.path
         super().__init__(f"{where}: {message}")
+
+
+class IntegrityError(ValueError):
+    """Raised when a saved model's file is missing, truncated, corrupt or changed since saving,
+    or does not fit the rest of the model (e.g. vocabulary size against embedding rows).
+    The message names the file."""
 
 
 class MissingDependencyError(ImportError):

@@ -73,11 +73,6 @@ def export_main(args) -> int:
             "`pipeline.save(dir)` writes)."
         )
     pipeline = nlpkit.load(src)
-    if hasattr(pipeline, "predict_proba"):
-        # TODO(issue 15): a TextClassifier fresh from `load` fails in ExportArchive ("The layer
-        # provided has not yet been built") until its model has run once; remove this call when
-        # loading builds the model.
-        pipeline.predict_proba(["nlpkit"])
     out = pipeline.export(args.dir)
     print(json.dumps({"saved_pipeline": str(src), "export": str(out)}))
     return 0

@@ -147,7 +147,7 @@ class PipelinePredictor(Predictor):
             for i in range(n):
                 events = pipe.generate_events(
                     None,
-                    steps=options.get("max_length") or 64,
+                    max_length=options.get("max_length") or 64,
                     temperature=options.get("temperature", 1.0),
                     seed=None if seed is None else seed + i,
                 )
@@ -249,7 +249,10 @@ class SavedModelPredictor(Predictor):
             seed = options.get("seed")
             inputs = {
                 "primer": np.zeros(shape, np.dtype(primer.dtype)),
-                "steps": options.get("max_length") or 64,
+                # `max_length`; exports written before nlpkit 0.2 call it `steps`
+                ("max_length" if "max_length" in sig.inputs else "steps"): (
+                    options.get("max_length") or 64
+                ),
                 "temperature": options.get("temperature", 1.0),
                 "seed": 0 if seed is None else seed,
             }

@@ -6,6 +6,7 @@ Every reader returns `(texts, labels)`: two lists of equal length, ready for
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import gzip
 import io
@@ -13,11 +14,14 @@ import json
 import os
 from pathlib import Path
 
+from nlpkit.data._decoding import decode, text_encoding
 from nlpkit.errors import DataFormatError, OfflineError
 
 __all__ = [
     "read_csv",
     "read_jsonl",
+    "iter_csv",
+    "iter_jsonl",
     "read_folder",
     "read_fasttext",
     "read_tfds",
@@ -27,31 +31,31 @@ __all__ = [
 
 
 def open_text(path: str | os.PathLike, encoding: str = "utf-8") -> io.TextIOBase:
-    """Open a text file for reading, transparently decompressing `.gz`."""
+    """Open a text file for reading, transparently decompressing `.gz` (a UTF-8 BOM is dropped)."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"Data file {path} does not exist.")
     if path.suffix == ".gz":
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding=encoding, newline="")
-    return open(path, encoding=encoding, newline="")
+        return io.TextIOWrapper(
+            gzip.open(path, "rb"), encoding=text_encoding(encoding, first=True), newline=""
+        )
+    return open(path, encoding=text_encoding(encoding, first=True), newline="")
 
 
-def iter_lines(path: str | os.PathLike, encoding: str = "utf-8"):
-    """Yield `(line_number, text)` for each line; undecodable bytes name the file and line."""
+def iter_lines(path: str | os.PathLike, encoding: str = "utf-8", *, keepends: bool = False):
+    """Yield `(line_number, text)` for each line; undecodable bytes name the file and line.
+
+    A UTF-8 byte-order mark at the start of the file is dropped. `.gz` files are decompressed.
+    """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"Data file {path} does not exist.")
+    text_encoding(encoding, first=True)  # an unknown codec fails before any work
     opener = gzip.open if path.suffix == ".gz" else open
     with opener(path, "rb") as fh:
         for i, raw in enumerate(fh, start=1):
-            try:
-                yield i, raw.decode(encoding).rstrip("\r\n")
-            except UnicodeDecodeError as e:
-                raise DataFormatError(
-                    path,
-                    i,
-                    f"not valid {encoding} ({e.reason} at byte {e.start}); pass encoding= (e.g. 'latin-1')",
-                ) from e
+            line = decode(path, raw, encoding, line=i, first=i == 1)
+            yield i, (line if keepends else line.rstrip("\r\n"))
 
 
 def _label(value, path, line):
@@ -96,10 +100,34 @@ def read_csv(
         >>> read_csv("reviews.csv", text_column="review", label_column="sentiment")
         (['Great, really', 'Dull'], ['pos', 'neg'])
     """
+    texts, labels = [], []
+    for text, label in iter_csv(
+        path, text_column, label_column, delimiter=delimiter, encoding=encoding, header=header
+    ):
+        texts.append(text)
+        labels.append(label)
+    return texts, _convert_labels(labels, label_type)
+
+
+def iter_csv(
+    path: str | os.PathLike,
+    text_column: str = "text",
+    label_column: str = "label",
+    *,
+    delimiter: str | None = None,
+    encoding: str = "utf-8",
+    header: bool = True,
+):
+    """Yield `(text, label)` row by row from a CSV/TSV file (`read_csv` lazily; labels as read).
+
+    Raises:
+        ValueError, DataFormatError: as `read_csv`, when the row is reached.
+    """
     path = Path(path)
     if delimiter is None:
         delimiter = "\t" if ".tsv" in path.suffixes else ","
-    texts, labels = [], []
+    if not path.is_file():
+        raise FileNotFoundError(f"Data file {path} does not exist.")
     if not header:
         for name, role in ((text_column, "text_column"), (label_column, "label_column")):
             if isinstance(name, bool) or not isinstance(name, int) or name < 0:
@@ -107,8 +135,9 @@ def read_csv(
                     f"With header=False, `{role}` must be a 0-based column index. "
                     f"Received: {role}={name!r}"
                 )
-    with open_text(path, encoding) as fh:
-        reader = csv.reader(fh, delimiter=delimiter)
+    # Decoded line by line, so that bad bytes name their line; a UTF-8 BOM is dropped.
+    with contextlib.closing(iter_lines(path, encoding, keepends=True)) as lines:
+        reader = csv.reader((line for _, line in lines), delimiter=delimiter)
         if header:
             try:
                 columns = next(reader)
@@ -126,7 +155,7 @@ def read_csv(
             width = len(columns)
         else:
             ti, li, width = text_column, label_column, None
-        for row in reader:
+        for row in _csv_rows(reader, path):
             line = reader.line_num
             if not row:
                 continue
@@ -141,9 +170,27 @@ def read_csv(
                     )
             if len(row) != width:
                 raise DataFormatError(path, line, f"expected {width} fields, found {len(row)}")
-            texts.append(row[ti])
-            labels.append(_label(row[li], path, line))
-    return texts, _convert_labels(labels, label_type)
+            yield row[ti], _label(row[li], path, line)
+
+
+def _csv_rows(reader, path: Path):
+    """The rows of `reader`, with the csv module's own errors (a field over
+    `csv.field_size_limit()`, a NUL in strict mode) turned into a DataFormatError naming the
+    file and line."""
+    while True:
+        try:
+            yield next(reader)
+        except StopIteration:
+            return
+        except csv.Error as e:
+            hint = (
+                f" A field is longer than csv.field_size_limit() ({csv.field_size_limit()} "
+                "characters): often a quote that is never closed; if the text is really that "
+                "long, raise the limit with csv.field_size_limit(n) before reading."
+                if "field larger than field limit" in str(e)
+                else ""
+            )
+            raise DataFormatError(path, reader.line_num, f"not valid CSV: {e}.{hint}") from e
 
 
 def _convert_labels(labels: list, label_type: str) -> list:
@@ -184,8 +231,22 @@ def read_jsonl(
         >>> read_jsonl("train.jsonl.gz")
         (['fine', 'bad'], [1, 0])
     """
-    path = Path(path)
     texts, labels = [], []
+    for text, label in iter_jsonl(path, text_field, label_field, encoding=encoding):
+        texts.append(text)
+        labels.append(label)
+    return texts, labels
+
+
+def iter_jsonl(
+    path: str | os.PathLike,
+    text_field: str = "text",
+    label_field: str = "label",
+    *,
+    encoding: str = "utf-8",
+):
+    """Yield `(text, label)` line by line from a JSON-lines file (`read_jsonl` lazily)."""
+    path = Path(path)
     for i, line in iter_lines(path, encoding):
         if not line.strip():
             continue
@@ -200,9 +261,7 @@ def read_jsonl(
                 raise DataFormatError(path, i, f"missing field {field!r} (fields: {sorted(obj)})")
         if not isinstance(obj[text_field], str):
             raise DataFormatError(path, i, f"field {text_field!r} must be a string")
-        texts.append(obj[text_field])
-        labels.append(_label(obj[label_field], path, i))
-    return texts, labels
+        yield obj[text_field], _label(obj[label_field], path, i)
 
 
 def read_folder(root: str | os.PathLike, *, pattern: str = "*.txt") -> tuple[list[str], list[str]]:
@@ -220,10 +279,7 @@ def read_folder(root: str | os.PathLike, *, pattern: str = "*.txt") -> tuple[lis
     texts, labels = [], []
     for cls_dir in classes:
         for f in sorted(cls_dir.glob(pattern)):
-            try:
-                texts.append(f.read_text(encoding="utf-8"))
-            except UnicodeDecodeError as e:
-                raise DataFormatError(f, None, f"not valid UTF-8: {e}") from e
+            texts.append(decode(f, f.read_bytes(), "utf-8", first=True))
             labels.append(cls_dir.name)
     if not texts:
         raise ValueError(f"No files matching {pattern!r} under the class folders of {root}.")

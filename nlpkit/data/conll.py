@@ -26,11 +26,12 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+from nlpkit.data._decoding import decode, text_encoding
 from nlpkit.errors import DataFormatError
 from nlpkit.text.tags import split_tag
 from nlpkit.utils.validation import check_same_length, check_token_lists
 
-__all__ = ["read_conll", "write_conll"]
+__all__ = ["read_conll", "iter_conll", "write_conll"]
 
 DOCSTART = "-DOCSTART-"
 
@@ -59,28 +60,54 @@ def read_conll(
         FileNotFoundError: `path` does not exist.
         DataFormatError: a line has the wrong number of columns or a malformed tag.
     """
+    sentences: list[list[str]] = []
+    tags: list[list[str]] = []
+    for tokens, sentence_tags in iter_conll(
+        path, tag_column=tag_column, token_column=token_column, encoding=encoding
+    ):
+        sentences.append(tokens)
+        tags.append(sentence_tags)
+    return sentences, tags
+
+
+def iter_conll(
+    path: str | os.PathLike,
+    *,
+    tag_column: int = -1,
+    token_column: int = 0,
+    encoding: str = "utf-8",
+):
+    """Yield `(tokens, tags)` one sentence at a time from a CoNLL file (`read_conll` lazily).
+
+    Memory stays that of one sentence whatever the file's size; the checks and errors are
+    `read_conll`'s.
+
+    Example:
+        >>> from pathlib import Path
+        >>> _ = Path("tiny.conll").write_text("Ann B-PER\\nsings O\\n\\nBob B-PER\\n")
+        >>> list(iter_conll("tiny.conll"))
+        [(['Ann', 'sings'], ['B-PER', 'O']), (['Bob'], ['B-PER'])]
+    """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"CoNLL file {path} does not exist.")
-    sentences: list[list[str]] = []
-    tags: list[list[str]] = []
     tokens_now: list[str] = []
     tags_now: list[str] = []
     ncols = None
-    with open(path, encoding=encoding) as fh:
-        for lineno, raw in enumerate(fh, start=1):
-            line = raw.rstrip("\r\n")
+    text_encoding(encoding, first=True)  # an unknown codec fails before any work
+    with open(path, "rb") as fh:
+        for lineno, data in enumerate(fh, start=1):
+            # decoded line by line: bad bytes name their line; a UTF-8 BOM is dropped
+            line = decode(path, data, encoding, line=lineno, first=lineno == 1).rstrip("\r\n")
             if not line.strip():
                 if tokens_now:
-                    sentences.append(tokens_now)
-                    tags.append(tags_now)
+                    yield tokens_now, tags_now
                     tokens_now, tags_now = [], []
                 continue
             cols = line.split("\t") if "\t" in line else line.split()
             if cols[0] == DOCSTART:
                 if tokens_now:
-                    sentences.append(tokens_now)
-                    tags.append(tags_now)
+                    yield tokens_now, tags_now
                     tokens_now, tags_now = [], []
                 continue
             if ncols is None:
@@ -112,9 +139,7 @@ def read_conll(
             tokens_now.append(cols[token_column])
             tags_now.append(tag)
     if tokens_now:
-        sentences.append(tokens_now)
-        tags.append(tags_now)
-    return sentences, tags
+        yield tokens_now, tags_now
 
 
 def write_conll(

@@ -17,6 +17,7 @@ import warnings
 from collections.abc import Iterable
 from pathlib import Path
 
+from nlpkit.data._decoding import decode
 from nlpkit.data.music_events import (
     PIANO_HIGH,
     PIANO_LOW,
@@ -240,7 +241,7 @@ def read_jsb_json(path: str | os.PathLike) -> dict[str, list[list[list[int]]]]:
     if not path.is_file():
         raise FileNotFoundError(f"JSB Chorales file {path} does not exist.")
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(decode(path, path.read_bytes(), "utf-8", first=True))
     except json.JSONDecodeError as e:
         raise DataFormatError(path, e.lineno, f"not valid JSON: {e.msg}") from e
     if not isinstance(data, dict) or not data:

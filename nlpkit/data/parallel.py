@@ -9,6 +9,7 @@ import gzip
 import os
 from pathlib import Path
 
+from nlpkit.data._decoding import decode
 from nlpkit.errors import DataFormatError
 from nlpkit.utils.validation import check_int
 
@@ -34,10 +35,7 @@ def read_lines(path: str | os.PathLike, max_lines: int | None = None) -> list[st
         for lineno, raw in enumerate(fh, start=1):
             if max_lines is not None and lineno > max_lines:
                 break
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError as e:
-                raise DataFormatError(path, lineno, f"not valid UTF-8 text ({e.reason})") from e
+            line = decode(path, raw, "utf-8", line=lineno, first=lineno == 1)
             lines.append(line.rstrip("\r\n"))
     return lines
 

@@ -11,7 +11,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from nlpkit.errors import DataFormatError
+from nlpkit.data._decoding import decode
 
 __all__ = ["read_lines", "read_text", "iter_text_chunks"]
 
@@ -24,18 +24,8 @@ def _read_bytes(path: str | os.PathLike) -> tuple[Path, bytes]:
 
 
 def _decode(path: Path, data: bytes, encoding: str, line_offset: int = 0) -> str:
-    try:
-        return data.decode(encoding)
-    except UnicodeDecodeError as e:
-        line = line_offset + data[: e.start].count(b"\n") + 1
-        raise DataFormatError(
-            path,
-            line,
-            f"cannot decode byte {data[e.start : e.start + 1]!r} as {encoding} ({e.reason}). "
-            f"Re-save the file as {encoding} or pass the right `encoding=`.",
-        ) from e
-    except LookupError as e:
-        raise ValueError(f"Unknown text encoding: encoding={encoding!r}") from e
+    # the file's first line (or whole text) drops a UTF-8 byte-order mark
+    return decode(path, data, encoding, line=line_offset + 1, first=line_offset == 0)
 
 
 def read_text(path: str | os.PathLike, *, encoding: str = "utf-8") -> str:

@@ -19,8 +19,9 @@ Example:
     >>> decoder = decoding.get("greedy")
     >>> decoder(step, (), tf.constant([0]), max_length=2).tokens.numpy().tolist()
     [[1, 0]]
-    >>> decoding.serialize(decoding.get("beam"))
-    {'name': 'beam', 'config': {'beam_width': 4, 'length_penalty': 0.0, 'finished_in_beam': True}}
+    >>> config = decoding.serialize(decoding.get("beam"))["config"]
+    >>> config["beam_width"], config["finished_in_beam"], config["stop_early"]
+    (4, True, False)
 """
 
 from nlpkit.decoding.base import (

@@ -50,6 +50,15 @@ class BeamSearch(Decoder):
 
     At the end (or at `max_length`) finished and unfinished hypotheses are ranked together.
 
+    `stop_early=True` (with `finished_in_beam=True`) ends the search as soon as, for every
+    sentence, the best finished hypothesis scores strictly above what any live one could still
+    reach (its summed log-probability, which only falls, over `lp(max_length)` when
+    `length_penalty > 0`, else over 1). The best hypothesis (`tokens`, `scores`) is then the
+    same as without it, and the loop no longer waits for the weaker hypotheses of every
+    sentence to end; `beams` and `beam_scores` may hold hypotheses that were cut short. The
+    hypotheses of a settled sentence end at once, and every ended hypothesis is then fed
+    `end_id` (not the `pad_id` it writes), so a step function can skip the rows fed `end_id`.
+
     The decoder tiles `state` and `start_tokens` to `batch * beam_width` rows (beam-major);
     per-sentence context that `step_fn` closes over must be tiled the same way with
     `decoder.expand(tensor)`.
@@ -58,6 +67,7 @@ class BeamSearch(Decoder):
         beam_width: Hypotheses kept per sentence (an int, or a scalar int tensor in a graph).
         length_penalty: GNMT alpha (>= 0).
         finished_in_beam: See above.
+        stop_early: See above (for callers that use only the best hypothesis).
 
     Example:
         >>> import tensorflow as tf
@@ -71,12 +81,25 @@ class BeamSearch(Decoder):
         [[5, 3]]
     """
 
-    def __init__(self, beam_width=4, length_penalty: float = 0.0, finished_in_beam: bool = True):
+    def __init__(
+        self,
+        beam_width=4,
+        length_penalty: float = 0.0,
+        finished_in_beam: bool = True,
+        stop_early: bool = False,
+    ):
         if not isinstance(beam_width, tf.Tensor):
             beam_width = check_int("beam_width", beam_width, 1)
         self.beam_width = beam_width
         self.length_penalty = check_float("length_penalty", length_penalty, 0.0)
         self.finished_in_beam = check_bool("finished_in_beam", finished_in_beam)
+        self.stop_early = check_bool("stop_early", stop_early)
+        if self.stop_early and not self.finished_in_beam:
+            raise ValueError(
+                "`stop_early=True` applies to `finished_in_beam=True` (the separate finished "
+                "list already stops once no live hypothesis can win). Received: "
+                "finished_in_beam=False, stop_early=True."
+            )
 
     def get_config(self) -> dict[str, Any]:
         beam_width = self.beam_width
@@ -86,6 +109,7 @@ class BeamSearch(Decoder):
             "beam_width": beam_width,
             "length_penalty": self.length_penalty,
             "finished_in_beam": self.finished_in_beam,
+            "stop_early": self.stop_early,
         }
 
     def expand(self, tensor):
@@ -218,8 +242,22 @@ class BeamSearch(Decoder):
         def penalty(n):
             return length_penalty(n, alpha)
 
+        stop_early = self.stop_early and end_id is not None
+
+        def settled(sums, finished, lengths):
+            # per sentence: the best finished one beats the best any live one can still reach
+            best_done = tf.reduce_max(tf.where(finished, sums / penalty(lengths), 2.0 * _NEG), 1)
+            reach = sums / (penalty(max_length) if alpha else 1.0)
+            best_live = tf.reduce_max(tf.where(finished, 2.0 * _NEG, reach), 1)
+            return best_done > best_live
+
         def cond(i, tokens, sums, finished, lengths, seqs, state):
-            return tf.logical_and(i < max_length, tf.logical_not(tf.reduce_all(finished)))
+            go = tf.logical_and(i < max_length, tf.logical_not(tf.reduce_all(finished)))
+            if stop_early:
+                go = tf.logical_and(
+                    go, tf.logical_not(tf.reduce_all(settled(sums, finished, lengths)))
+                )
+            return go
 
         def body(i, tokens, sums, finished, lengths, seqs, state):
             logits, new_state, _ = _split_step_output(step_fn(tokens, state, i))
@@ -244,7 +282,13 @@ class BeamSearch(Decoder):
             )
             flat = tf.reshape(tf.range(batch_size)[:, None] * k + beam, [-1])
             state = tf.nest.map_structure(lambda s: tf.gather(s, flat), new_state)
-            return i + 1, tf.reshape(token, [-1]), sums, finished, lengths, seqs, state
+            fed = token
+            if stop_early:
+                # a settled sentence's best cannot change: its hypotheses end here, and every
+                # ended one is fed `end_id` (a step function may skip work on such rows)
+                finished = tf.logical_or(finished, settled(sums, finished, lengths)[:, None])
+                fed = tf.where(finished, tf.cast(end_id, token.dtype), token)
+            return i + 1, tf.reshape(fed, [-1]), sums, finished, lengths, seqs, state
 
         steps, _, sums, _, lengths, seqs, _ = tf.while_loop(
             cond, body, [tf.constant(0), tokens, sums, finished, lengths, seqs, state]

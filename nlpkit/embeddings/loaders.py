@@ -31,6 +31,7 @@ def load(
     limit: int | None = None,
     allow_download: bool = False,
     binary: bool | None = None,
+    trusted: bool = False,
 ) -> KeyedVectors:
     """Load word vectors as a gensim `KeyedVectors`.
 
@@ -48,6 +49,10 @@ def load(
             cached nor installed (also enabled by ``NLPKIT_ALLOW_DOWNLOAD=1``).
         binary: Shorthand for word2vec files: True means ``'word2vec-binary'``, False a text
             format. Ignored when `format` is given.
+        trusted: Required (True) for gensim's native ``'kv'`` format. That format is a Python
+            pickle, and unpickling a file can run any code its author put in it, so nlpkit
+            opens one only when you say you trust where it came from. The text and binary
+            word2vec/GloVe/fastText formats hold only numbers and are always safe.
 
     Returns:
         A `gensim.models.KeyedVectors` (a `FastTextKeyedVectors` for fastText ``.bin`` files).
@@ -96,6 +101,12 @@ def load(
     if format is None:
         format = detect_format(path, binary=binary)
     if format == "kv":
+        if trusted is not True:
+            raise ValueError(
+                f"{path} is in gensim's native format, a Python pickle: loading it can run code "
+                "written by whoever made the file. If you trust it, pass trusted=True; otherwise "
+                "convert it where it was made with `kv.save_word2vec_format(path, binary=True)`."
+            )
         try:
             kv = KeyedVectors.load(str(path), mmap="r")
         except Exception as e:  # gensim/pickle raise many kinds

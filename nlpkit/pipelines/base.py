@@ -10,7 +10,14 @@ Every task pipeline (`TextClassifier`, `EntityTagger`, `CharGenerator`, `MusicGe
 - `Pipeline.load(dir)` (a classmethod) restores it;
 - `export(dir=None) -> Path` writes a TensorFlow SavedModel that serves raw inputs.
 
-Subclasses implement `_save_state(dir)`, `_load_state(dir)` and `_export(dir)`.
+Subclasses implement `_save_state(dir)`, `_load_state(dir)` and `_export(dir)`, and may add
+`_check_structure(dir)` (vocabulary sizes against embedding rows, labels against output units).
+
+Loading never runs code from the saved folder: the class named in `config.json` is looked up
+by name among nlpkit's pipelines (and subclasses of `Pipeline` already imported by the user),
+never imported; Keras models load in safe mode; nothing is unpickled. Every saved file's size
+and SHA-256 are recorded in the model card and checked at load (`load(dir, verify=False)`
+skips the digest comparison for files edited on purpose).
 """
 
 from __future__ import annotations
@@ -19,20 +26,90 @@ import datetime as _dt
 import importlib
 import inspect
 import json
+import logging
 import os
 from pathlib import Path
 from typing import Any, ClassVar
 
 from nlpkit._version import __version__
-from nlpkit.errors import NotFittedError
-from nlpkit.utils.files import atomic_directory, next_version_dir, read_json, write_json
+from nlpkit.errors import IntegrityError, NotFittedError
+from nlpkit.utils.files import (
+    atomic_directory,
+    clean_leftovers_in,
+    file_digests,
+    next_version_dir,
+    read_json,
+    recover_directory,
+    verify_digests,
+    write_json,
+)
 
-__all__ = ["Pipeline", "DEFAULT_EXPORT_ROOT"]
+__all__ = [
+    "Pipeline",
+    "DEFAULT_EXPORT_ROOT",
+    "PIPELINES",
+    "load",
+    "resolve_pipeline_class",
+    "check_rows",
+]
+
+logger = logging.getLogger("nlpkit")
 
 DEFAULT_EXPORT_ROOT = Path(os.environ.get("NLPKIT_EXPORT_ROOT", "saved_models"))
 CONFIG_FILE = "config.json"
 CARD_FILE = "model_card.json"
 CARD_MD = "MODEL_CARD.md"
+#: Model-card key holding `{relative path: {"size", "sha256"}}` of every saved file.
+FILES_KEY = "files"
+#: Version of the saved-folder layout. 1: each task's own files (nlpkit 0.1); 2: one
+#: convention for every task (`model.keras`, vocabularies as `write_vocabulary` text, digests).
+LAYOUT = 2
+
+#: nlpkit's own pipelines: the only classes `load` resolves by name (plus already-imported
+#: subclasses of `Pipeline`, see `resolve_pipeline_class`). The modules are nlpkit's own.
+PIPELINES: dict[str, str] = {
+    "TextClassifier": "nlpkit.pipelines.classifier",
+    "SentimentClassifier": "nlpkit.pipelines.classifier",
+    "EntityTagger": "nlpkit.pipelines.tagger",
+    "CharGenerator": "nlpkit.pipelines.chargen",
+    "MusicGenerator": "nlpkit.pipelines.music",
+    "Translator": "nlpkit.pipelines.translator",
+}
+#: Subclasses of `Pipeline` defined so far (by the library or by user code already imported),
+#: keyed by `module.qualname`; filled by `Pipeline.__init_subclass__`.
+_DEFINED: dict[str, type] = {}
+
+
+def resolve_pipeline_class(name: str, source: str | os.PathLike = "config.json") -> type:
+    """The pipeline class saved under `name` (`"TextClassifier"` or an old dotted path).
+
+    Nothing is imported on the saved folder's say: a dotted name such as
+    `"nlpkit.pipelines.classifier.TextClassifier"` (written by earlier releases) resolves to a
+    subclass of `Pipeline` that is already defined under exactly that path, else to the nlpkit
+    pipeline of the same class name (`PIPELINES`). Anything else is an error.
+
+    Raises:
+        ValueError: `name` is not a string or names no known pipeline (lists the known ones).
+
+    Example:
+        >>> resolve_pipeline_class("nlpkit.pipelines.tagger.EntityTagger").__name__
+        'EntityTagger'
+    """
+    if not isinstance(name, str) or not name:
+        raise ValueError(f"{source}: `class` must be a pipeline class name. Received: {name!r}")
+    if name in _DEFINED:
+        return _DEFINED[name]
+    short = name.rpartition(".")[2]
+    if short in PIPELINES:
+        return getattr(importlib.import_module(PIPELINES[short]), short)
+    user = [k for k in _DEFINED.values() if k.__qualname__ == short]
+    if len(user) == 1:
+        return user[0]
+    raise ValueError(
+        f"{source} names class {name!r}, which is not an nlpkit pipeline. Known pipelines: "
+        f"{sorted(PIPELINES)}. nlpkit never imports code named by a saved model; for your own "
+        "subclass of Pipeline, import it before loading."
+    )
 
 
 def _jsonable(value: Any) -> Any:
@@ -59,6 +136,10 @@ class Pipeline:
     export_name: ClassVar[str] = "model"
     #: Attributes that exist only once the pipeline is fitted (checked by `_check_fitted`).
     _fitted_attr: ClassVar[str] = "model_"
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        _DEFINED[f"{cls.__module__}.{cls.__qualname__}"] = cls
 
     # ----------------------------------------------------------------- configuration
     @classmethod
@@ -136,9 +217,11 @@ class Pipeline:
         """Save the fitted pipeline to `directory` atomically.
 
         Writes `config.json` (class, configuration, nlpkit version), the subclass state (Keras
-        model, vocabularies and label maps as plain-text assets) and a model card. The directory
-        is written beside its final place and renamed into place, so an interruption never
-        leaves a half-written model and an earlier save at the same path survives a failure.
+        model, vocabularies and label maps as plain-text assets) and a model card that records
+        every file's size and SHA-256. The directory is written beside its final place and
+        renamed into place (`nlpkit.utils.files.atomic_directory`), so a process killed at any
+        instant leaves the previous or the new model loadable, and the next save removes what
+        an interrupted one left behind. Folders get the permissions the umask allows.
 
         Returns:
             The directory written.
@@ -152,60 +235,146 @@ class Pipeline:
                     "class": f"{type(self).__module__}.{type(self).__qualname__}",
                     "config": self.get_config(),
                     "nlpkit_version": __version__,
+                    "layout": LAYOUT,
                     "saved_at": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
                 },
             )
             self._save_state(tmp)
             card = self._card()
+            card[FILES_KEY] = file_digests(tmp)
             write_json(tmp / CARD_FILE, card)
             (tmp / CARD_MD).write_text(_card_markdown(card), encoding="utf-8")
         return directory
 
     @classmethod
-    def load(cls, directory: str | os.PathLike) -> Pipeline:
-        """Load a pipeline written by `save`.
+    def load(cls, directory: str | os.PathLike, *, verify: bool = True) -> Pipeline:
+        """Load a pipeline written by `save`, checking that its files are intact.
+
+        Nothing in the folder is executed: the class is looked up by name among nlpkit's
+        pipelines (`resolve_pipeline_class`), Keras models load in safe mode and no file is
+        unpickled. The sizes and SHA-256 digests recorded in the model card are compared with
+        the files, and the parts are checked against each other (vocabulary size against
+        embedding rows, labels against output units). If a save was killed while switching
+        versions, the complete version it left beside `directory` is loaded (with a warning).
+
+        Args:
+            directory: A folder written by `save`.
+            verify: Compare each file's size and SHA-256 with the model card. Pass False
+                after editing a saved file on purpose; the structure checks and the check for
+                a corrupt or truncated model file still apply.
 
         Raises:
             FileNotFoundError: `directory` does not exist.
             ValueError: `directory` is not a saved nlpkit pipeline, or holds another class.
+            IntegrityError: a file is missing, truncated, corrupt or changed, or does not fit
+                the rest of the model (a `ValueError`; the message names the file).
+
+        Example:
+            >>> import tempfile
+            >>> from nlpkit import TextClassifier
+            >>> clf = TextClassifier(hidden_size=4, seed=0, verbose=0).fit(
+            ...     ["good", "bad"], ["pos", "neg"], epochs=1)
+            >>> path = clf.save(tempfile.mkdtemp() + "/clf")
+            >>> TextClassifier.load(path).classes_
+            ['neg', 'pos']
         """
-        directory = Path(directory)
-        if not directory.is_dir():
+        requested = Path(directory)
+        directory = recover_directory(requested)
+        if directory is not None and directory.exists() and not directory.is_dir():
+            raise ValueError(
+                f"{requested} is a file, not a saved pipeline: pass the folder written by "
+                "`pipeline.save(path)`."
+            )
+        if directory is None or not directory.is_dir():
             raise FileNotFoundError(
-                f"No saved pipeline at {directory}: the directory does not exist."
+                f"No saved pipeline at {requested}: the directory does not exist."
+            )
+        if directory != requested.absolute():
+            logger.warning(
+                "%s is missing: a save was interrupted while switching versions. Loading the "
+                "complete version it left at %s; the next save to %s puts it back in place.",
+                requested,
+                directory,
+                requested,
             )
         cfg_path = directory / CONFIG_FILE
         if not cfg_path.is_file():
             raise ValueError(
-                f"{directory} is not a saved nlpkit pipeline: it has no {CONFIG_FILE}. "
+                f"{requested} is not a saved nlpkit pipeline: it has no {CONFIG_FILE}. "
                 "Pass a directory written by `pipeline.save(path)` (SavedModel exports are loaded "
                 "with `tf.saved_model.load`)."
             )
         try:
             meta = read_json(cfg_path)
-            qualname = meta["class"]
+            name = meta["class"]
             config = meta["config"]
-        except (json.JSONDecodeError, KeyError, TypeError) as e:
-            raise ValueError(f"{cfg_path} is not a valid nlpkit config file: {e}") from e
-        module_name, _, class_name = qualname.rpartition(".")
-        try:
-            klass = getattr(importlib.import_module(module_name), class_name)
-        except (ImportError, AttributeError) as e:
+        except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError) as e:
+            raise ValueError(f"{cfg_path} is not a valid nlpkit config file: {e!r}") from e
+        if not isinstance(config, dict):
             raise ValueError(
-                f"{cfg_path} names class {qualname!r}, which cannot be imported."
-            ) from e
-        if not (isinstance(klass, type) and issubclass(klass, cls)):
-            raise ValueError(
-                f"{directory} holds a saved {class_name}, not a {cls.__name__}. "
-                f"Load it with `{class_name}.load(...)` or `nlpkit.load(...)`."
+                f"{cfg_path}: `config` must be a JSON object. Received: {config!r:.80}"
             )
-        obj = klass.from_config(config)
-        obj._load_state(directory)
+        klass = resolve_pipeline_class(name, cfg_path)
+        if not issubclass(klass, cls):
+            raise ValueError(
+                f"{requested} holds a saved {klass.__name__}, not a {cls.__name__}. "
+                f"Load it with `{klass.__name__}.load(...)` or `nlpkit.load(...)`."
+            )
+        layout = meta.get("layout", 1)
+        if isinstance(layout, bool) or not isinstance(layout, int) or layout < 1:
+            raise ValueError(
+                f"{cfg_path}: `layout` must be a positive integer. Received: {layout!r:.80}"
+            )
+        if layout > LAYOUT:
+            raise ValueError(
+                f"{cfg_path}: the folder was saved by a newer nlpkit ({meta.get('nlpkit_version')}"
+                f", layout {layout}); this nlpkit ({__version__}) reads layouts 1 to {LAYOUT}. "
+                "Upgrade nlpkit to load it."
+            )
         card_path = directory / CARD_FILE
+        card = {}
         if card_path.is_file():
-            card = read_json(card_path)
-            for key in ("class", "nlpkit_version"):
-                card.pop(key, None)
+            try:
+                card = read_json(card_path)
+            except (json.JSONDecodeError, UnicodeDecodeError) as e:
+                raise IntegrityError(f"{card_path} is not valid JSON: {e}") from e
+            if not isinstance(card, dict):
+                raise IntegrityError(
+                    f"{card_path} must hold a JSON object. Received: {card!r:.80}. The model card "
+                    "is damaged; save the model again."
+                )
+        digests = card.pop(FILES_KEY, None)
+        if verify:
+            if digests is None:
+                logger.info(
+                    "%s records no file digests (saved by nlpkit < 0.2?); integrity not checked.",
+                    card_path,
+                )
+            else:
+                verify_digests(directory, digests)
+        obj = klass.from_config(config)
+        obj._layout = layout
+        try:
+            obj._load_state(directory)
+            obj._check_structure(directory)
+        except IntegrityError:
+            raise
+        except FileNotFoundError as e:
+            raise IntegrityError(
+                f"{e.filename or directory} is missing or not a file: the saved "
+                f"{klass.__name__} in {requested} is incomplete. Save the model again."
+            ) from e
+        except (ValueError, KeyError, TypeError, AttributeError, IndexError) as e:
+            # a file that parses but does not hold what this pipeline saved (edited, from
+            # another model or another task); with verify=True the digests catch most of these
+            raise IntegrityError(
+                f"{requested} does not hold a loadable {klass.__name__}: {type(e).__name__}: "
+                f"{e}. A saved file is damaged or belongs to another model; save the model "
+                "again."
+            ) from e
+        for key in ("class", "nlpkit_version"):
+            card.pop(key, None)
+        if card:
             obj.card_ = card
         return obj
 
@@ -221,6 +390,8 @@ class Pipeline:
         """
         self._check_fitted("export")
         if directory is None:
+            # what killed exports left here first (they may hold a version number to reuse)
+            clean_leftovers_in(DEFAULT_EXPORT_ROOT / self.export_name)
             directory = next_version_dir(DEFAULT_EXPORT_ROOT / self.export_name)
         directory = Path(directory)
         with atomic_directory(directory) as tmp:
@@ -237,6 +408,27 @@ class Pipeline:
     def _export(self, directory: Path) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def _check_structure(self, directory: Path) -> None:
+        """Check the loaded parts against each other; raise `IntegrityError` naming the file.
+
+        The default does nothing; pipelines compare vocabulary sizes with embedding rows and
+        label counts with output units (see `check_rows`).
+        """
+
+
+def check_rows(directory: Path, filename: str, count: int, rows: int, what: str) -> None:
+    """Raise `IntegrityError` unless a file's `count` entries match the model's `rows`.
+
+    Example:
+        >>> check_rows(Path("m"), "labels.json", 2, 2, "output units")
+    """
+    if int(count) != int(rows):
+        raise IntegrityError(
+            f"{directory / filename} holds {count} entries, but the model has {rows} {what}. "
+            "The file does not belong to this model (edited, truncated or mixed up); save the "
+            "model again."
+        )
+
 
 def _card_markdown(card: dict[str, Any]) -> str:
     lines = [f"# Model card: {card.get('class', 'nlpkit model')}", ""]
@@ -251,6 +443,7 @@ def _card_markdown(card: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def load(directory: str | os.PathLike) -> Pipeline:
-    """Load any saved nlpkit pipeline (the class is read from its `config.json`)."""
-    return Pipeline.load(directory)
+def load(directory: str | os.PathLike, *, verify: bool = True) -> Pipeline:
+    """Load any saved nlpkit pipeline (the class is read from its `config.json` by name; see
+    `Pipeline.load` for the integrity checks and `verify`)."""
+    return Pipeline.load(directory, verify=verify)

@@ -33,20 +33,38 @@ import tensorflow as tf
 from nlpkit.data.text_lines import read_lines, read_text
 from nlpkit.data.tfdata import dataset_to_lists
 from nlpkit.decoding import BeamSearch, Sampling
+from nlpkit.errors import IntegrityError
 from nlpkit.layers.recurrent_stack import CELLS, RecurrentStack
 from nlpkit.metrics.language_model import lm_metrics
-from nlpkit.pipelines.base import Pipeline
+from nlpkit.pipelines.base import Pipeline, check_rows
 from nlpkit.pipelines.training import fit_keras_model, history_to_dict, set_seed
 from nlpkit.text.char_vocabulary import (
     BOS_ID,
     EOS_ID,
     PAD_ID,
+    SPECIAL_TOKENS,
     UNK_ID,
     UNKNOWN_POLICIES,
     CharVocabulary,
 )
-from nlpkit.utils.files import hash_strings, read_json, write_json
-from nlpkit.utils.validation import check_bool, check_choice, check_float, check_int, check_texts
+from nlpkit.training import Trainer, check_training_settings
+from nlpkit.utils.files import (
+    hash_strings,
+    load_keras_model,
+    read_json,
+    read_vocabulary,
+    write_json,
+    write_vocabulary,
+)
+from nlpkit.utils.validation import (
+    MAX_GENERATION_SEED,
+    check_bool,
+    check_choice,
+    check_float,
+    check_int,
+    check_seed,
+    check_texts,
+)
 
 __all__ = ["CharGenerator", "run_recipe", "MODES", "METHODS"]
 
@@ -56,7 +74,8 @@ METHODS = ("sample", "greedy", "beam")
 INPUT_ENCODINGS = ("embedding", "one_hot")
 _NEG = -1e9
 _MODEL_FILE = "model.keras"
-_VOCAB_FILE = "vocabulary.json"
+_VOCAB_FILE = "vocabulary.txt"
+_OLD_VOCAB_FILE = "vocabulary.json"  # nlpkit 0.1
 _STATE_FILE = "state.json"
 
 
@@ -274,6 +293,13 @@ class CharGenerator(Pipeline):
         early_stopping: Patience in epochs when `validation_data` is given; None disables it.
         seed: Seeds weight initialisation and shuffling so that a CPU run repeats.
         verbose: Keras progress display during `fit`: 'auto', 0 (silent), 1 or 2.
+        distribution: None (one device, Keras `fit`), 'mirrored', 'multi_worker' or a
+            `tf.distribute.Strategy` (see docs/training.md; None in `get_config` if an instance).
+        checkpoint_dir: Folder for resumable checkpoints (`fit` again resumes after a kill).
+        checkpoint_every: Steps between checkpoints (one is also written at each epoch end).
+        max_minutes: Training time budget; training ends cleanly, best weights kept.
+        max_steps: Optimizer step budget; training ends cleanly, best weights kept.
+        log_dir: TensorBoard folder (loss, metrics, learning rate, examples/s).
 
     Example:
         >>> gen = CharGenerator(hidden_size=32, seed=0, verbose=0)
@@ -304,6 +330,12 @@ class CharGenerator(Pipeline):
         early_stopping: int | None = 3,
         seed: int | None = None,
         verbose: int | str = "auto",
+        distribution: Any = None,
+        checkpoint_dir: str | os.PathLike | None = None,
+        checkpoint_every: int = 100,
+        max_minutes: float | None = None,
+        max_steps: int | None = None,
+        log_dir: str | os.PathLike | None = None,
     ):
         self.mode = check_choice("mode", mode, MODES)
         self.seq_len = check_int("seq_len", seq_len, 2)
@@ -321,8 +353,22 @@ class CharGenerator(Pipeline):
         self.clipnorm = check_float("clipnorm", clipnorm, 0.0, low_inclusive=False, allow_none=True)
         self.batch_size = check_int("batch_size", batch_size, 1)
         self.early_stopping = check_int("early_stopping", early_stopping, 1, allow_none=True)
-        self.seed = check_int("seed", seed, 0, allow_none=True)
+        self.seed = check_seed("seed", seed)
         self.verbose = check_choice("verbose", verbose, ("auto", 0, 1, 2))
+        engine = check_training_settings(
+            distribution=distribution,
+            checkpoint_dir=checkpoint_dir,
+            checkpoint_every=checkpoint_every,
+            max_minutes=max_minutes,
+            max_steps=max_steps,
+            log_dir=log_dir,
+        )
+        self.distribution = engine["distribution"]
+        self.checkpoint_dir = engine["checkpoint_dir"]
+        self.checkpoint_every = engine["checkpoint_every"]
+        self.max_minutes = engine["max_minutes"]
+        self.max_steps = engine["max_steps"]
+        self.log_dir = engine["log_dir"]
 
     # ------------------------------------------------------------------ data
     def _texts(self, x: Any, name: str) -> list[str]:
@@ -478,6 +524,8 @@ class CharGenerator(Pipeline):
         val_texts = (
             None if validation_data is None else self._texts(validation_data, "validation_data")
         )
+        trainer = Trainer.from_pipeline(self)
+        trainer.strategy  # noqa: B018  (created before the model, as TensorFlow requires)
         set_seed(self.seed)
         vocab = CharVocabulary.from_texts(texts, min_count=self.min_count, max_chars=self.max_chars)
         train_vocab = CharVocabulary(vocab.chars, unknown="replace")
@@ -494,7 +542,8 @@ class CharGenerator(Pipeline):
         self._lm = None
         self.vocabulary_ = CharVocabulary(vocab.chars, unknown=self.unknown)
         self.max_item_length_ = max(len(s) for s in items)
-        model = self._build_model(vocab.size)
+        with trainer.scope():
+            model = self._build_model(vocab.size)
         start = time.perf_counter()
         history = fit_keras_model(
             model,
@@ -504,9 +553,11 @@ class CharGenerator(Pipeline):
             callbacks=callbacks,
             early_stopping=self.early_stopping,
             verbose=self.verbose,
+            trainer=trainer,
         )
         self.model_ = model
         self.history_ = history_to_dict(history)
+        self.training_ = history  # the engine's TrainingResult: steps, stop_reason, ...
         metrics = {"train_seconds": round(time.perf_counter() - start, 2)}
         if val_texts is not None:
             for k, v in self._evaluate_items(self._items(val_texts)).items():
@@ -531,9 +582,11 @@ class CharGenerator(Pipeline):
             texts: A list of strings (or Dataset / Path, as in `fit`).
 
         Returns:
-            `(len(texts),)` float array of `log p(text)`.
+            `(len(texts),)` float array of `log p(text)` (empty for an empty list).
         """
         self._check_fitted("score")
+        if isinstance(texts, (list, tuple)) and not texts:  # an empty batch, an empty result
+            return np.zeros(0, np.float64)
         ll, _ = self._score(self._texts(texts, "texts") if not isinstance(texts, list) else texts)
         return ll
 
@@ -644,7 +697,7 @@ class CharGenerator(Pipeline):
         top_k = check_int("top_k", top_k, 0, allow_none=True) or 0
         top_p = check_float("top_p", top_p, 0.0, 1.0, low_inclusive=False, allow_none=True)
         top_p = 1.0 if top_p is None else top_p
-        seed = check_int("seed", seed, 0, allow_none=True)
+        seed = check_seed("seed", seed, maximum=MAX_GENERATION_SEED)
         method = check_choice("method", method, METHODS)
         beam_width = check_int("beam_width", beam_width, 1)
         return_log_probs = check_bool("return_log_probs", return_log_probs)
@@ -746,39 +799,172 @@ class CharGenerator(Pipeline):
 
     # ------------------------------------------------------------------ persistence
     def _save_state(self, directory: Path) -> None:
+        # Files: model.keras; vocabulary.txt (the reserved tokens, then the characters, one a
+        # line in id order, see `write_vocabulary`); state.json.
         self.model_.save(directory / _MODEL_FILE)
-        self.vocabulary_.save(directory / _VOCAB_FILE)
+        write_vocabulary(directory / _VOCAB_FILE, self.vocabulary_.tokens)
         write_json(
             directory / _STATE_FILE,
             {"max_item_length": self.max_item_length_, "history": getattr(self, "history_", {})},
         )
 
     def _load_state(self, directory: Path) -> None:
-        self.model_ = keras.saving.load_model(directory / _MODEL_FILE, compile=False)
+        self.model_ = load_keras_model(directory / _MODEL_FILE, compile=False)
         self._compile(self.model_)
         # The configuration's policy wins, so a saved model can be reloaded with another one.
-        chars = CharVocabulary.load(directory / _VOCAB_FILE).chars
+        if (directory / _VOCAB_FILE).is_file() or not (directory / _OLD_VOCAB_FILE).is_file():
+            tokens = read_vocabulary(directory / _VOCAB_FILE)
+            if tuple(tokens[: len(SPECIAL_TOKENS)]) != SPECIAL_TOKENS:
+                raise IntegrityError(
+                    f"{directory / _VOCAB_FILE} must start with the reserved tokens "
+                    f"{list(SPECIAL_TOKENS)}. Received: {tokens[: len(SPECIAL_TOKENS)]}"
+                )
+            chars = tokens[len(SPECIAL_TOKENS) :]
+        else:  # nlpkit 0.1 wrote vocabulary.json
+            chars = CharVocabulary.load(directory / _OLD_VOCAB_FILE).chars
         self.vocabulary_ = CharVocabulary(chars, unknown=self.unknown)
         state = read_json(directory / _STATE_FILE)
         self.max_item_length_ = int(state["max_item_length"])
         self.history_ = state.get("history", {})
         self._lm = None
 
+    def _check_structure(self, directory: Path) -> None:
+        units = self.model_.get_layer("logits").units
+        name = _VOCAB_FILE if (directory / _VOCAB_FILE).is_file() else _OLD_VOCAB_FILE
+        check_rows(directory, name, self.vocabulary_.size, units, "output units")
+
+    def _default_max_length(self) -> int:
+        return 2 * self.max_item_length_ if self.mode == "lines" else 200
+
     def _export(self, directory: Path) -> None:
+        """SavedModel signatures: `serving_default` (prompts -> greedy completions, as
+        `predict`), `generate`, `generate_filtered`, `score` and, in 'lines' mode,
+        `beam_search` (see `_CharLM`). Arguments are checked in the graph as in Python:
+        `max_length >= 1`, `temperature` finite and >= 0, `seed >= 0`, `top_k >= 0`, `top_p`
+        in (0, 1], `beam_width >= 1`; a bad value raises InvalidArgumentError naming it. `assets.extra/` holds the vocabulary and the configuration."""
         lm = self._graph()
+        default_length = self._default_max_length()
+
+        @tf.function(
+            input_signature=[tf.TensorSpec([None], tf.string, name="prompts")], autograph=False
+        )
+        def chargen_serving_default(prompts):
+            return _with_spare_row(
+                lambda p: lm.generate(
+                    p, tf.constant(default_length), tf.constant(0.0), tf.constant(0)
+                ),
+                prompts,
+            )
+
+        @tf.function(input_signature=lm.generate.input_signature, autograph=False)
+        def chargen_generate(prompts, max_length, temperature, seed):
+            with tf.control_dependencies(_check_generation_args(max_length, temperature, seed)):
+                prompts, max_length, temperature, seed = _after_checks(
+                    prompts, max_length, temperature, seed
+                )
+            return _with_spare_row(lambda p: lm.generate(p, max_length, temperature, seed), prompts)
+
+        @tf.function(input_signature=lm.generate_filtered.input_signature, autograph=False)
+        def chargen_generate_filtered(prompts, max_length, temperature, seed, top_k, top_p):
+            checks = _check_generation_args(max_length, temperature, seed, top_k, top_p)
+            with tf.control_dependencies(checks):
+                prompts, max_length, temperature, seed, top_k, top_p = _after_checks(
+                    prompts, max_length, temperature, seed, top_k, top_p
+                )
+            return _with_spare_row(
+                lambda p: lm.generate_filtered(p, max_length, temperature, seed, top_k, top_p),
+                prompts,
+            )
+
+        @tf.function(input_signature=lm.generate_scored.input_signature, autograph=False)
+        def chargen_generate_scored(prompts, max_length, temperature, seed, top_k, top_p):
+            checks = _check_generation_args(max_length, temperature, seed, top_k, top_p)
+            with tf.control_dependencies(checks):
+                prompts, max_length, temperature, seed, top_k, top_p = _after_checks(
+                    prompts, max_length, temperature, seed, top_k, top_p
+                )
+            return _with_spare_row(
+                lambda p: lm.generate_scored(p, max_length, temperature, seed, top_k, top_p),
+                prompts,
+            )
+
+        @tf.function(input_signature=lm.score.input_signature, autograph=False)
+        def chargen_score(texts):
+            return _with_spare_row(lm.score, texts)
+
         signatures = {
-            "generate": lm.generate.get_concrete_function(),
-            "generate_filtered": lm.generate_filtered.get_concrete_function(),
-            "generate_scored": lm.generate_scored.get_concrete_function(),
-            "score": lm.score.get_concrete_function(),
+            "serving_default": chargen_serving_default,
+            "generate": chargen_generate,
+            "generate_filtered": chargen_generate_filtered,
+            "score": chargen_score,
+            "generate_scored": chargen_generate_scored,
         }
         if self.mode == "lines":  # whole items that end: beam search applies
-            signatures["beam_search"] = lm.beam_search.get_concrete_function()
+
+            @tf.function(input_signature=lm.beam_search.input_signature, autograph=False)
+            def chargen_beam_search(prompts, max_length, beam_width):
+                checks = [
+                    tf.debugging.assert_greater_equal(
+                        max_length, 1, message="`max_length` must be >= 1"
+                    ),
+                    tf.debugging.assert_greater_equal(
+                        beam_width, 1, message="`beam_width` must be >= 1"
+                    ),
+                ]
+                with tf.control_dependencies(checks):
+                    prompts, max_length, beam_width = _after_checks(prompts, max_length, beam_width)
+                return lm.beam_search(prompts, max_length, beam_width)
+
+            signatures["beam_search"] = chargen_beam_search
         tf.saved_model.save(lm, str(directory), signatures=signatures)
         extra = directory / "assets.extra"
         extra.mkdir(exist_ok=True)
-        self.vocabulary_.save(extra / _VOCAB_FILE)
+        write_vocabulary(extra / _VOCAB_FILE, self.vocabulary_.tokens)
         write_json(extra / "config.json", {"class": "CharGenerator", "config": self.get_config()})
+
+
+def _with_spare_row(fn, strings):
+    """`fn(strings)` with one spare row appended and cut off again, so that an empty batch runs
+    the same graph and gives empty outputs (the decoding loops need at least one row)."""
+    out = fn(tf.concat([strings, tf.constant([""])], axis=0))
+    n = tf.shape(strings)[0]
+    return {key: value[:n] for key, value in out.items()}
+
+
+def _after_checks(*tensors):
+    """`tf.identity` of each input, to be called under `tf.control_dependencies(checks)`: every
+    op that reads an input then waits for the checks (gating one input only lets ops on the
+    others, e.g. a `Fill` of `beam_width`, fail first with an unclear message)."""
+    return tuple(tf.identity(t) for t in tensors)
+
+
+def _check_generation_args(max_length, temperature, seed, top_k=None, top_p=None) -> list:
+    """In-graph twins of `CharGenerator.generate`'s argument checks (InvalidArgumentError).
+
+    Returns the check ops; run the generation under `tf.control_dependencies` on them, so a
+    bad value is reported before it can reach the sampler.
+    """
+    checks = [
+        tf.debugging.assert_greater_equal(
+            max_length, 1, message="`max_length` must be >= 1 (Received a smaller value)"
+        ),
+        tf.debugging.assert_all_finite(temperature, "`temperature` must be finite, not NaN or inf"),
+        tf.debugging.assert_greater_equal(
+            temperature, 0.0, message="`temperature` must be >= 0 (0 means greedy)"
+        ),
+        tf.debugging.assert_greater_equal(seed, 0, message="`seed` must be >= 0"),
+    ]
+    if top_k is not None:
+        checks.append(
+            tf.debugging.assert_greater_equal(top_k, 0, message="`top_k` must be >= 0 (0 = off)")
+        )
+    if top_p is not None:
+        checks += [
+            tf.debugging.assert_all_finite(top_p, "`top_p` must be finite, not NaN or inf"),
+            tf.debugging.assert_greater(top_p, 0.0, message="`top_p` must be in (0, 1]"),
+            tf.debugging.assert_less_equal(top_p, 1.0, message="`top_p` must be in (0, 1]"),
+        ]
+    return checks
 
 
 # ---------------------------------------------------------------------------------------------

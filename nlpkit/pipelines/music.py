@@ -39,11 +39,12 @@ import tensorflow as tf
 
 from nlpkit.data import music_events as me
 from nlpkit.decoding import Decoder, Sampling
+from nlpkit.errors import IntegrityError
 from nlpkit.layers.nade import NADE
 from nlpkit.layers.recurrent_stack import CELLS, RecurrentStack
 from nlpkit.layers.windowed_self_attention import WindowedSelfAttention
 from nlpkit.metrics.language_model import lm_metrics, sequence_nll
-from nlpkit.pipelines.base import Pipeline
+from nlpkit.pipelines.base import LAYOUT, Pipeline, check_rows
 from nlpkit.pipelines.training import fit_keras_model, history_to_dict, set_seed
 from nlpkit.text.special_ids import (
     BOS_ID,
@@ -53,9 +54,23 @@ from nlpkit.text.special_ids import (
     SpecialIds,
     special_ids_from_tokens,
 )
-from nlpkit.utils.files import hash_strings
+from nlpkit.training import Trainer, check_training_settings
+from nlpkit.utils.files import (
+    hash_strings,
+    load_keras_weights,
+    read_vocabulary,
+    write_json,
+    write_vocabulary,
+)
 from nlpkit.utils.inference import cached_function
-from nlpkit.utils.validation import check_bool, check_choice, check_float, check_int
+from nlpkit.utils.validation import (
+    MAX_GENERATION_SEED,
+    check_bool,
+    check_choice,
+    check_float,
+    check_int,
+    check_seed,
+)
 
 __all__ = ["MusicGenerator", "run_recipe", "REPRESENTATIONS", "KEY_MODELS"]
 
@@ -66,7 +81,8 @@ KEY_MODELS = ("nade", "independent")
 # token list (`MusicGenerator._special`), so old models load and generate as before.
 PAD, UNK, START, END = PAD_ID, UNK_ID, BOS_ID, EOS_ID
 _NEG = -1e9
-_WEIGHTS = "model.weights.h5"
+_MODEL = "model.keras"
+_WEIGHTS = "model.weights.h5"  # nlpkit 0.1
 _VOCAB = "vocabulary.txt"
 
 
@@ -97,10 +113,20 @@ def _max_length(max_length, steps) -> int:
 
 def _has_legacy_attention(weights_file: Path) -> bool:
     """True for a weights file written while the attention layer was `_WindowedSelfAttention`."""
+    import io
+    import zipfile
+
     import h5py  # a Keras dependency
 
-    with h5py.File(weights_file, "r") as f:
-        return "layers/__windowed_self_attention" in f
+    try:
+        if Path(weights_file).suffix == ".keras":  # the weights inside a .keras archive
+            with zipfile.ZipFile(weights_file) as zf:
+                with h5py.File(io.BytesIO(zf.read("model.weights.h5")), "r") as f:
+                    return "layers/__windowed_self_attention" in f
+        with h5py.File(weights_file, "r") as f:
+            return "layers/__windowed_self_attention" in f
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return False  # a damaged file: loading it reports the damage
 
 
 def _per_position_mean(per_position, mask):
@@ -205,7 +231,7 @@ class _Sampler(tf.Module):
             primer_spec = tf.TensorSpec([None, None, me.NUM_KEYS], tf.float32, name="primer")
         inputs = [
             primer_spec,
-            tf.TensorSpec([], tf.int32, name="steps"),
+            tf.TensorSpec([], tf.int32, name="max_length"),
             tf.TensorSpec([], tf.float32, name="temperature"),
             tf.TensorSpec([], tf.int64, name="seed"),
         ]
@@ -232,9 +258,9 @@ class _Sampler(tf.Module):
         logits = self.out(x) + self.forbid if self.tokens else x
         return logits, (states, buffer, valid)
 
-    def _generate(self, primer, steps, temperature, seed):
+    def _generate(self, primer, max_length, temperature, seed):
         batch = tf.shape(primer)[0]
-        steps = tf.maximum(steps, 0)
+        steps = tf.maximum(max_length, 0)
         w = max(self.window, 1)
         state = (
             self.stack.initial_state(batch),
@@ -248,12 +274,15 @@ class _Sampler(tf.Module):
         else:
             decoder = _KeySampling(self.out, self.nade, temperature)
             start = tf.zeros([batch, me.NUM_KEYS])
-        out = decoder(self._step_fn, state, start, max_length=steps, prompt=primer, seed=seed32)
-        log_probs = tf.reshape(out.token_log_probs, [batch, steps])
+        # the decoding loop runs at least one step; max_length=0 cuts it off again, so it
+        # gives zero new events, as in Python
+        run = tf.maximum(steps, 1)
+        out = decoder(self._step_fn, state, start, max_length=run, prompt=primer, seed=seed32)
+        log_probs = tf.reshape(out.token_log_probs, [batch, run])[:, :steps]
         if self.tokens:
-            ids = tf.reshape(out.tokens, [batch, steps])
+            ids = tf.reshape(out.tokens, [batch, run])[:, :steps]
             return {"ids": ids, "tokens": tf.gather(self.vocab, ids), "log_probs": log_probs}
-        roll = tf.reshape(out.tokens, [batch, steps, me.NUM_KEYS])
+        roll = tf.reshape(out.tokens, [batch, run, me.NUM_KEYS])[:, :steps]
         return {"piano_roll": tf.cast(roll, tf.int32), "log_probs": log_probs}
 
 
@@ -289,6 +318,13 @@ class MusicGenerator(Pipeline):
             None disables it.
         seed: Seed for weights, shuffling and the default generation seed; a CPU run repeats.
         verbose: Keras progress output (`"auto"`, 0, 1, 2).
+        distribution: None (one device, Keras `fit`), 'mirrored', 'multi_worker' or a
+            `tf.distribute.Strategy` (see docs/training.md; None in `get_config` if an instance).
+        checkpoint_dir: Folder for resumable checkpoints (`fit` again resumes after a kill).
+        checkpoint_every: Steps between checkpoints (one is also written at each epoch end).
+        max_minutes: Training time budget; training ends cleanly, best weights kept.
+        max_steps: Optimizer step budget; training ends cleanly, best weights kept.
+        log_dir: TensorBoard folder (loss, metrics, learning rate, examples/s).
 
     Raises:
         ValueError: an option is outside its allowed values (e.g. `cell="lstn"`).
@@ -331,6 +367,12 @@ class MusicGenerator(Pipeline):
         early_stopping: int | None = 3,
         seed: int | None = None,
         verbose: int | str = "auto",
+        distribution: Any = None,
+        checkpoint_dir: str | os.PathLike | None = None,
+        checkpoint_every: int = 100,
+        max_minutes: float | None = None,
+        max_steps: int | None = None,
+        log_dir: str | os.PathLike | None = None,
     ):
         self.representation = check_choice("representation", representation, REPRESENTATIONS)
         self.cell = check_choice("cell", cell, CELLS)
@@ -361,8 +403,22 @@ class MusicGenerator(Pipeline):
         self.max_duration = check_float("max_duration", max_duration, self.grid)
         self.step_length = check_float("step_length", step_length, 0.0, low_inclusive=False)
         self.early_stopping = check_int("early_stopping", early_stopping, 1, allow_none=True)
-        self.seed = check_int("seed", seed, allow_none=True)
+        self.seed = check_seed("seed", seed)
         self.verbose = check_choice("verbose", verbose, ("auto", 0, 1, 2))
+        engine = check_training_settings(
+            distribution=distribution,
+            checkpoint_dir=checkpoint_dir,
+            checkpoint_every=checkpoint_every,
+            max_minutes=max_minutes,
+            max_steps=max_steps,
+            log_dir=log_dir,
+        )
+        self.distribution = engine["distribution"]
+        self.checkpoint_dir = engine["checkpoint_dir"]
+        self.checkpoint_every = engine["checkpoint_every"]
+        self.max_minutes = engine["max_minutes"]
+        self.max_steps = engine["max_steps"]
+        self.log_dir = engine["log_dir"]
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> MusicGenerator:
@@ -587,6 +643,8 @@ class MusicGenerator(Pipeline):
             if validation_data is not None
             else None
         )
+        trainer = Trainer.from_pipeline(self)
+        trainer.strategy  # noqa: B018  (created before the model, as TensorFlow requires)
         set_seed(self.seed)
         train = self._augment(pieces)
         if not train:
@@ -605,7 +663,8 @@ class MusicGenerator(Pipeline):
         self.model_ = None
         self._sampler = None
         self._legacy_attention = False
-        model = self._build_model()
+        with trainer.scope():
+            model = self._build_model()
         train_ds = self._dataset(train, shuffle=True)
         val_ds = self._dataset(val, shuffle=False) if val else None
         history = fit_keras_model(
@@ -616,9 +675,11 @@ class MusicGenerator(Pipeline):
             callbacks=callbacks,
             early_stopping=self.early_stopping,
             verbose=self.verbose,
+            trainer=trainer,
         )
         self.model_ = model
         self.history_ = history_to_dict(history)
+        self.training_ = history  # the engine's TrainingResult: steps, stop_reason, ...
         if self.representation == "tokens":
             data_hash = hash_strings(" ".join(p) for p in pieces)
         else:
@@ -749,7 +810,7 @@ class MusicGenerator(Pipeline):
         }
 
     def predict(self, x) -> list[np.ndarray]:
-        """Next-step probabilities at every position of each piece.
+        """Next-step probabilities at every position of each piece (`[]` for an empty list).
 
         Returns:
             Tokens: one `(events + 1, vocabulary)` array per piece (softmax after `<start>` and
@@ -758,6 +819,8 @@ class MusicGenerator(Pipeline):
             below k at step t)`, the conditionals whose product is the step's likelihood.
         """
         self._check_fitted("predict")
+        if isinstance(x, (list, tuple)) and not x:  # an empty batch gives an empty result
+            return []
         out = []
         for lg in self._logits(self._as_pieces(x, "x")):
             if self.representation == "tokens":
@@ -809,7 +872,7 @@ class MusicGenerator(Pipeline):
         self._check_fitted("generate")
         steps = _max_length(max_length, steps)
         temperature = check_float("temperature", temperature, 0.0)
-        seed = check_int("seed", seed, allow_none=True)
+        seed = check_seed("seed", seed, maximum=MAX_GENERATION_SEED)
         return_log_probs = check_bool("return_log_probs", return_log_probs)
         if seed is None:
             seed = self.seed if self.seed is not None else int(np.random.randint(0, 2**31 - 1))
@@ -881,47 +944,122 @@ class MusicGenerator(Pipeline):
 
     # ------------------------------------------------------------------ persistence
     def _save_state(self, directory: Path) -> None:
-        self.model_.save_weights(directory / _WEIGHTS)
+        # Files: model.keras (loaded as weights into a model rebuilt from the configuration);
+        # vocabulary.txt for tokens (one event a line in id order, see `write_vocabulary`).
+        self.model_.save(directory / _MODEL)
         if self.vocabulary_ is not None:
-            (directory / _VOCAB).write_text("\n".join(self.vocabulary_) + "\n", encoding="utf-8")
+            write_vocabulary(directory / _VOCAB, self.vocabulary_)
 
     def _load_state(self, directory: Path) -> None:
-        if self.representation == "tokens":
-            self.vocabulary_ = (directory / _VOCAB).read_text(encoding="utf-8").split("\n")[:-1]
-        else:
+        if self.representation != "tokens":
             self.vocabulary_ = None
+        elif getattr(self, "_layout", LAYOUT) >= 2:
+            self.vocabulary_ = read_vocabulary(directory / _VOCAB)
+        else:  # nlpkit 0.1: one token a line, unescaped
+            self.vocabulary_ = (directory / _VOCAB).read_text(encoding="utf-8").split("\n")[:-1]
         self._index_cache = None
         self._sampler = None
-        self._legacy_attention = _has_legacy_attention(directory / _WEIGHTS)
+        weights = directory / _MODEL
+        if not weights.is_file() and (directory / _WEIGHTS).is_file():
+            weights = directory / _WEIGHTS  # nlpkit 0.1
+        # a model first trained before the layer moved keeps its old name when saved again
+        self._legacy_attention = weights.is_file() and _has_legacy_attention(weights)
         model = self._build_model()
         model.optimizer.build(model.trainable_variables)  # the weights file holds its state too
-        model.load_weights(directory / _WEIGHTS)
+        try:
+            load_keras_weights(model, weights)
+        except IntegrityError as e:
+            if self.vocabulary_ is None:
+                raise
+            raise IntegrityError(
+                f"{weights} does not fit {directory / _VOCAB} ({len(self.vocabulary_)} entries; "
+                f"edited, truncated or from another model?): {e}"
+            ) from e
         self.model_ = model
 
+    def _check_structure(self, directory: Path) -> None:
+        if self.vocabulary_ is not None:
+            rows = self.model_.get_layer("embedding").input_dim
+            check_rows(directory, _VOCAB, len(self.vocabulary_), rows, "embedding rows")
+
     def _export(self, directory: Path) -> None:
-        """SavedModel with a `generate` signature.
+        """SavedModel with `generate` and the same function as `serving_default`.
 
         Inputs: `primer` (int32 `(batch, primer_len)` event ids for tokens, float32
-        `(batch, primer_len, 88)` 0/1 steps for piano roll; `primer_len` may be 0), `steps`
-        (int32), `temperature` (float32), `seed` (int64). Outputs: `ids` (int32 `(batch, steps)`)
-        and `tokens` (string) for tokens, `piano_roll` (int32 `(batch, steps, 88)`) for piano
-        roll. A second signature, `generate_scored`, takes the same inputs and also returns
-        `log_probs` (float32 `(batch, steps)`, each new event's log-probability, as
-        `generate_events(return_log_probs=True)`); `generate` keeps its single-purpose outputs
-        so that REST clients see the same answers as before. Decode with `nlpkit.data.music_events.decode_generated`. The vocabulary is also
-        written to `assets/vocabulary.txt`.
+        `(batch, primer_len, 88)` 0/1 steps for piano roll; `primer_len` may be 0), `max_length`
+        (int32, >= 0; called `steps` in exports written before nlpkit 0.2), `temperature`
+        (float32, finite, >= 0), `seed` (int64, >= 0); a bad value raises InvalidArgumentError
+        naming it, as `generate` raises ValueError in Python. Outputs: `ids`
+        (int32 `(batch, max_length)`) and `tokens` (string) for tokens, `piano_roll` (int32
+        `(batch, max_length, 88)`) for piano roll. Decode with
+        `nlpkit.data.music_events.decode_generated`. A third signature, `generate_scored`,
+        takes the same inputs and also returns `log_probs` (float32 `(batch, max_length)`, each
+        new event's log-probability, as `generate_events(return_log_probs=True)`); `generate`
+        keeps its outputs so that REST clients see the same answers as before. `assets.extra/` holds the vocabulary
+        (`vocabulary.txt`, tokens only) and the configuration.
         """
         module = self._sampler_module()
+        vocab_size = None if self.vocabulary_ is None else len(self.vocabulary_)
+
+        def checked(fn, name):
+            def wrapper(primer, max_length, temperature, seed):
+                return run_checked(fn, primer, max_length, temperature, seed)
+
+            wrapper.__name__ = name  # unique function names in the SavedModel
+            return tf.function(
+                wrapper, input_signature=module.generate.input_signature, autograph=False
+            ).get_concrete_function()
+
+        def run_checked(fn, primer, max_length, temperature, seed):
+            checks = [
+                tf.debugging.assert_greater_equal(
+                    max_length, 0, message="`max_length` must be >= 0"
+                ),
+                tf.debugging.assert_non_negative(seed, message="`seed` must be >= 0"),
+                tf.debugging.assert_all_finite(
+                    temperature, "`temperature` must be finite, not NaN or inf"
+                ),
+                tf.debugging.assert_greater_equal(
+                    temperature,
+                    0.0,
+                    message="`temperature` must be >= 0 (0 picks the most likely)",
+                ),
+            ]
+            if vocab_size is not None:  # event ids index the vocabulary
+                checks += [
+                    tf.debugging.assert_non_negative(primer, message="`primer` ids must be >= 0"),
+                    tf.debugging.assert_less(
+                        primer, vocab_size, message="`primer` ids must be < the vocabulary size"
+                    ),
+                ]
+            else:
+                checks.append(
+                    tf.debugging.assert_all_finite(primer, "`primer` must be finite 0/1 steps")
+                )
+            with tf.control_dependencies(checks):  # every input waits for the checks
+                primer, max_length, temperature, seed = (
+                    tf.identity(t) for t in (primer, max_length, temperature, seed)
+                )
+            # one spare (all-zero) row, cut off again: an empty batch gives empty outputs
+            n = tf.shape(primer)[0]
+            primer = tf.pad(primer, [[0, 1]] + [[0, 0]] * (len(primer.shape) - 1))
+            out = fn(primer, max_length, temperature, seed)
+            return {key: value[:n] for key, value in out.items()}
+
+        concrete = checked(module.generate, "music_generate")
         signatures = {
-            "generate": module.generate.get_concrete_function(),
-            "generate_scored": module.generate_scored.get_concrete_function(),
+            "serving_default": concrete,
+            "generate": concrete,
+            "generate_scored": checked(module.generate_scored, "music_generate_scored"),
         }
         tf.saved_model.save(module, str(directory), signatures=signatures)
+        extra = directory / "assets.extra"
+        extra.mkdir(exist_ok=True)
         if self.vocabulary_ is not None:
-            (directory / "assets").mkdir(exist_ok=True)
-            (directory / "assets" / _VOCAB).write_text(
-                "\n".join(self.vocabulary_) + "\n", encoding="utf-8"
-            )
+            write_vocabulary(extra / _VOCAB, self.vocabulary_)
+        write_json(
+            extra / "config.json", {"class": type(self).__name__, "config": self.get_config()}
+        )
 
 
 # ============================================================================ recipes

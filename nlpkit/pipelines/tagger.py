@@ -19,6 +19,7 @@ Example:
 
 from __future__ import annotations
 
+import os
 import random
 import time
 from collections import Counter
@@ -32,6 +33,16 @@ import tensorflow as tf
 from keras import ops
 
 from nlpkit.data.samples import write_sample_conll
+from nlpkit.data.streaming import (
+    DEFAULT_SHUFFLE_BUFFER,
+    CappedCounter,
+    file_source,
+    files_dataset,
+    length_buckets,
+    shuffled,
+    unbatched,
+    worker_shard,
+)
 from nlpkit.data.tfdata import dataset_to_lists, to_python
 from nlpkit.layers.argmax_tags import ArgmaxTags, _ArgmaxTags  # noqa: F401 (old name)
 from nlpkit.layers.char_encoder import CharEncoder
@@ -40,8 +51,7 @@ from nlpkit.layers.partly_trainable_embedding import PartlyTrainableEmbedding
 from nlpkit.layers.recurrent_stack import CELLS, RecurrentStack
 from nlpkit.layers.unknown_word_dropout import UnknownWordDropout
 from nlpkit.metrics.entities import entity_scores
-from nlpkit.pipelines.base import Pipeline
-from nlpkit.pipelines.training import fit_keras_model, history_to_dict, set_seed
+from nlpkit.pipelines.base import LAYOUT, Pipeline, check_rows
 from nlpkit.text.tags import (
     SCHEMES,
     allowed_transitions,
@@ -52,14 +62,24 @@ from nlpkit.text.tags import (
     split_tag,
 )
 from nlpkit.text.tokenizer import CASING_CLASSES, casing_id, tf_casing_ids, tf_tokenize, tokenize
-from nlpkit.utils.files import hash_strings, read_json, write_json
+from nlpkit.training import Trainer, check_training_settings, set_seed
+from nlpkit.utils.files import (
+    hash_strings,
+    load_keras_model,
+    read_json,
+    read_vocabulary,
+    write_json,
+    write_vocabulary,
+)
 from nlpkit.utils.inference import cached_function
 from nlpkit.utils.validation import (
     check_bool,
     check_choice,
     check_float,
     check_int,
+    check_ordered,
     check_same_length,
+    check_seed,
     check_texts,
     check_token_lists,
 )
@@ -150,38 +170,6 @@ class _Trainer(keras.Model):
         return loss
 
 
-class _SelectOnValidationF1(keras.callbacks.Callback):
-    """Model selection on validation entity F1 (Lample et al. 2016, early stopping on dev).
-
-    After each epoch: tag the validation sentences with the current weights (Viterbi), score them
-    with conlleval's rules, put the F1 in the logs as `val_f1`; keep a copy of the weights of the
-    best epoch (ties keep the earlier one) and restore it when training ends, however it ends
-    (epoch cap, `patience` epochs without improvement, or another callback stopping it).
-    """
-
-    def __init__(self, tagger: EntityTagger, x, y, *, patience: int | None):
-        super().__init__()
-        self.tagger, self.x, self.y, self.patience = tagger, x, y, patience
-        self.best_f1, self.best_epoch, self.best_weights, self.wait = -1.0, None, None, 0
-
-    def on_epoch_end(self, epoch, logs=None):
-        f1 = entity_scores(self.y, self.tagger.predict(self.x))["f1"]
-        if logs is not None:
-            logs["val_f1"] = f1
-        if f1 > self.best_f1:
-            self.best_f1, self.best_epoch, self.wait = f1, epoch, 0
-            self.best_weights = self.model.get_weights()
-        else:
-            self.wait += 1
-            if self.patience is not None and self.wait >= self.patience:
-                self.model.stop_training = True
-
-    def on_train_end(self, logs=None):
-        if self.best_weights is not None:
-            self.model.set_weights(self.best_weights)
-            self.best_weights = None
-
-
 class EntityTagger(Pipeline):
     """Named-entity recognition: BiLSTM-CRF with word, casing and character features.
 
@@ -225,6 +213,18 @@ class EntityTagger(Pipeline):
             with the best validation F1 are restored at the end (see `fit`).
         seed: Seed for weights, shuffling and dropout: the same seed repeats a CPU run.
         verbose: Keras progress display during `fit`: 'auto', 0 (silent), 1 or 2.
+        shuffle_buffer: Sentences held by the shuffle buffer when `fit` streams CoNLL files or
+            a `tf.data.Dataset` (in-memory lists are shuffled whole, by length-sorted batch).
+        distribution: None (one device, Keras `fit`), 'mirrored' (all local devices),
+            'multi_worker' (`MultiWorkerMirroredStrategy` from `TF_CONFIG`) or a
+            `tf.distribute.Strategy`; stored as None in `get_config` when it is an instance.
+            See docs/training.md.
+        checkpoint_dir: Folder for resumable checkpoints: calling `fit` again with the same
+            arguments after a kill resumes where the last checkpoint left off.
+        checkpoint_every: Steps between checkpoints (one is also written at each epoch end).
+        max_minutes: Training time budget; training ends cleanly, best weights kept.
+        max_steps: Optimizer step budget; training ends cleanly, best weights kept.
+        log_dir: TensorBoard folder (loss, metrics, learning rate, examples/s).
 
     Example:
         >>> tokens = [["Alice", "met", "Bob"], ["Bob", "left"]]
@@ -267,6 +267,13 @@ class EntityTagger(Pipeline):
         early_stopping: int | None = 3,
         seed: int | None = None,
         verbose: int | str = "auto",
+        shuffle_buffer: int = DEFAULT_SHUFFLE_BUFFER,
+        distribution: Any = None,
+        checkpoint_dir: str | os.PathLike | None = None,
+        checkpoint_every: int = 100,
+        max_minutes: float | None = None,
+        max_steps: int | None = None,
+        log_dir: str | os.PathLike | None = None,
     ):
         self.embeddings = embeddings
         self.embedding_dim = check_int("embedding_dim", embedding_dim, 1)
@@ -293,8 +300,23 @@ class EntityTagger(Pipeline):
         self.learning_rate = check_float("learning_rate", learning_rate, 0.0, low_inclusive=False)
         self.learning_rate_decay = check_float("learning_rate_decay", learning_rate_decay, 0.0)
         self.early_stopping = check_int("early_stopping", early_stopping, 1, allow_none=True)
-        self.seed = check_int("seed", seed, allow_none=True)
+        self.seed = check_seed("seed", seed)
         self.verbose = check_choice("verbose", verbose, ("auto", 0, 1, 2))
+        self.shuffle_buffer = check_int("shuffle_buffer", shuffle_buffer, 1)
+        engine = check_training_settings(
+            distribution=distribution,
+            checkpoint_dir=checkpoint_dir,
+            checkpoint_every=checkpoint_every,
+            max_minutes=max_minutes,
+            max_steps=max_steps,
+            log_dir=log_dir,
+        )
+        self.distribution = engine["distribution"]
+        self.checkpoint_dir = engine["checkpoint_dir"]
+        self.checkpoint_every = engine["checkpoint_every"]
+        self.max_minutes = engine["max_minutes"]
+        self.max_steps = engine["max_steps"]
+        self.log_dir = engine["log_dir"]
         self.model_ = None
 
     # ================================================================ input handling
@@ -349,9 +371,14 @@ class EntityTagger(Pipeline):
         """Learn vocabularies and train the network.
 
         Args:
-            x: Token lists (one list of strings per sentence), or a tf.data.Dataset yielding
-                `(tokens, tags)` string tensors (one sentence per element, or batched).
-            y: Tag lists (IOB1, IOB2 or IOBES; detected), None with a Dataset.
+            x: Token lists (one list of strings per sentence); or CoNLL files, streamed (a
+                path, a glob or a list of them; token first, tag last column); or a
+                tf.data.Dataset yielding `(tokens, tags)` string tensors (one sentence per
+                element, or batched), also streamed. Streamed data is read once for the word,
+                character and tag sets (word counts capped in memory), then once per epoch
+                through a bounded shuffle buffer (`shuffle_buffer`) into length buckets;
+                validation data is held in memory (it is decoded for F1 after each epoch).
+            y: Tag lists (IOB1, IOB2 or IOBES; detected), None with files or a Dataset.
             validation_data: Optional `(tokens, tags)` pair or Dataset. After every epoch the
                 entity F1 on it is computed (Viterbi decoding, conlleval rules) and recorded in
                 `history_["val_f1"]` (beside `val_loss`); the weights of the epoch with the best
@@ -369,6 +396,12 @@ class EntityTagger(Pipeline):
             TypeError, ValueError: malformed inputs (messages name the sentence).
         """
         epochs = check_int("epochs", epochs, 1)
+        # First: a multi-worker strategy must exist before TensorFlow runs anything.
+        engine = Trainer.from_pipeline(self)
+        engine.strategy  # noqa: B018
+        stream = self._stream(x, y, "x", engine.strategy)
+        if stream is not None:
+            return self._fit_stream(stream, validation_data, epochs, callbacks, engine)
         x, y = self._tagged(x, y)
         val = None
         if validation_data is not None:
@@ -395,6 +428,292 @@ class EntityTagger(Pipeline):
         self._tag_index = {t: i for i, t in enumerate(self.tags_)}
 
         counts = Counter(self._norm(w) for seq in x for w in seq)
+        chars = Counter(c for seq in x for w in seq for c in w[: self.max_word_length])
+        matrix, trained_rows, rare_ids, card = self._learn_vocabularies(counts, chars)
+
+        train_ds = self._dataset(x, internal, shuffle=True)
+        lr = self.learning_rate
+        if self.learning_rate_decay:
+            lr = keras.optimizers.schedules.InverseTimeDecay(
+                lr,
+                decay_steps=int(train_ds.cardinality()),  # batches per epoch
+                decay_rate=self.learning_rate_decay,
+                staircase=True,
+            )
+        with engine.scope():
+            self.model_, network, crf = self._build(matrix, trained_rows, rare_ids)
+            trainer = _Trainer(network, crf, name="ner_trainer")
+            trainer.compile(optimizer=keras.optimizers.Adam(lr, clipnorm=5.0))
+
+        def train_data(epoch):
+            # Keras fit: one dataset reshuffling each pass; the engine's loop: epoch's order.
+            return (
+                train_ds if epoch is None else self._dataset(x, internal, shuffle=True, epoch=epoch)
+            )
+
+        val_ds = None
+        extra = None
+        self._predict_fn = None
+        self.best_epoch_ = None
+        if val is not None:
+            val_internal = [convert_tags(t, self.scheme) for t in val[1]]
+            val_ds = self._dataset(*_non_empty(val[0], val_internal), shuffle=False)
+
+            def extra():
+                # Model selection on validation entity F1 (Lample et al. 2016): Viterbi-decode
+                # the validation sentences with the current weights, score with conlleval's
+                # rules; the engine keeps the best epoch (ties keep the earlier) and restores it
+                # however training ends.
+                return {"val_f1": entity_scores(val[1], self.predict(val[0]))["f1"]}
+
+        start = time.perf_counter()
+        history = engine.fit(
+            trainer,
+            train_data,
+            validation=val_ds,
+            epochs=epochs,
+            callbacks=callbacks,
+            monitor="val_f1" if val is not None else None,
+            mode="max",
+            patience=self.early_stopping,
+            extra_validation=extra,
+            batch_size=self.batch_size,
+        )
+        elapsed = time.perf_counter() - start
+        self.history_ = history.history
+        self.training_ = history  # the engine's TrainingResult: steps, stop_reason, ...
+        if val is not None:
+            self.best_epoch_ = history.best_epoch
+        n_tokens = sum(len(s) for s in x)
+        train_scores = {}
+        card.update(
+            data_hash=hash_strings(
+                " ".join(s) + "\t" + " ".join(t) for s, t in zip(x, y, strict=True)
+            ),
+            seed=self.seed,
+            train_sentences=len(x),
+            train_tokens=n_tokens,
+            epochs_run=history.epochs_run,
+            stop_reason=history.stop_reason,
+            train_seconds=round(elapsed, 2),
+            tags=self.tags_,
+            input_scheme=self.input_scheme_,
+            vocabulary_size=len(self.vocabulary_),
+        )
+        if val is not None:
+            train_scores = self.evaluate(*val)
+            card["metrics"] = {
+                f"validation_{k}": v for k, v in train_scores.items() if "/" not in k
+            }
+            card["selected_epoch"] = self.best_epoch_
+            card["model_selection"] = "best validation entity F1 (these metrics are optimistic)"
+        self.card_ = card
+        return self
+
+    # ================================================================ streamed input
+    def _stream(self, x, y, name: str, strategy=None):
+        """For CoNLL files or a `tf.data.Dataset`: `(raw, encoded)`, two functions: `raw()`
+        iterates `(tokens, tags)` sentences in Python (the vocabulary pass), `encoded()` returns
+        the unbatched tf.data stream of encoded sentences (after the vocabularies are set).
+        None for in-memory input."""
+        if isinstance(x, tf.data.Dataset):
+            if y is not None:
+                raise ValueError(
+                    "When `x` is a tf.data.Dataset it must yield (tokens, tags) pairs; `y` must be "
+                    f"None. Received y of type {type(y).__name__}"
+                )
+            spec = x.element_spec
+            if not (isinstance(spec, tuple) and len(spec) == 2):
+                raise ValueError(
+                    "A tf.data.Dataset given to EntityTagger must yield (tokens, tags) pairs. "
+                    f"Received elements with spec: {spec}"
+                )
+            ds = unbatched(x, 1)
+
+            def raw():
+                for tokens, tags in ds.as_numpy_iterator():
+                    toks = [t.decode("utf-8") for t in tokens if t != b""]
+                    yield toks, [t.decode("utf-8") for t in tags if t != b""]
+
+            def encoded():
+                return tf.data.Dataset.from_generator(
+                    lambda: (self._encode_one(t, g) for t, g in raw() if t),
+                    output_signature=_SENTENCE_SPEC,
+                )
+
+            return raw, encoded
+        if y is not None and isinstance(x, str):
+            return None  # a single text with labels: the in-memory checks say what is wrong
+        files = file_source(x, name, str_lists=y is None)
+        if files is None:
+            return None
+        if y is not None:
+            raise ValueError(
+                f"When `{name}` names CoNLL files, `y` must be None (tags come from the files)."
+            )
+        from nlpkit.data.conll import iter_conll
+
+        def raw():
+            for f in files:
+                yield from iter_conll(f)
+
+        def read(path):
+            for tokens, tags in iter_conll(path):
+                yield self._encode_one(tokens, tags)
+
+        shard = worker_shard(strategy)
+        return raw, lambda: files_dataset(files, read, _SENTENCE_SPEC, shard=shard)
+
+    def _encode_one(self, tokens, tags):
+        """One sentence -> `(word ids, char ids, casing ids, tag ids)` arrays (tags in the
+        input scheme, converted here; a tag never seen in training counts as O)."""
+        words, chars, casing = self._encode_batch([tokens])
+        internal = convert_tags(list(tags), self.scheme)
+        tag_ids = np.array([self._tag_index.get(t, 0) for t in internal], np.int32)
+        return words[0], chars[0], casing[0], tag_ids
+
+    def _fit_stream(self, stream, validation_data, epochs, callbacks, engine) -> EntityTagger:
+        """`fit` on CoNLL files or a dataset: see `fit`."""
+        import hashlib
+
+        raw, encoded = stream
+        # Length buckets vary the number of batches per epoch: the engine's own loop reads
+        # each epoch to its end (Keras `fit` would truncate later epochs to the first's count).
+        engine.loop = "custom"
+        val = None
+        if validation_data is not None:
+            val_files = (
+                None
+                if isinstance(validation_data, tuple)
+                else file_source(validation_data, "validation_data", str_lists=True)
+            )
+            if val_files is not None:
+                from nlpkit.data.conll import iter_conll
+
+                pairs = [p for f in val_files for p in iter_conll(f)]
+                val = self._tagged([p[0] for p in pairs], [p[1] for p in pairs], "validation_data")
+            elif isinstance(validation_data, tf.data.Dataset):
+                val = self._tagged(validation_data, None, "validation_data")
+            elif isinstance(validation_data, (tuple, list)) and len(validation_data) == 2:
+                val = self._tagged(validation_data[0], validation_data[1], "validation_data")
+            else:
+                raise ValueError(
+                    "`validation_data` must be a (tokens, tags) pair, CoNLL files or a "
+                    f"tf.data.Dataset. Received an object of type {type(validation_data).__name__}"
+                )
+        set_seed(self.seed)
+        # One pass: word counts (capped), characters, tags, the input scheme, sizes, hash.
+        counts = CappedCounter(max(50 * self.pretrained_words, 2_000_000))
+        chars: Counter = Counter()
+        tags_seen: set[str] = set()
+        schemes: set[str] = set()
+        digest = hashlib.sha256()
+        n_sentences = n_tokens = 0
+        for i, (tokens, tags) in enumerate(raw()):
+            if len(tokens) != len(tags):
+                raise ValueError(
+                    f"Sentence {i} has {len(tokens)} tokens but {len(tags)} tags; every token "
+                    "needs exactly one tag."
+                )
+            if not tokens:
+                continue
+            for t in tokens:
+                _check_token(t, i)
+            try:
+                schemes.add(detect_scheme([tags]))
+            except ValueError as e:
+                raise ValueError(f"Sentence {i}: {e}") from e
+            tags_seen.update(convert_tags(tags, self.scheme))
+            counts.update(self._norm(w) for w in tokens)
+            chars.update(c for w in tokens for c in w[: self.max_word_length])
+            digest.update((" ".join(tokens) + "\t" + " ".join(tags)).encode("utf-8") + b"\x00")
+            n_sentences += 1
+            n_tokens += len(tokens)
+        if not n_sentences:
+            raise ValueError("`x` has no non-empty sentence to learn from.")
+        self.input_scheme_ = (
+            "iobes" if "iobes" in schemes else "iob1" if "iob1" in schemes else "iob2"
+        )
+        tag_set = sorted(tags_seen - {"O"}, key=lambda t: (split_tag(t)[1], t))
+        self.tags_ = ["O", *tag_set]
+        self._tag_index = {t: i for i, t in enumerate(self.tags_)}
+        matrix, trained_rows, rare_ids, card = self._learn_vocabularies(counts.counts, chars)
+        lr = self.learning_rate
+        if self.learning_rate_decay:
+            lr = keras.optimizers.schedules.InverseTimeDecay(
+                lr,
+                decay_steps=max(1, -(-n_sentences // self.batch_size)),  # about an epoch
+                decay_rate=self.learning_rate_decay,
+                staircase=True,
+            )
+        with engine.scope():
+            self.model_, network, crf = self._build(matrix, trained_rows, rare_ids)
+            trainer = _Trainer(network, crf, name="ner_trainer")
+            trainer.compile(optimizer=keras.optimizers.Adam(lr, clipnorm=5.0))
+        bounds = length_buckets(128)
+
+        def train_data(epoch):
+            ds = shuffled(encoded(), self.shuffle_buffer, self.seed, epoch)
+            ds = ds.bucket_by_sequence_length(
+                lambda w, c, k, t: tf.shape(w)[0],
+                bucket_boundaries=bounds,
+                bucket_batch_sizes=[self.batch_size] * (len(bounds) + 1),
+            )
+            return ds.map(lambda w, c, k, t: ((w, c, k), t)).prefetch(tf.data.AUTOTUNE)
+
+        val_ds = extra = None
+        self._predict_fn = None
+        self.best_epoch_ = None
+        if val is not None:
+            val_internal = [convert_tags(t, self.scheme) for t in val[1]]
+            val_ds = self._dataset(*_non_empty(val[0], val_internal), shuffle=False)
+
+            def extra():
+                return {"val_f1": entity_scores(val[1], self.predict(val[0]))["f1"]}
+
+        start = time.perf_counter()
+        history = engine.fit(
+            trainer,
+            train_data,
+            validation=val_ds,
+            epochs=epochs,
+            callbacks=callbacks,
+            monitor="val_f1" if val is not None else None,
+            mode="max",
+            patience=self.early_stopping,
+            extra_validation=extra,
+            batch_size=self.batch_size,
+        )
+        elapsed = time.perf_counter() - start
+        self.history_ = history.history
+        self.training_ = history
+        if val is not None:
+            self.best_epoch_ = history.best_epoch
+        card.update(
+            data_hash=digest.hexdigest()[:16],
+            train_data="streamed",
+            seed=self.seed,
+            train_sentences=n_sentences,
+            train_tokens=n_tokens,
+            epochs_run=history.epochs_run,
+            stop_reason=history.stop_reason,
+            train_seconds=round(elapsed, 2),
+            tags=self.tags_,
+            input_scheme=self.input_scheme_,
+            vocabulary_size=len(self.vocabulary_),
+        )
+        if val is not None:
+            scores = self.evaluate(*val)
+            card["metrics"] = {f"validation_{k}": v for k, v in scores.items() if "/" not in k}
+            card["selected_epoch"] = self.best_epoch_
+            card["model_selection"] = "best validation entity F1 (these metrics are optimistic)"
+        self.card_ = card
+        return self
+
+    def _learn_vocabularies(self, counts, chars):
+        """Set `vocabulary_` and `characters_` from word and character counts (one pass over
+        the training data, in memory or streamed). Returns `(embedding matrix or None, trained
+        rows, model card entries)`."""
         words = [
             w
             for w, c in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -425,73 +744,12 @@ class EntityTagger(Pipeline):
             )
         self.vocabulary_ = [PAD, UNK, *words]
         self._word_index = {w: i for i, w in enumerate(self.vocabulary_)}
-        chars = Counter(c for seq in x for w in seq for c in w[: self.max_word_length])
         self.characters_ = [PAD, UNK, *sorted(chars)]
         self._char_index = {c: i for i, c in enumerate(self.characters_)}
 
         singletons = sum(1 for w in words[: trained_rows - 2] if counts[w] == 1)
         rare_ids = (trained_rows - singletons, trained_rows)  # words are sorted by count
-        self.model_, network, crf = self._build(matrix, trained_rows, rare_ids)
-        trainer = _Trainer(network, crf, name="ner_trainer")
-        train_ds = self._dataset(x, internal, shuffle=True)
-        lr = self.learning_rate
-        if self.learning_rate_decay:
-            lr = keras.optimizers.schedules.InverseTimeDecay(
-                lr,
-                decay_steps=int(train_ds.cardinality()),  # batches per epoch
-                decay_rate=self.learning_rate_decay,
-                staircase=True,
-            )
-        trainer.compile(optimizer=keras.optimizers.Adam(lr, clipnorm=5.0))
-        val_ds = None
-        selection = None
-        callbacks = list(callbacks or [])
-        self._predict_fn = None
-        self.best_epoch_ = None
-        if val is not None:
-            val_internal = [convert_tags(t, self.scheme) for t in val[1]]
-            val_ds = self._dataset(*_non_empty(val[0], val_internal), shuffle=False)
-            # First, so that `val_f1` is in the logs every later callback (and History) sees.
-            selection = _SelectOnValidationF1(self, *val, patience=self.early_stopping)
-            callbacks.insert(0, selection)
-        start = time.perf_counter()
-        history = fit_keras_model(
-            trainer,
-            train_ds,
-            validation=val_ds,
-            epochs=epochs,
-            callbacks=callbacks,
-            early_stopping=None,  # on validation F1 instead, by `selection`
-            verbose=self.verbose,
-        )
-        elapsed = time.perf_counter() - start
-        self.history_ = history_to_dict(history)
-        if selection is not None and selection.best_epoch is not None:
-            self.best_epoch_ = selection.best_epoch + 1
-        n_tokens = sum(len(s) for s in x)
-        train_scores = {}
-        card.update(
-            data_hash=hash_strings(
-                " ".join(s) + "\t" + " ".join(t) for s, t in zip(x, y, strict=True)
-            ),
-            seed=self.seed,
-            train_sentences=len(x),
-            train_tokens=n_tokens,
-            epochs_run=len(self.history_.get("loss", [])),
-            train_seconds=round(elapsed, 2),
-            tags=self.tags_,
-            input_scheme=self.input_scheme_,
-            vocabulary_size=len(self.vocabulary_),
-        )
-        if val is not None:
-            train_scores = self.evaluate(*val)
-            card["metrics"] = {
-                f"validation_{k}": v for k, v in train_scores.items() if "/" not in k
-            }
-            card["selected_epoch"] = self.best_epoch_
-            card["model_selection"] = "best validation entity F1 (these metrics are optimistic)"
-        self.card_ = card
-        return self
+        return matrix, trained_rows, rare_ids, card
 
     def _norm(self, word: str) -> str:
         return word.lower() if self.lowercase else word
@@ -636,10 +894,15 @@ class EntityTagger(Pipeline):
                     chars[i, j, k] = ci.get(ch, 1)
         return words, chars, casing
 
-    def _dataset(self, x, internal_tags, *, shuffle: bool) -> tf.data.Dataset:
+    def _dataset(
+        self, x, internal_tags, *, shuffle: bool, epoch: int | None = None
+    ) -> tf.data.Dataset:
+        """Batches of sentences of similar length; with `shuffle`, the batch order changes on
+        each pass (`epoch=None`) or is that of epoch `epoch` (the engine's resumable loop)."""
         order = sorted(range(len(x)), key=lambda i: len(x[i]))
         batches = [order[i : i + self.batch_size] for i in range(0, len(order), self.batch_size)]
-        rng = random.Random(self.seed)
+        seed = self.seed if epoch is None else (self.seed or 0) * 1_000_003 + epoch + 1
+        rng = random.Random(seed)
         tag_index = self._tag_index
 
         def gen():
@@ -728,6 +991,8 @@ class EntityTagger(Pipeline):
             For raw sentences: one list of `Entity(start_char, end_char, label, text)` per
             sentence, found with `nlpkit.text.tokenizer.tokenize` (character offsets).
             With `confidences=True`: lists of `ScoredEntity` (above).
+            An empty `x` gives `[]`; an empty or whitespace-only sentence (or an empty token
+            list) gives `[]` for it: no tokens, no entities. The SavedModel does the same.
 
         Raises:
             NotFittedError: before `fit`.
@@ -740,9 +1005,11 @@ class EntityTagger(Pipeline):
                 "`x` must be a list of sentences, not a single string. "
                 f"Wrap it in a list: [{x!r:.40}]"
             )
-        x = list(x)
+        x = check_ordered("x", x)
         check_bool("confidences", confidences)
-        if x and all(isinstance(s, (str, bytes)) for s in x):
+        if not x:  # an empty batch gives an empty result, in every pipeline
+            return []
+        if any(isinstance(s, (str, bytes)) for s in x):  # raw sentences; blames a bad item
             texts = check_texts("x", x, allow_empty=True)
             toks = [tokenize(t) for t in texts]
             words = [[w for w, _, _ in t] for t in toks]
@@ -849,10 +1116,12 @@ class EntityTagger(Pipeline):
 
     # ================================================================ persistence
     def _save_state(self, directory: Path) -> None:
+        # Files: model.keras; vocabulary.txt, characters.txt, tags.txt (one entry a line, in
+        # id order, see `write_vocabulary`); state.json.
         self.model_.save(directory / "model.keras")
-        (directory / "vocabulary.txt").write_text("\n".join(self.vocabulary_), encoding="utf-8")
-        (directory / "characters.txt").write_text("\n".join(self.characters_), encoding="utf-8")
-        (directory / "tags.txt").write_text("\n".join(self.tags_), encoding="utf-8")
+        write_vocabulary(directory / "vocabulary.txt", self.vocabulary_)
+        write_vocabulary(directory / "characters.txt", self.characters_)
+        write_vocabulary(directory / "tags.txt", self.tags_)
         write_json(
             directory / "state.json",
             {
@@ -863,10 +1132,17 @@ class EntityTagger(Pipeline):
         )
 
     def _load_state(self, directory: Path) -> None:
-        self.model_ = keras.saving.load_model(directory / "model.keras", compile=False)
-        self.vocabulary_ = (directory / "vocabulary.txt").read_text(encoding="utf-8").split("\n")
-        self.characters_ = (directory / "characters.txt").read_text(encoding="utf-8").split("\n")
-        self.tags_ = (directory / "tags.txt").read_text(encoding="utf-8").split("\n")
+        self.model_ = load_keras_model(directory / "model.keras", compile=False)
+        if getattr(self, "_layout", LAYOUT) >= 2:
+            read = read_vocabulary
+        else:  # nlpkit 0.1: joined with newlines, no final newline, unescaped
+
+            def read(path):
+                return path.read_text(encoding="utf-8").split("\n")
+
+        self.vocabulary_ = read(directory / "vocabulary.txt")
+        self.characters_ = read(directory / "characters.txt")
+        self.tags_ = read(directory / "tags.txt")
         state = read_json(directory / "state.json")
         self.input_scheme_ = state["input_scheme"]
         self.history_ = state.get("history", {})
@@ -875,6 +1151,16 @@ class EntityTagger(Pipeline):
         self._char_index = {c: i for i, c in enumerate(self.characters_)}
         self._tag_index = {t: i for i, t in enumerate(self.tags_)}
         self._predict_fn = None
+
+    def _check_structure(self, directory: Path) -> None:
+        model = self.model_
+        rows = model.get_layer("word_embedding").input_dim
+        check_rows(directory, "vocabulary.txt", len(self.vocabulary_), rows, "word-embedding rows")
+        if self.char_encoder != "none":
+            rows = model.get_layer("char_encoder").vocabulary_size
+            check_rows(directory, "characters.txt", len(self.characters_), rows, "character ids")
+        units = model.get_layer("potentials").units
+        check_rows(directory, "tags.txt", len(self.tags_), units, "tag scores per token")
 
     def _export(self, directory: Path) -> None:
         module = _NERServing(
@@ -894,6 +1180,11 @@ class EntityTagger(Pipeline):
                 "tag_tokens": module.tag_tokens,
                 "tag_tokens_scored": module.tag_tokens_scored,
             },
+        )
+        extra = directory / "assets.extra"
+        extra.mkdir(exist_ok=True)
+        write_json(
+            extra / "config.json", {"class": type(self).__name__, "config": self.get_config()}
         )
 
 
@@ -934,8 +1225,10 @@ class _NERServing(tf.Module):
         """tokens: [B, T] strings padded with ''; returns int32 [B, T] tag ids, the mask, and the
         potentials [B, T + 1, tags] with their mask [B, T + 1] (one padded step more, so that
         the forward-backward never scans an empty sequence)."""
-        n_time = tf.shape(tokens)[1]
-        tokens1 = tf.pad(tokens, [[0, 0], [0, 1]], constant_values="")  # at least one step
+        n_rows, n_time = tf.shape(tokens)[0], tf.shape(tokens)[1]
+        # At least one row and one step: an empty batch (or batch of empty sentences) then
+        # runs the same graph, and the padding row/step is cut off below.
+        tokens1 = tf.pad(tokens, [[0, 1], [0, 1]], constant_values="")
         keys = tf.strings.lower(tokens1, encoding="utf-8") if self.lowercase else tokens1
         words = self.word_table.lookup(keys)
         words = tf.where(tf.equal(tokens1, ""), 0, words)
@@ -949,8 +1242,9 @@ class _NERServing(tf.Module):
             ids = self.crf(potentials, mask=word_mask)
         else:
             ids = tf.where(word_mask, tf.argmax(potentials, -1, output_type=tf.int32), 0)
-        ids = tf.cast(ids, tf.int32)
-        return ids[:, :n_time], tf.not_equal(tokens, ""), (potentials, ids, word_mask)
+        ids = tf.cast(ids, tf.int32)[:n_rows]
+        parts = (potentials[:n_rows], ids, word_mask[:n_rows])
+        return ids[:, :n_time], tf.not_equal(tokens, ""), parts
 
     def _chunks(self, ids, mask):
         """conlleval chunk starts/ends per position, the chunk type, and tags in the output scheme."""
@@ -1006,7 +1300,13 @@ class _NERServing(tf.Module):
 
     @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="sentences")])
     def serve(self, sentences):
-        """Raw sentences -> tokens, per-token tags and entity spans (character offsets)."""
+        """Raw sentences -> tokens, per-token tags and entity spans (character offsets).
+
+        Bytes that are not valid UTF-8 are read as U+FFFD (one per bad sequence), so offsets
+        and entity texts stay defined (cutting an entity's text failed in `Substr`)."""
+        sentences = tf.strings.unicode_transcode(
+            sentences, "UTF-8", "UTF-8", errors="replace", replace_control_characters=False
+        )
         tokens, starts, ends = tf_tokenize(sentences)
         dense = tokens.to_tensor("")
         ids, mask, (potentials, ids1, mask1) = self._tag_ids(dense)
@@ -1057,6 +1357,15 @@ def _check_token(t: str, i: int) -> None:
         raise ValueError(
             f"Sentence {i}: tokens must be non-empty strings without line breaks. Received {t!r}"
         )
+
+
+#: One encoded sentence: word ids, character ids, casing ids, tag ids.
+_SENTENCE_SPEC = (
+    tf.TensorSpec((None,), tf.int32),
+    tf.TensorSpec((None, None), tf.int32),
+    tf.TensorSpec((None,), tf.int32),
+    tf.TensorSpec((None,), tf.int32),
+)
 
 
 def _non_empty(x, y):

@@ -10,15 +10,21 @@ almost every unit within ~150 steps on Multi30k and training stalled at the unig
 label smoothing; decoding is greedy or beam search with a GNMT length penalty (Wu et al. 2016),
 stopping at end-of-sequence or at `max_length`.
 
-Tokenisation (characters, or words with punctuation split off), vocabulary lookup, decoding and
-detokenisation are TensorFlow ops, so `export()` writes a SavedModel whose `translate` signature
-takes raw strings and returns translated strings, beam search included (a `tf.while_loop`).
+Tokenisation, vocabulary lookup, decoding and detokenisation are TensorFlow ops, so `export()`
+writes a SavedModel whose `translate` signature takes raw strings and returns translated strings,
+beam search included (a `tf.while_loop`), with the attention weights of each translation. The
+default level is 'subword': a SentencePiece model (unigram or BPE, Kudo & Richardson 2018) per
+language, trained on the training text by `sentencepiece` and applied in the graph by
+`tensorflow-text`, so text keeps its case and the output is detokenised text; 'word' (words,
+punctuation split off and rejoined on output) and 'char' levels remain.
 """
 
 from __future__ import annotations
 
 import math
 import os
+import re
+import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -29,24 +35,33 @@ import tensorflow as tf
 from keras import ops
 
 from nlpkit.decoding import BeamSearch, Decoder, GreedySearch, tile_beams  # noqa: F401
-from nlpkit.errors import MissingDependencyError
+from nlpkit.errors import IntegrityError, MissingDependencyError
 from nlpkit.layers.bahdanau_attention import BahdanauAttention
 from nlpkit.layers.luong_attention import SCORES, LuongAttention
 from nlpkit.layers.recurrent_stack import CELLS, RecurrentStack
-from nlpkit.pipelines.base import Pipeline
+from nlpkit.pipelines.base import Pipeline, check_rows
 from nlpkit.pipelines.training import fit_keras_model, history_to_dict, set_seed
 from nlpkit.text.special_ids import BOS_ID, EOS_ID, PAD_ID, UNK_ID  # noqa: F401 (re-exported)
+from nlpkit.text.subword import SUBWORD_MODELS, SubwordVocabulary
 from nlpkit.text.token_vocabulary import (
     BOS,
     EOS,
-    LEVELS,
     PAD,
     SPECIAL_TOKENS,
     UNK,
     TokenVocabulary,
+    detokenize_words,
     split_tokens,
 )
-from nlpkit.utils.files import hash_strings, read_json, write_json
+from nlpkit.training import Trainer, check_training_settings
+from nlpkit.utils.files import (
+    hash_strings,
+    load_keras_weights,
+    read_json,
+    read_vocabulary,
+    write_json,
+    write_vocabulary,
+)
 from nlpkit.utils.inference import cached_function
 from nlpkit.utils.validation import (
     check_bool,
@@ -54,13 +69,22 @@ from nlpkit.utils.validation import (
     check_float,
     check_int,
     check_same_length,
+    check_seed,
     check_texts,
 )
 
 __all__ = ["Translator", "beam_search", "greedy_search", "run_recipe", "PAD", "UNK", "BOS", "EOS"]
 
 SPECIALS = SPECIAL_TOKENS
+_SOURCE_VOCAB, _TARGET_VOCAB = "source_vocabulary.txt", "target_vocabulary.txt"
+# A blank source: the same set of characters in Python and in the graph (RE2's \s).
+_BLANK_RE2 = r"[\t\n\f\r ]*"
+_BLANK = re.compile(_BLANK_RE2)
 ATTENTIONS = ("bahdanau", "luong")
+LEVELS = ("subword", "word", "char")
+_SPM_FILES = ("source.spm.model", "target.spm.model")
+# Ids the decoder never emits: padding, unknown and start (outputs never contain `[UNK]`).
+_BANNED_OUTPUT_IDS = (PAD_ID, UNK_ID, BOS_ID)
 _NEG = -1e9
 
 StepFn = Callable[[tf.Tensor, Any], tuple[tf.Tensor, Any, tf.Tensor]]
@@ -162,8 +186,28 @@ _CELL_CLASSES = {
 }
 
 
+def _lstm_gates(z, c):
+    """Keras `LSTMCell` gate math (sigmoid / tanh, gates in i, f, c, o order) on the summed
+    pre-activations `z = x @ W + h @ U + b`: `-> (h, c)`."""
+    i, f, g, o = tf.split(z, 4, axis=-1)
+    c = tf.sigmoid(f) * c + tf.sigmoid(i) * tf.tanh(g)
+    return tf.sigmoid(o) * tf.tanh(c), c
+
+
 class _Seq2Seq(keras.Model):
-    """Encoder-decoder with attention and input feeding (internal to `Translator`)."""
+    """Encoder-decoder with attention and input feeding (internal to `Translator`).
+
+    Speed (issue 14): with LSTM cells and Bahdanau attention (the defaults) the decoder steps
+    run a fused form of the same math on the same weights (`fast_path`): the embedding part of
+    the first layer's input projection (`emb @ W[:E] + b`) is one matrix multiply over every
+    time step before the teacher-forced loop, the fed-back attentional state and the recurrent
+    state share one matmul per step (`[feed; h] @ [W[E:]; U]`), and the Bahdanau keys are
+    computed once per batch. In training, `call` projects only the real (non-padding) target
+    positions onto the vocabulary and returns those logits as `(tokens, vocab)`; `compute_loss`
+    takes both that form and the full `(batch, steps, vocab)` logits of inference.
+    `fast_path = False` runs the Keras cells step by step and projects every position (the
+    code path before issue 14; the translator row of benchmarks/speed.py compares the two).
+    """
 
     def __init__(
         self,
@@ -182,10 +226,26 @@ class _Seq2Seq(keras.Model):
         **kwargs,
     ):
         super().__init__(**kwargs)
+        # Constructor arguments, so that `save("model.keras")` can write the model's config
+        # (nlpkit loads only the weights from it, into a model rebuilt from `Translator`'s).
+        self._init_config = {
+            "source_vocab_size": source_vocab_size,
+            "target_vocab_size": target_vocab_size,
+            "embedding_dim": embedding_dim,
+            "hidden_size": hidden_size,
+            "num_layers": num_layers,
+            "cell": cell,
+            "bidirectional": bidirectional,
+            "attention": attention,
+            "attention_score": attention_score,
+            "dropout": dropout,
+            "label_smoothing": label_smoothing,
+        }
         self.target_vocab_size = target_vocab_size
         self.label_smoothing = label_smoothing
         self.bidirectional = bidirectional
         self.hidden_size = hidden_size
+        self.embedding_dim = embedding_dim
         units = hidden_size * (2 if bidirectional else 1)
         self.units = units
         self.num_layers = num_layers
@@ -232,7 +292,11 @@ class _Seq2Seq(keras.Model):
         self.attention.build([(None, units), (None, None, units)])
         self.combine.build((None, 2 * units))
         self.projection.build((None, units))
+        self.fast_path = cell == "lstm" and attention == "bahdanau"
         self.built = True
+
+    def get_config(self):
+        return {"name": self.name, **self._init_config}
 
     # encoder ---------------------------------------------------------------
     def encode(self, source_ids, training=False):
@@ -260,11 +324,49 @@ class _Seq2Seq(keras.Model):
             return self.attention.project_values(memory)
         return None
 
-    def step_embedded(self, x, state, memory, mask, keys=None):
+    def step_weights(self):
+        """Loop-invariant weights of the fused decoder step (`fast_path`), sliced and stacked
+        once before a decoder loop and passed to the steps as `weights=` (None otherwise)."""
+        if not self.fast_path:
+            return None
+        e, first = self.embedding_dim, self.cells[0]
+        stacked = [ops.concatenate([first.kernel[e:], first.recurrent_kernel], axis=0)]
+        for c in self.cells[1:]:
+            stacked.append(ops.concatenate([c.kernel, c.recurrent_kernel], axis=0))
+        return {"input": first.kernel[:e], "stacked": stacked}
+
+    def _input_projection(self, x, weights):
+        """The embedding part of the first layer's gates, `x @ W[:E] + b` (any leading axes)."""
+        return ops.matmul(x, weights["input"]) + self.cells[0].bias
+
+    def _fast_step(self, x_proj, state, memory, mask, keys, weights):
+        flat, feed = state
+        below, new_flat = feed, []
+        for i, c in enumerate(self.cells):
+            h, cs = flat[2 * i], flat[2 * i + 1]
+            z = ops.matmul(ops.concatenate([below, h], axis=-1), weights["stacked"][i])
+            z = z + (x_proj if i == 0 else c.bias)
+            h, cs = _lstm_gates(z, cs)
+            new_flat += [h, cs]
+            below = h
+        context, attn = self.attention.attend(below, memory, keys, mask)
+        feed = self.combine(ops.concatenate([context, below], axis=-1))
+        return feed, (tuple(new_flat), feed), attn
+
+    def step_embedded(self, x, state, memory, mask, keys=None, weights=None):
         """x (B, E) embedded token; state = (flat cell states, feed) -> (feed, state, weights).
 
-        `keys`: `attention_keys(memory)`, hoisted out of the decoder loop (optional).
+        `keys`: `attention_keys(memory)` and `weights`: `step_weights()`, hoisted out of the
+        decoder loop (both optional).
         """
+        if self.fast_path:
+            if keys is None:
+                keys = self.attention_keys(memory)
+            if weights is None:
+                weights = self.step_weights()
+            return self._fast_step(
+                self._input_projection(x, weights), state, memory, mask, keys, weights
+            )
         flat, feed = state
         h = ops.concatenate([x, feed], axis=-1)
         new_flat = []
@@ -279,28 +381,46 @@ class _Seq2Seq(keras.Model):
         feed = self.combine(ops.concatenate([context, h], axis=-1))
         return feed, (tuple(new_flat), feed), weights
 
-    def step_logits(self, tokens, state, memory, mask, keys=None):
+    def step_logits(self, tokens, state, memory, mask, keys=None, weights=None):
         """One decoder step from token ids: `-> (logits (B, V), state, attention weights)`.
 
-        `keys`: `attention_keys(memory)`, computed once before the decoder loop (optional).
+        `keys`: `attention_keys(memory)`, `weights`: `step_weights()`, computed once before the
+        decoder loop (optional).
         """
-        feed, state, weights = self.step_embedded(
-            self.target_embedding(tokens), state, memory, mask, keys
+        feed, state, attn = self.step_embedded(
+            self.target_embedding(tokens), state, memory, mask, keys, weights
         )
-        return self.projection(feed), state, weights
+        return self.projection(feed), state, attn
 
-    def step_log_probs(self, tokens, state, memory, mask, keys=None):
-        logits, state, weights = self.step_logits(tokens, state, memory, mask, keys)
-        return tf.nn.log_softmax(logits), state, weights
+    def step_log_probs(self, tokens, state, memory, mask, keys=None, weights=None):
+        logits, state, attn = self.step_logits(tokens, state, memory, mask, keys, weights)
+        return tf.nn.log_softmax(logits), state, attn
 
     # teacher forcing -------------------------------------------------------
-    def decode_teacher_forced(self, memory, mask, state, target_in, training=False):
-        """-> (attentional states (B, T, units), attention weights (B, T, Ts))."""
+    def decode_teacher_forced(
+        self, memory, mask, state, target_in, training=False, return_weights=True
+    ):
+        """-> (attentional states (B, T, units), attention weights (B, T, Ts) or None when
+        `return_weights` is False)."""
         emb = self.dropout(self.target_embedding(target_in), training=training)
+        keys = self.attention_keys(memory)  # once, not at every step
+        if self.fast_path:
+            weights = self.step_weights()
+            # the embedding part of the first layer's gates for every step: one matmul
+            x_proj = tf.transpose(self._input_projection(emb, weights), [1, 0, 2])
+
+            def fast(acc, x_t):
+                _, st, w = self._fast_step(x_t, acc[0], memory, mask, keys, weights)
+                return (st, w) if return_weights else (st,)
+
+            init = (state, tf.zeros([tf.shape(memory)[0], tf.shape(memory)[1]]))
+            out = tf.scan(fast, x_proj, initializer=init if return_weights else (state,))
+            feeds = tf.transpose(out[0][1], [1, 0, 2])
+            attn = tf.transpose(out[1], [1, 0, 2]) if return_weights else None
+            return feeds, attn
         emb = tf.transpose(emb, [1, 0, 2])
         batch = tf.shape(memory)[0]
         init = (state, tf.zeros([batch, tf.shape(memory)[1]]))
-        keys = self.attention_keys(memory)  # once, not at every step
 
         def fn(acc, x_t):
             st, _ = acc
@@ -312,13 +432,25 @@ class _Seq2Seq(keras.Model):
         return feeds, tf.transpose(weights, [1, 0, 2])
 
     def call(self, inputs, training=False):
+        """`(source_ids, target_in) -> logits`: `(B, T, V)`; in training on the fast path,
+        `(tokens, V)` for the non-padding positions of `target_in` only (row-major order)."""
         source_ids, target_in = inputs
         memory, mask, state = self.encode(source_ids, training=training)
-        feeds, _ = self.decode_teacher_forced(memory, mask, state, target_in, training=training)
+        feeds, _ = self.decode_teacher_forced(
+            memory, mask, state, target_in, training=training, return_weights=False
+        )
+        if training and self.fast_path:
+            # a padded position's logits never reach the loss: skip its vocabulary projection
+            feeds = tf.boolean_mask(feeds, ops.not_equal(target_in, PAD_ID))
         return self.projection(self.dropout(feeds, training=training))
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
-        """Token-level cross-entropy (optionally label-smoothed), averaged over non-pad tokens."""
+        """Token-level cross-entropy (optionally label-smoothed), averaged over non-pad tokens.
+
+        `y_pred` is `(B, T, V)` logits, or the `(tokens, V)` logits of the real positions of
+        `x[1]` (`target_in`) that `call` returns in training."""
+        if len(y_pred.shape) == 2:
+            y = tf.boolean_mask(y, ops.not_equal(x[1], PAD_ID))
         mask = ops.cast(ops.not_equal(y, PAD_ID), "float32")
         if self.label_smoothing:
             v = self.target_vocab_size
@@ -334,8 +466,18 @@ class Translator(Pipeline):
     """Neural machine translation with attention (encoder-decoder RNN), on the pipeline contract.
 
     Args:
-        level: 'char' (character vocabularies, e.g. dates) or 'word' (words, punctuation split off).
-        lowercase: Lowercase source and target text before tokenising.
+        level: 'subword' (SentencePiece pieces trained on the training text, one model per
+            language; needs `pip install "nlpkit[translation]"`), 'word' (words, punctuation
+            split off) or 'char' (characters, e.g. dates).
+        lowercase: Lowercase source and target text before tokenising (default False: case is
+            kept).
+        vocab_size: 'subword' level: SentencePiece vocabulary size per language, special ids
+            included (a soft limit: a small text stops earlier). Other levels use
+            `max_vocab_size` / `min_count`.
+        subword_model: 'subword' level: 'unigram' (Kudo 2018) or 'bpe' (Sennrich et al. 2016).
+        detokenize: Write output as text (default): pieces joined back into words, and at word
+            level punctuation attached again ("hut ." -> "hut."). False writes the tokens
+            separated by spaces.
         embedding_dim: Size of the token embeddings.
         hidden_size: Encoder units per direction; the decoder has `hidden_size * 2` units when
             `bidirectional` (so that 'dot' attention applies), else `hidden_size`.
@@ -359,6 +501,13 @@ class Translator(Pipeline):
         early_stopping: Patience on validation loss when `validation_data` is given (None: off).
         seed: Seed for a repeatable CPU run.
         verbose: Keras progress display: 'auto', 0, 1 or 2.
+        distribution: None (one device, Keras `fit`), 'mirrored', 'multi_worker' or a
+            `tf.distribute.Strategy` (see docs/training.md; None in `get_config` if an instance).
+        checkpoint_dir: Folder for resumable checkpoints (`fit` again resumes after a kill).
+        checkpoint_every: Steps between checkpoints (one is also written at each epoch end).
+        max_minutes: Training time budget; training ends cleanly, best weights kept.
+        max_steps: Optimizer step budget; training ends cleanly, best weights kept.
+        log_dir: TensorBoard folder (loss, metrics, learning rate, examples/s).
 
     Raises:
         ValueError / TypeError: An option is out of range or of the wrong type (checked here);
@@ -377,8 +526,11 @@ class Translator(Pipeline):
 
     def __init__(
         self,
-        level: str = "word",
+        level: str = "subword",
         lowercase: bool = False,
+        vocab_size: int = 8000,
+        subword_model: str = "unigram",
+        detokenize: bool = True,
         embedding_dim: int = 64,
         hidden_size: int = 128,
         num_layers: int = 1,
@@ -399,9 +551,18 @@ class Translator(Pipeline):
         early_stopping: int | None = 3,
         seed: int | None = None,
         verbose: int | str = "auto",
+        distribution: Any = None,
+        checkpoint_dir: str | os.PathLike | None = None,
+        checkpoint_every: int = 100,
+        max_minutes: float | None = None,
+        max_steps: int | None = None,
+        log_dir: str | os.PathLike | None = None,
     ):
         self.level = check_choice("level", level, LEVELS)
         self.lowercase = check_bool("lowercase", lowercase)
+        self.vocab_size = check_int("vocab_size", vocab_size, len(SPECIALS) + 1)
+        self.subword_model = check_choice("subword_model", subword_model, SUBWORD_MODELS)
+        self.detokenize = check_bool("detokenize", detokenize)
         self.embedding_dim = check_int("embedding_dim", embedding_dim, 1)
         self.hidden_size = check_int("hidden_size", hidden_size, 1)
         self.num_layers = check_int("num_layers", num_layers, 1)
@@ -424,8 +585,22 @@ class Translator(Pipeline):
         self.learning_rate = check_float("learning_rate", learning_rate, 0.0, low_inclusive=False)
         self.clipnorm = check_float("clipnorm", clipnorm, 0.0, low_inclusive=False, allow_none=True)
         self.early_stopping = check_int("early_stopping", early_stopping, 1, allow_none=True)
-        self.seed = check_int("seed", seed, allow_none=True)
+        self.seed = check_seed("seed", seed)
         self.verbose = check_choice("verbose", verbose, ("auto", 0, 1, 2))
+        engine = check_training_settings(
+            distribution=distribution,
+            checkpoint_dir=checkpoint_dir,
+            checkpoint_every=checkpoint_every,
+            max_minutes=max_minutes,
+            max_steps=max_steps,
+            log_dir=log_dir,
+        )
+        self.distribution = engine["distribution"]
+        self.checkpoint_dir = engine["checkpoint_dir"]
+        self.checkpoint_every = engine["checkpoint_every"]
+        self.max_minutes = engine["max_minutes"]
+        self.max_steps = engine["max_steps"]
+        self.log_dir = engine["log_dir"]
 
     # ------------------------------------------------------------------ inputs
     @staticmethod
@@ -466,17 +641,41 @@ class Translator(Pipeline):
             raise ValueError(f"`{xname}` is empty: at least one sentence pair is needed.")
         return sources, targets
 
-    def _token_lists(self, texts: list[str]) -> list[list[str]]:
+    def _token_lists(self, texts: list[str], side: str = "source") -> list[list[str]]:
+        """The tokens of `texts` as the model sees them (pieces at the subword level)."""
+        if self.level == "subword":
+            vocab = self.source_subwords_ if side == "source" else self.target_subwords_
+            if self.lowercase:
+                texts = [t.lower() for t in texts]
+            return vocab.token_lists(texts)
         ragged = _tokenize(tf.constant(texts, tf.string), self.level, self.lowercase)
         return [[t.decode("utf-8") for t in toks] for toks in ragged.to_list()]
 
     # ------------------------------------------------------------------ graph helpers
+    def _encode(self, texts: tf.Tensor, side: str) -> tf.RaggedTensor:
+        """`(B,)` strings -> ragged int32 ids of the source or target vocabulary, in the graph."""
+        if self.level == "subword":
+            if self.lowercase:
+                texts = tf.strings.lower(texts, encoding="utf-8")
+            vocab = self.source_subwords_ if side == "source" else self.target_subwords_
+            return vocab.tokenize(texts)
+        table = self._src_vocab if side == "source" else self._tgt_vocab
+        return table.lookup(_tokenize(texts, self.level, self.lowercase))
+
+    def _source_tokens(self, texts: tf.Tensor) -> tf.Tensor:
+        """`(B, S)` source token strings aligned with `_source_ids` (`""` where padded)."""
+        if self.level == "subword":
+            tokens = self.source_subwords_.pieces(self._encode(texts, "source")).to_tensor("")
+        else:
+            tokens = _tokenize(texts, self.level, self.lowercase).to_tensor("")
+        return tf.pad(tokens, [[0, 0], [0, tf.maximum(0, 1 - tf.shape(tokens)[1])]])
+
     def _source_ids(self, texts: tf.Tensor) -> tf.Tensor:
-        ids = self._src_vocab.lookup(_tokenize(texts, self.level, self.lowercase)).to_tensor(PAD_ID)
+        ids = self._encode(texts, "source").to_tensor(PAD_ID)
         return tf.pad(ids, [[0, 0], [0, tf.maximum(0, 1 - tf.shape(ids)[1])]])
 
     def _target_ids(self, texts: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-        ids = self._tgt_vocab.lookup(_tokenize(texts, self.level, self.lowercase))
+        ids = self._encode(texts, "target")
         n = ids.nrows()
         bos = tf.fill([n, 1], BOS_ID)
         eos = tf.fill([n, 1], EOS_ID)
@@ -490,44 +689,107 @@ class Translator(Pipeline):
         before_eos = tf.equal(tf.cumsum(tf.cast(is_eos, tf.int32), axis=1), 0)
         keep = tf.logical_and(before_eos, ids > EOS_ID)
         kept = tf.ragged.boolean_mask(ids, keep)
+        if self.level == "subword" and self.detokenize:
+            return self.target_subwords_.detokenize(kept)
         words = tf.gather(tf.constant(self.target_vocabulary_), kept)
-        return tf.strings.reduce_join(words, axis=-1, separator="" if self.level == "char" else " ")
+        text = tf.strings.reduce_join(words, axis=-1, separator="" if self.level == "char" else " ")
+        if self.level == "word" and self.detokenize:
+            text = detokenize_words(text)
+        return text
 
     def _decoding(self, beam_width: int, length_penalty: float) -> Decoder:
-        """The decoding strategy: greedy search for width 1, else beam search."""
+        """The decoding strategy: greedy search for width 1, else beam search (which stops once
+        every sentence's best hypothesis is settled: only the best is used here)."""
         if beam_width == 1:
             return GreedySearch()
-        return BeamSearch(beam_width, length_penalty)
+        return BeamSearch(beam_width, length_penalty, stop_early=self._fast_decoding)
+
+    # Speed switches of the decoding path (issue 14); False restores the code path before it,
+    # for side-by-side benchmarks (benchmarks/speed.py). Results are the same.
+    _fast_decoding = True
 
     def _decode_ids(self, texts, decoder: Decoder, max_length: int):
-        """Encode `texts` and decode with `decoder` (a `nlpkit.decoding` strategy)."""
+        """Encode `texts` and decode with `decoder` (a `nlpkit.decoding` strategy).
+
+        The step function keeps, beside the model's state, whether its row has been fed the
+        end token: such a row has ended (greedy and beam search ignore its later logits; beam
+        search with `stop_early` also feeds the end token to every hypothesis of a sentence
+        whose best is settled), so only the rows still running are projected onto the
+        vocabulary (the largest matmul of a step); the ended rows get logits of 0.
+        """
         model = self.model_
         source = self._source_ids(texts)
         memory, mask, state = model.encode(source)
         memory_rows, mask_rows = decoder.expand(memory), decoder.expand(mask)
         keys_rows = model.attention_keys(memory_rows)  # once, not at every step
-
-        def step(tokens, st, index):
-            return model.step_logits(tokens, st, memory_rows, mask_rows, keys_rows)
-
+        weights = model.step_weights()
+        banned = tf.scatter_nd(  # never emit padding, [UNK] or <s>
+            [[i] for i in _BANNED_OUTPUT_IDS],
+            tf.fill([len(_BANNED_OUTPUT_IDS)], tf.constant(_NEG, tf.float32)),
+            [len(self.target_vocabulary_)],
+        )
         start = tf.fill([tf.shape(source)[0]], tf.constant(BOS_ID, tf.int32))
-        return decoder(step, state, start, max_length=max_length, end_id=EOS_ID, pad_id=PAD_ID)
+        if not self._fast_decoding:
+
+            def step(tokens, st, index):
+                logits, st, attn = model.step_logits(
+                    tokens, st, memory_rows, mask_rows, keys_rows, weights
+                )
+                return logits + banned, st, attn
+
+            return decoder(step, state, start, max_length=max_length, end_id=EOS_ID, pad_id=PAD_ID)
+
+        def live_step(tokens, st, index):
+            st, ended = st
+            ended = tf.logical_or(ended, tf.equal(tokens, EOS_ID))
+            emb = model.target_embedding(tokens)
+            feed, st, attn = model.step_embedded(
+                emb, st, memory_rows, mask_rows, keys_rows, weights
+            )
+            live = tf.where(tf.logical_not(ended))
+            logits = tf.scatter_nd(
+                live,
+                model.projection(tf.gather_nd(feed, live)),
+                [tf.shape(feed, out_type=tf.int64)[0], model.target_vocab_size],
+            )
+            return logits + banned, (st, ended), attn
+
+        state = (state, tf.zeros([tf.shape(source)[0]], tf.bool))
+        return decoder(live_step, state, start, max_length=max_length, end_id=EOS_ID, pad_id=PAD_ID)
 
     def _translate_graph(self, texts, beam_width: int, length_penalty: float, max_length: int):
         out = self._decode_ids(texts, self._decoding(beam_width, length_penalty), max_length)
         return self._ids_to_text(out.tokens), out.scores
 
+    def _alignment_graph(self, texts, tokens):
+        """Attention weights of the given output `tokens` (`(B, T)` ids as the decoder returns
+        them, EOS included, padding after it), recomputed by one teacher-forced pass.
+
+        Returns:
+            `(weights (B, T, S), source_tokens (B, S), target_tokens (B, T))`: rows past a
+            translation's `</s>` and columns past its source are 0 (tokens `""`).
+        """
+        model = self.model_
+        memory, mask, state = model.encode(self._source_ids(texts))
+        rows = tf.shape(tokens)[0]
+        target_in = tf.concat([tf.fill([rows, 1], BOS_ID), tokens[:, :-1]], axis=1)
+        _, weights = model.decode_teacher_forced(memory, mask, state, target_in)
+        valid = tf.cast(tf.not_equal(tokens, PAD_ID), weights.dtype)
+        weights = weights * valid[:, :, None]
+        target_tokens = tf.gather(tf.constant(self.target_vocabulary_), tokens)
+        return weights, self._source_tokens(texts), target_tokens
+
     def _decoder(self, beam_width: int, length_penalty: float, max_length: int):
         key = (beam_width, float(length_penalty), max_length)
         # one dict of traced decoders per model object: a replaced model never reuses a trace
         cache = cached_function(self, "_decoders_by_model", (self.model_,), dict)
-        if key not in cache:
-            cache[key] = tf.function(
+        if (key, self._fast_decoding) not in cache:
+            cache[key, self._fast_decoding] = tf.function(
                 lambda t: self._translate_graph(t, *key),
                 input_signature=[tf.TensorSpec([None], tf.string)],
                 autograph=False,  # explicit tf.while_loops; no Python control flow on tensors
             )
-        return cache[key]
+        return cache[key, self._fast_decoding]
 
     def _attention_graph(self, texts, max_length: int):
         out = self._decode_ids(texts, GreedySearch(), max_length)
@@ -572,15 +834,16 @@ class Translator(Pipeline):
                         f"Received: {type(validation_data).__name__}"
                     )
                 val = self._pairs(*validation_data, "validation_data[0]", "validation_data[1]")
+        trainer = Trainer.from_pipeline(self)
+        trainer.strategy  # noqa: B018  (created before the model, as TensorFlow requires)
         set_seed(self.seed)
-        src_tokens, tgt_tokens = self._token_lists(sources), self._token_lists(targets)
-        self.source_vocabulary_ = _build_vocabulary(src_tokens, self.max_vocab_size, self.min_count)
-        self.target_vocabulary_ = _build_vocabulary(tgt_tokens, self.max_vocab_size, self.min_count)
-        self._make_tables()
+        self._build_vocabularies(sources, targets)
+        tgt_tokens = self._token_lists(targets, "target")
         longest = max(len(t) for t in tgt_tokens)
         self.max_length_ = self.max_length or int(math.ceil(1.5 * longest)) + 5
         self.model_ = None
-        model = self._build_model()
+        with trainer.scope():
+            model = self._build_model()
         train_ds = self._dataset(sources, targets, shuffle=True)
         val_ds = self._dataset(*val, shuffle=False) if val is not None else None
         history = fit_keras_model(
@@ -591,9 +854,11 @@ class Translator(Pipeline):
             callbacks=callbacks,
             early_stopping=self.early_stopping,
             verbose=self.verbose,
+            trainer=trainer,
         )
         self.model_ = model
         self.history_ = history_to_dict(history)
+        self.training_ = history  # the engine's TrainingResult: steps, stop_reason, ...
         self.__dict__.pop("_decoders", None)
         metrics = {k: vals[-1] for k, vals in self.history_.items()}
         self.card_ = {
@@ -608,7 +873,28 @@ class Translator(Pipeline):
         }
         return self
 
+    def _build_vocabularies(self, sources: list[str], targets: list[str]) -> None:
+        """Learn the source and target vocabularies (SentencePiece models at the subword level)."""
+        if self.level == "subword":
+            if self.lowercase:
+                sources, targets = [t.lower() for t in sources], [t.lower() for t in targets]
+            options = dict(vocab_size=self.vocab_size, model_type=self.subword_model)
+            self.source_subwords_ = SubwordVocabulary.train(sources, **options)
+            self.target_subwords_ = SubwordVocabulary.train(targets, **options)
+            self.source_vocabulary_ = self.source_subwords_.tokens
+            self.target_vocabulary_ = self.target_subwords_.tokens
+        else:
+            self.source_subwords_ = self.target_subwords_ = None
+            src_tokens, tgt_tokens = self._token_lists(sources), self._token_lists(targets)
+            size, count = self.max_vocab_size, self.min_count
+            self.source_vocabulary_ = _build_vocabulary(src_tokens, size, count)
+            self.target_vocabulary_ = _build_vocabulary(tgt_tokens, size, count)
+        self._make_tables()
+
     def _make_tables(self) -> None:
+        if self.level == "subword":  # the SentencePiece models map text to ids themselves
+            self._src_vocab = self._tgt_vocab = None
+            return
         self._src_vocab = _Vocabulary(self.source_vocabulary_)
         self._tgt_vocab = _Vocabulary(self.target_vocabulary_)
 
@@ -633,8 +919,8 @@ class Translator(Pipeline):
         return model
 
     def _dataset(self, sources: list[str], targets: list[str], shuffle: bool) -> tf.data.Dataset:
-        src = self._src_vocab.lookup(_tokenize(tf.constant(sources), self.level, self.lowercase))
-        tgt = self._tgt_vocab.lookup(_tokenize(tf.constant(targets), self.level, self.lowercase))
+        src = self._encode(tf.constant(sources, tf.string), "source")
+        tgt = self._encode(tf.constant(targets, tf.string), "target")
         n = len(sources)
         t_in = tf.concat([tf.fill([n, 1], BOS_ID), tgt], axis=1)
         t_out = tf.concat([tgt, tf.fill([n, 1], EOS_ID)], axis=1)
@@ -706,7 +992,9 @@ class Translator(Pipeline):
             return_scores: Also return the (length-normalised) log-probability of each output.
 
         Returns:
-            A list of translations (strings), or `(translations, scores)`.
+            A list of translations (strings), or `(translations, scores)`. An empty `x` gives
+            `[]`; a blank source (empty, or only spaces, tabs and line breaks) gives `""` with
+            score 0.0 (the exported SavedModel does the same).
 
         Raises:
             NotFittedError: Called before `fit`.
@@ -714,22 +1002,45 @@ class Translator(Pipeline):
         """
         self._check_fitted("predict")
         sources = self._sources(x)
-        decode = self._decoder(*self._decode_options(beam_width, length_penalty, max_length))
-        texts: list[str] = []
-        scores: list[float] = []
+        options = self._decode_options(beam_width, length_penalty, max_length)
+        if not sources:  # an empty batch gives an empty result, in every pipeline
+            return ([], []) if return_scores else []
+        decode = self._decoder(*options)
+        texts: list[str] = [""] * len(sources)
+        scores: list[float] = [0.0] * len(sources)
+        # Batches of sources of similar length (by characters) end their search together: a
+        # batch runs until its longest translation ends. Outputs come back in input order.
+        order = sorted(range(len(sources)), key=lambda i: len(sources[i]))
+        if not self._fast_decoding:
+            order = list(range(len(sources)))
         for start in range(0, len(sources), self.batch_size):
-            out, sc = decode(tf.constant(sources[start : start + self.batch_size], tf.string))
-            texts.extend(t.decode("utf-8") for t in out.numpy().tolist())
-            scores.extend(float(s) for s in sc.numpy())
+            rows = order[start : start + self.batch_size]
+            out, sc = decode(tf.constant([sources[i] for i in rows], tf.string))
+            for i, t, v in zip(rows, out.numpy().tolist(), sc.numpy(), strict=True):
+                texts[i], scores[i] = t.decode("utf-8"), float(v)
+        for i, source in enumerate(sources):  # nothing to translate: "" (as the SavedModel)
+            if _BLANK.fullmatch(source):
+                texts[i], scores[i] = "", 0.0
         return (texts, scores) if return_scores else texts
 
     def normalize(self, texts: Sequence[str]) -> list[str]:
-        """Return `texts` as the model writes target text (lowercased and punctuation split off as
-        configured), the form `evaluate` compares predictions with."""
+        """Return `texts` in the form the model writes target text: lowercased if `lowercase`,
+        tokens separated by spaces if not `detokenize` (SentencePiece pieces at the subword
+        level), and at the word level punctuation split off and rejoined by the detokeniser."""
         self._check_fitted("normalize")
         texts = check_texts("texts", texts, allow_empty=True)
+        if not texts:
+            return []
+        if self.level == "subword" and self.detokenize:
+            ids = self._encode(tf.constant(texts, tf.string), "target")
+            keep = tf.ragged.map_flat_values(tf.greater, ids, EOS_ID)  # unknown chars dropped
+            text = self.target_subwords_.detokenize(tf.ragged.boolean_mask(ids, keep))
+            return [t.decode("utf-8") for t in text.numpy().tolist()]
         sep = "" if self.level == "char" else " "
-        return [sep.join(toks) for toks in self._token_lists(texts)] if texts else []
+        joined = [sep.join(toks) for toks in self._token_lists(texts, "target")]
+        if self.level == "word" and self.detokenize:
+            joined = [t.decode("utf-8") for t in detokenize_words(tf.constant(joined)).numpy()]
+        return joined
 
     def score(self, x, y=None) -> list[float]:
         """Log-probability of each given translation under the model (teacher forcing).
@@ -785,12 +1096,19 @@ class Translator(Pipeline):
         keep = tf.logical_and(tf.equal(ends_before, 0), tf.not_equal(target_ids, PAD_ID))
         return tf.reduce_sum(tf.where(keep, logp, 0.0), axis=1)
 
-    def evaluate(self, x, y=None, *, beam_width: int | None = None) -> dict[str, float]:
-        """Translate `x` and score against `y`: corpus BLEU and chrF (sacrebleu), exact match,
-        token accuracy. References are first normalised like the model's output (`normalize`).
+    def evaluate(self, x, y=None, *, beam_width: int | None = None) -> dict[str, Any]:
+        """Translate `x` and score the output against the references `y` as they are.
+
+        The headline `bleu` is sacreBLEU on the raw references: cased, the '13a' tokenizer
+        ('char' at the character level), the model's detokenised output; `bleu_signature` is
+        sacreBLEU's signature string of that score. `bleu_lowercased_tokenized` scores the same
+        output the older way (both sides lowercased and punctuation split off, see
+        `nlpkit.metrics.translation.lowercase_tokenize`), for comparison with papers that
+        report that figure.
 
         Returns:
-            `{"bleu", "chrf", "exact_match", "token_accuracy"}`.
+            `{"bleu", "bleu_signature", "bleu_lowercased_tokenized", "chrf", "exact_match",
+            "token_accuracy"}`.
 
         Raises:
             NotFittedError: Called before `fit`.
@@ -801,7 +1119,8 @@ class Translator(Pipeline):
 
         sources, targets = self._pairs(x, y)
         predictions = self.predict(sources, beam_width=beam_width)
-        return translation_metrics(predictions, self.normalize(targets), level=self.level)
+        level = "char" if self.level == "char" else "word"
+        return translation_metrics(predictions, targets, level=level)
 
     # ------------------------------------------------------------------ attention
     def attention(self, sources, *, max_length: int | None = None, return_tokens: bool = False):
@@ -871,10 +1190,12 @@ class Translator(Pipeline):
         ax.set_yticks(range(len(out_tokens)), out_tokens)
         ax.set_xlabel("source")
         ax.set_ylabel("output")
-        joiner = "" if self.level == "char" else " "
-        ax.set_title(
-            f"{source!r} -> {joiner.join(out_tokens[:-1] if out_tokens[-1:] == [EOS] else out_tokens)!r}"
-        )
+        shown = out_tokens[:-1] if out_tokens[-1:] == [EOS] else out_tokens
+        if self.level == "subword":
+            output = "".join(shown).replace("\u2581", " ").strip()
+        else:
+            output = ("" if self.level == "char" else " ").join(shown)
+        ax.set_title(f"{source!r} -> {output!r}")
         fig.tight_layout()
         if path is not None:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -883,54 +1204,135 @@ class Translator(Pipeline):
 
     # ------------------------------------------------------------------ persistence
     def _save_state(self, directory: Path) -> None:
-        (directory / "source_vocab.txt").write_text(
-            "\n".join(self.source_vocabulary_), encoding="utf-8"
-        )
-        (directory / "target_vocab.txt").write_text(
-            "\n".join(self.target_vocabulary_), encoding="utf-8"
-        )
+        # Files: model.keras (its weights load into a model rebuilt from the configuration);
+        # source_vocabulary.txt, target_vocabulary.txt (one token a line in id order, see
+        # `write_vocabulary`); state.json.
+        write_vocabulary(directory / _SOURCE_VOCAB, self.source_vocabulary_)
+        write_vocabulary(directory / _TARGET_VOCAB, self.target_vocabulary_)
+        if self.level == "subword":
+            # The SentencePiece models as they are: plain protocol-buffer files (no code runs
+            # to read them; `spm_encode --model=target.spm.model` works on them too).
+            (directory / _SPM_FILES[0]).write_bytes(self.source_subwords_.model_proto)
+            (directory / _SPM_FILES[1]).write_bytes(self.target_subwords_.model_proto)
         write_json(
             directory / "state.json", {"max_length_": self.max_length_, "history_": self.history_}
         )
-        self.model_.save_weights(directory / "model.weights.h5")
+        self.model_.save(directory / "model.keras")
 
     def _load_state(self, directory: Path) -> None:
-        self.source_vocabulary_ = (
-            (directory / "source_vocab.txt").read_text(encoding="utf-8").split("\n")
-        )
-        self.target_vocabulary_ = (
-            (directory / "target_vocab.txt").read_text(encoding="utf-8").split("\n")
-        )
+        if (directory / _SOURCE_VOCAB).is_file() or not (directory / "source_vocab.txt").is_file():
+            self.source_vocabulary_ = read_vocabulary(directory / _SOURCE_VOCAB)
+            self.target_vocabulary_ = read_vocabulary(directory / _TARGET_VOCAB)
+        else:  # nlpkit 0.1: joined with newlines, unescaped
+            self.source_vocabulary_ = (
+                (directory / "source_vocab.txt").read_text(encoding="utf-8").split("\n")
+            )
+            self.target_vocabulary_ = (
+                (directory / "target_vocab.txt").read_text(encoding="utf-8").split("\n")
+            )
+        self.source_subwords_ = self.target_subwords_ = None
+        if self.level == "subword":
+            subwords = []
+            for name, vocabulary in zip(
+                _SPM_FILES, (self.source_vocabulary_, self.target_vocabulary_), strict=True
+            ):
+                path = directory / name
+                if not path.is_file():
+                    raise ValueError(f"{directory} is not a complete saved Translator: no {name}.")
+                vocab = SubwordVocabulary(path.read_bytes())
+                if vocab.tokens != vocabulary:
+                    raise ValueError(
+                        f"{path} does not match the vocabulary file beside it ({len(vocab)} "
+                        f"pieces, {len(vocabulary)} vocabulary entries): the save is inconsistent."
+                    )
+                subwords.append(vocab)
+            self.source_subwords_, self.target_subwords_ = subwords
         state = read_json(directory / "state.json")
         self.max_length_ = int(state["max_length_"])
         self.history_ = state.get("history_", {})
         self._make_tables()
         model = self._build_model(compile=False)
-        model.load_weights(directory / "model.weights.h5")
+        weights = directory / "model.keras"
+        if not weights.is_file() and (directory / "model.weights.h5").is_file():
+            weights = directory / "model.weights.h5"  # nlpkit 0.1
+        try:
+            load_keras_weights(model, weights)
+        except IntegrityError as e:
+            raise IntegrityError(
+                f"{weights} does not fit the vocabularies ({_SOURCE_VOCAB}: "
+                f"{len(self.source_vocabulary_)} entries, {_TARGET_VOCAB}: "
+                f"{len(self.target_vocabulary_)}; edited, truncated or from another model?): {e}"
+            ) from e
         self.model_ = model
 
+    def _check_structure(self, directory: Path) -> None:
+        old = not (directory / _SOURCE_VOCAB).is_file()
+        src = "source_vocab.txt" if old else _SOURCE_VOCAB
+        tgt = "target_vocab.txt" if old else _TARGET_VOCAB
+        model = self.model_
+        n_src, n_tgt = model.source_embedding.input_dim, model.target_embedding.input_dim
+        check_rows(directory, src, len(self.source_vocabulary_), n_src, "source-embedding rows")
+        check_rows(directory, tgt, len(self.target_vocabulary_), n_tgt, "target-embedding rows")
+
     def _export(self, directory: Path) -> None:
+        """SavedModel whose `translate` signature (also `serving_default`) maps source strings
+        to `{"translation", "score"}`; a blank source gives `""` with score 0, as `predict`."""
         module = tf.Module()
         module.model = self.model_
-        module.source_table = self._src_vocab.table
-        module.target_table = self._tgt_vocab.table
-        options = (self.beam_width, self.length_penalty, self.max_length_)
+        if self.level == "subword":
+            # The tokenizers are tracked resources holding the SentencePiece models; loading
+            # the SavedModel needs `import tensorflow_text` (which registers their ops).
+            module.source_tokenizer = self.source_subwords_.tokenizer
+            module.target_tokenizer = self.target_subwords_.tokenizer
+        else:
+            module.source_table = self._src_vocab.table
+            module.target_table = self._tgt_vocab.table
 
         @tf.function(
             input_signature=[tf.TensorSpec([None], tf.string, name="text")], autograph=False
         )
         def translate(text):
+            decoding = self._decoding(self.beam_width, self.length_penalty)
+            out = self._decode_ids(text, decoding, self.max_length_)
+            weights, source_tokens, target_tokens = self._alignment_graph(text, out.tokens)
+            translation, score = self._ids_to_text(out.tokens), out.scores
             # `score` is the decoder's (length-normalised when length_penalty > 0);
             # `log_probability` the translation's plain sequence log-probability.
-            out = self._decode_ids(text, self._decoding(*options[:2]), options[2])
+            log_prob = self._sequence_log_prob(self._source_ids(text), out.tokens)
+            blank = tf.strings.regex_full_match(text, _BLANK_RE2)
             return {
-                "translation": self._ids_to_text(out.tokens),
-                "score": out.scores,
-                "log_probability": self._sequence_log_prob(self._source_ids(text), out.tokens),
+                "translation": tf.where(blank, tf.constant(""), translation),
+                "score": tf.where(blank, tf.zeros_like(score), score),
+                "log_probability": tf.where(blank, tf.zeros_like(log_prob), log_prob),
+                "attention": weights,
+                "source_tokens": source_tokens,
+                "target_tokens": target_tokens,
             }
 
         module.translate = translate
-        tf.saved_model.save(module, str(directory), signatures={"translate": translate})
+        with tempfile.TemporaryDirectory() as tmp:
+            if self.level == "subword":
+                # Ship the SentencePiece model files in the SavedModel's assets/ too, for tools
+                # that tokenise outside TensorFlow.
+                for name, vocab in zip(
+                    _SPM_FILES, (self.source_subwords_, self.target_subwords_), strict=True
+                ):
+                    (Path(tmp) / name).write_bytes(vocab.model_proto)
+                module.sentencepiece_models = [
+                    tf.saved_model.Asset(str(Path(tmp) / name)) for name in _SPM_FILES
+                ]
+            tf.saved_model.save(
+                module,
+                str(directory),
+                signatures={"serving_default": translate, "translate": translate},
+            )
+        extra = directory / "assets.extra"
+        extra.mkdir(exist_ok=True)
+        write_vocabulary(extra / _SOURCE_VOCAB, self.source_vocabulary_)
+        write_vocabulary(extra / _TARGET_VOCAB, self.target_vocabulary_)
+        write_json(
+            extra / "config.json", {"class": type(self).__name__, "config": self.get_config()}
+        )
 
 
 # --------------------------------------------------------------------------- recipes

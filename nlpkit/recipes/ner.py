@@ -60,16 +60,27 @@ def run_recipe(recipe: dict[str, Any], recipe_path: str | os.PathLike | None = N
         dev_path = resolve_path(base / data.get("dev", "dev.txt"), None, "data.dev")
         summary["data"] = str(base)
     tag_column = int(data.get("tag_column", -1))
-    x_train, y_train = read_conll(train_path, tag_column=tag_column)
+    stream = bool(data.get("stream", False))
+    if stream and (tag_column != -1 or data.get("max_sentences")):
+        raise ValueError(
+            f"{recipe_path}: [data] stream = true reads the tag from the last column of every "
+            "sentence: leave out `tag_column` and `max_sentences`."
+        )
     x_dev, y_dev = read_conll(dev_path, tag_column=tag_column)
-    cap = int(data.get("max_sentences", 0))
-    if cap:
-        x_train, y_train = x_train[:cap], y_train[:cap]
     tagger = EntityTagger(**model_cfg)
-    fit_seconds = timed_fit(tagger, recipe, x_train, y_train, validation_data=(x_dev, y_dev))
+    if stream:  # the training file is read lazily, once per epoch (docs/training.md)
+        fit_seconds = timed_fit(tagger, recipe, train_path, validation_data=(x_dev, y_dev))
+        n_train = tagger.card_["train_sentences"]
+    else:
+        x_train, y_train = read_conll(train_path, tag_column=tag_column)
+        cap = int(data.get("max_sentences", 0))
+        if cap:
+            x_train, y_train = x_train[:cap], y_train[:cap]
+        fit_seconds = timed_fit(tagger, recipe, x_train, y_train, validation_data=(x_dev, y_dev))
+        n_train = len(x_train)
     scores = tagger.evaluate(x_dev, y_dev)
     summary.update(
-        train_sentences=len(x_train),
+        train_sentences=n_train,
         dev_sentences=len(x_dev),
         fit_seconds=fit_seconds,
         dev_precision=round(scores["precision"], 4),

@@ -19,6 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from nlpkit.errors import MissingDependencyError
+
 __all__ = [
     "ServedModel",
     "SignatureInfo",
@@ -132,6 +134,21 @@ _DTYPE_NAMES = {
     "int64": "DT_INT64",
     "bool": "DT_BOOL",
 }
+
+
+def _read_labels(folder: Path) -> list[str] | None:
+    """Class labels an export lists beside its graph: `assets.extra/labels.txt` (one line per
+    label in `nlpkit.utils.files.write_vocabulary`'s format), or `assets/labels.txt` (plain
+    lines) in exports written before nlpkit 0.2."""
+    from nlpkit.utils.files import read_vocabulary
+
+    extra = folder / "assets.extra" / "labels.txt"
+    if extra.is_file():
+        return read_vocabulary(extra)
+    old = folder / "assets" / "labels.txt"
+    if old.is_file():
+        return [s for s in old.read_text(encoding="utf-8").split("\n") if s != ""]
+    return None
 
 
 @dataclass(frozen=True)
@@ -277,8 +294,19 @@ class ServedModel:
         """Load the SavedModel at `path` (a version folder or its parent: newest version)."""
         import tensorflow as tf
 
+        from nlpkit.text.subword import register_text_ops
+
         folder, version = resolve_savedmodel(path)
-        loaded = tf.saved_model.load(os.fspath(folder))
+        # Translators with subword vocabularies hold tensorflow-text ops (SentencePiece).
+        has_text_ops = register_text_ops()
+        try:
+            loaded = tf.saved_model.load(os.fspath(folder))
+        except (RuntimeError, tf.errors.NotFoundError) as e:  # "Op type not registered ..."
+            if has_text_ops or "Sentencepiece" not in str(e):
+                raise
+            raise MissingDependencyError(
+                "tensorflow-text", "translation", f"Loading {folder} (a subword translator)"
+            ) from e
         sigs = {}
         for sig_name, fn in loaded.signatures.items():
             _, kwargs = fn.structured_input_signature
@@ -289,10 +317,6 @@ class ServedModel:
                 outputs={k: _tensor_info(k, v) for k, v in outputs.items()},
             )
         task, task_sig = detect_task(sigs)
-        labels_file = folder / "assets" / "labels.txt"
-        labels = None
-        if labels_file.is_file():
-            labels = [s for s in labels_file.read_text(encoding="utf-8").split("\n") if s != ""]
         return cls(
             name=name,
             path=folder,
@@ -300,7 +324,7 @@ class ServedModel:
             signatures=sigs,
             task=task,
             task_signature=task_sig,
-            labels=labels,
+            labels=_read_labels(folder),
             _loaded=loaded,
         )
 

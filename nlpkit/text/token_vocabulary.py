@@ -29,6 +29,7 @@ from nlpkit.utils.validation import check_choice
 __all__ = [
     "TokenVocabulary",
     "split_tokens",
+    "detokenize_words",
     "SPECIAL_TOKENS",
     "PAD",
     "UNK",
@@ -63,6 +64,32 @@ def split_tokens(texts: tf.Tensor, level: str, lowercase: bool) -> tf.RaggedTens
         return tf.strings.unicode_split(texts, "UTF-8")
     texts = tf.strings.regex_replace(texts, r"([^\pL\pN\s])", r" \1 ")
     return tf.strings.split(texts)
+
+
+# (pattern, replacement) pairs of `detokenize_words`, applied in order (RE2 syntax).
+_DETOKENIZE_RULES = (
+    (r" ([.,!?;:%)\]}])", r"\1"),  # no space before closing punctuation
+    (r"([(\[{]) ", r"\1"),  # nor after opening brackets
+    (r"(\pL) (['’]) (\pL)", r"\1\2\3"),  # woman ' s -> woman's
+    (r"(\pL|\pN) ([-/]) (\pL|\pN)", r"\1\2\3"),  # T - shirt -> T-shirt, 1 / 2 -> 1/2
+)
+
+
+def detokenize_words(texts: tf.Tensor) -> tf.Tensor:
+    """Undo `split_tokens(..., "word", ...)` joined with spaces: attach punctuation again.
+
+    A rule-based inverse in the graph: no space before closing punctuation or after opening
+    brackets, and apostrophes, hyphens and slashes between letters or digits rejoin their
+    neighbours. Quotes stay spaced (their side is ambiguous).
+
+    Example:
+        >>> text = tf.constant(["ein mann ( mit hut ) , der t - shirt ' s trägt ."])
+        >>> detokenize_words(text).numpy()[0].decode()
+        "ein mann (mit hut), der t-shirt's trägt."
+    """
+    for pattern, replacement in _DETOKENIZE_RULES:
+        texts = tf.strings.regex_replace(texts, pattern, replacement)
+    return texts
 
 
 class TokenVocabulary:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import math
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -10,9 +11,11 @@ import numpy as np
 __all__ = [
     "check_choice",
     "check_int",
+    "check_seed",
     "check_float",
     "check_bool",
     "check_texts",
+    "check_ordered",
     "check_same_length",
     "check_token_lists",
 ]
@@ -26,14 +29,44 @@ def check_choice(name: str, value: Any, choices: Iterable[Any]) -> Any:
     return value
 
 
-def check_int(name: str, value: Any, minimum: int | None = None, allow_none: bool = False) -> Any:
+def check_int(
+    name: str,
+    value: Any,
+    minimum: int | None = None,
+    allow_none: bool = False,
+    *,
+    maximum: int | None = None,
+) -> Any:
     if value is None and allow_none:
         return value
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise TypeError(f"`{name}` must be an integer. Received: {name}={value!r}")
     if minimum is not None and value < minimum:
         raise ValueError(f"`{name}` must be >= {minimum}. Received: {name}={value!r}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"`{name}` must be <= {maximum}. Received: {name}={value!r}")
     return int(value)
+
+
+#: Largest seed the training seeding accepts (NumPy's and Keras's `set_random_seed`).
+MAX_SEED = 2**32 - 1
+#: Largest generation seed (an int64 in the exported signatures).
+MAX_GENERATION_SEED = 2**63 - 1
+
+
+def check_seed(name: str, value: Any, *, maximum: int = MAX_SEED) -> int | None:
+    """A seed: None, or an integer in `[0, maximum]` (2**32 - 1 for training seeds, as NumPy
+    requires; generation seeds go up to 2**63 - 1).
+
+    Example:
+        >>> check_seed("seed", 7)
+        7
+        >>> check_seed("seed", -1)
+        Traceback (most recent call last):
+        ...
+        ValueError: `seed` must be >= 0. Received: seed=-1
+    """
+    return check_int(name, value, 0, allow_none=True, maximum=maximum)
 
 
 def check_float(
@@ -45,12 +78,30 @@ def check_float(
     low_inclusive: bool = True,
     high_inclusive: bool = True,
     allow_none: bool = False,
+    allow_inf: bool = False,
 ) -> Any:
+    """Return `value` as a float within the bounds, or raise a clear error.
+
+    NaN is always rejected, and so are +-infinity unless `allow_inf=True`: a NaN learning rate
+    or temperature would otherwise pass every `<`/`>` comparison and fail much later.
+
+    Example:
+        >>> check_float("temperature", 0.5, 0.0)
+        0.5
+        >>> check_float("temperature", float("nan"), 0.0)
+        Traceback (most recent call last):
+        ...
+        ValueError: `temperature` must be a finite number, not NaN or infinity. Received: temperature=nan
+    """
     if value is None and allow_none:
         return value
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise TypeError(f"`{name}` must be a number. Received: {name}={value!r}")
     value = float(value)
+    if math.isnan(value) or (math.isinf(value) and not allow_inf):
+        raise ValueError(
+            f"`{name}` must be a finite number, not NaN or infinity. Received: {name}={value!r}"
+        )
     too_low = low is not None and (value < low if low_inclusive else value <= low)
     too_high = high is not None and (value > high if high_inclusive else value >= high)
     if too_low or too_high:
@@ -77,6 +128,7 @@ def check_texts(name: str, texts: Any, *, allow_empty: bool = False) -> list[str
         )
     if isinstance(texts, np.ndarray):
         texts = texts.tolist()
+    _check_ordered(name, texts, "a list of strings")
     try:
         texts = list(texts)
     except TypeError as e:
@@ -88,13 +140,58 @@ def check_texts(name: str, texts: Any, *, allow_empty: bool = False) -> list[str
     out = []
     for i, t in enumerate(texts):
         if isinstance(t, bytes):
-            t = t.decode("utf-8")
+            try:
+                t = t.decode("utf-8")
+            except UnicodeDecodeError as e:
+                raise ValueError(
+                    f"`{name}` item {i} is bytes that are not valid UTF-8 (byte {e.start}): "
+                    f"{t!r:.60}. Decode it with its own encoding first."
+                ) from e
         if not isinstance(t, str):
             raise TypeError(
                 f"`{name}` must contain only strings. Received {type(t).__name__} at index {i}: {t!r:.60}"
             )
         out.append(t)
+    _check_encodable(name, out)
     return out
+
+
+def check_ordered(name: str, value: Any) -> list:
+    """`value` as a list, refusing what has no order (a dict, a set): their items would be
+    read in an arbitrary order, or a dict's keys taken for inputs.
+
+    Example:
+        >>> check_ordered("x", ("a", "b"))
+        ['a', 'b']
+    """
+    _check_ordered(name, value, "a list")
+    return list(value)
+
+
+def _check_ordered(name: str, value: Any, what: str) -> None:
+    if isinstance(value, Mapping | set | frozenset):
+        raise TypeError(
+            f"`{name}` must be {what} (in order). Received a {type(value).__name__}; pass a "
+            "list, e.g. list(d.values())."
+        )
+
+
+def _check_encodable(name: str, texts: list[str], item: int | None = None) -> None:
+    """Raise a ValueError naming the item if a string holds a lone surrogate, which cannot
+    become a `tf.string` tensor (one pass in C for the common case)."""
+    try:
+        "".join(texts).encode("utf-8")
+    except UnicodeEncodeError:
+        for i, t in enumerate(texts):
+            try:
+                t.encode("utf-8")
+            except UnicodeEncodeError as e:
+                where = f"item {i}" if item is None else f"item {item}, token {i},"
+                raise ValueError(
+                    f"`{name}` {where} holds a lone surrogate ({t[e.start]!r} at character "
+                    f"{e.start}), which is not text: {t!r:.60}. It usually comes from decoding "
+                    "bytes with errors='surrogateescape'; decode them with the right encoding."
+                ) from e
 
 
 def check_token_lists(name: str, seqs: Any, *, allow_empty: bool = False) -> list[list[str]]:
@@ -116,6 +213,7 @@ def check_token_lists(name: str, seqs: Any, *, allow_empty: bool = False) -> lis
                 raise TypeError(
                     f"`{name}` item {i} must contain only string tokens. Received {t!r}"
                 )
+        _check_encodable(name, toks, item=i)
         out.append(toks)
     return out
 

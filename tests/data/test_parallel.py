@@ -50,7 +50,7 @@ def test_malformed_tsv_line_is_named(tmp_path):
 def test_bad_utf8_and_missing_file(tmp_path):
     path = tmp_path / "latin1.tsv"
     path.write_bytes(b"ok\tok\n" + "caf\xe9\tx\n".encode("latin-1"))
-    with pytest.raises(DataFormatError, match="line 2: not valid UTF-8"):
+    with pytest.raises(DataFormatError, match="line 2: not valid utf-8"):
         read_parallel(path)
     with pytest.raises(FileNotFoundError, match="does not exist"):
         read_parallel(tmp_path / "nope.tsv")

@@ -20,7 +20,9 @@ def test_read_text_normalises_newlines(tmp_path):
 def test_undecodable_byte_names_file_and_line(tmp_path):
     p = tmp_path / "bad.txt"
     p.write_bytes(b"ok\nfine\nbad \xff byte\n")
-    with pytest.raises(DataFormatError, match=r"bad\.txt, line 3: cannot decode"):
+    with pytest.raises(
+        DataFormatError, match=r"bad\.txt, line 3: not valid utf-8 text: cannot decode"
+    ):
         read_lines(p)
     with pytest.raises(DataFormatError, match=r"bad\.txt, line 3"):
         read_text(p)

@@ -304,3 +304,38 @@ def test_registry_names_serialisation_and_errors():
     with pytest.raises(ValueError, match=r"must return \(logits, new_state\)"):
         GreedySearch()(lambda t, s, i: t, (), tf.constant([0]), max_length=2)
     assert decoding.viterbi_decode is __import__("nlpkit.layers.crf").layers.crf.viterbi_decode
+
+
+@pytest.mark.parametrize("alpha", [0.0, 0.6, 1.0])
+def test_stop_early_keeps_the_best_hypothesis_and_stops_sooner(alpha):
+    """`stop_early=True` ends the loop once every sentence's best finished hypothesis beats what
+    any live one can still reach: the best tokens and score are those of the full search."""
+    rng = np.random.default_rng(3)
+    steps_full, steps_early = 0, 0
+    for trial in range(12):
+        table = random_table(rng, vocab=9, ban=(PAD, 1, BOS))
+        table[:, EOS] *= 3.0  # end often enough for early stops to happen
+        table /= table.sum(-1, keepdims=True)
+        starts = tf.fill([4], BOS)
+        step = markov(table)
+        full = BeamSearch(3, alpha)(step, (), starts, max_length=12, end_id=EOS)
+        early = BeamSearch(3, alpha, stop_early=True)(step, (), starts, max_length=12, end_id=EOS)
+        full_tokens, early_tokens = full.tokens.numpy(), early.tokens.numpy()
+        for row in range(4):
+            assert _strip(early_tokens[row]) == _strip(full_tokens[row]), (trial, row)
+        np.testing.assert_allclose(early.scores.numpy(), full.scores.numpy(), rtol=1e-6)
+        steps_full += full.beams.shape[-1]
+        steps_early += early.beams.shape[-1]
+    assert steps_early <= steps_full
+    if alpha == 0.0:
+        assert steps_early < steps_full  # the bound is tight without a length penalty
+
+
+def test_stop_early_config_and_validation():
+    beam = BeamSearch(2, 0.5, stop_early=True)
+    assert decoding.get(decoding.serialize(beam)) == beam
+    assert beam.get_config()["stop_early"] is True
+    with pytest.raises(ValueError, match="stop_early"):
+        BeamSearch(2, finished_in_beam=False, stop_early=True)
+    with pytest.raises(TypeError, match="stop_early"):
+        BeamSearch(2, stop_early="yes")

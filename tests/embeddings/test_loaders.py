@@ -71,10 +71,12 @@ def test_native_kv_memory_mapped(tmp_path):
     kv.add_vectors([f"w{i}" for i in range(300)], np.random.default_rng(0).normal(size=(300, 4)))
     path = tmp_path / "vectors.kv"
     kv.save(str(path), separately=["vectors"])  # the array in its own .npy, memory-mapped on load
-    loaded = emb.load(path)
+    with pytest.raises(ValueError, match="a Python pickle.*trusted=True"):
+        emb.load(path)  # pickle-based: never opened unless the caller trusts it
+    loaded = emb.load(path, trusted=True)
     assert isinstance(loaded.vectors, np.memmap)
     assert_same(loaded, kv)
-    assert emb.load(path, limit=5).index_to_key == kv.index_to_key[:5]
+    assert emb.load(path, limit=5, trusted=True).index_to_key == kv.index_to_key[:5]
 
 
 def test_passthrough_and_model(tiny_kv, tiny_fasttext):

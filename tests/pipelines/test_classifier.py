@@ -1,3 +1,4 @@
+import json
 import os
 from pathlib import Path
 
@@ -109,7 +110,7 @@ def test_tf_data_input_matches_lists(fitted):
 def test_save_writes_labels_and_card(fitted, tmp_path):
     path = fitted.save(tmp_path / "clf")
     assert (path / "MODEL_CARD.md").is_file()
-    assert (path / "labels.txt").read_text().split() == ["neg", "pos"]
+    assert json.loads((path / "labels.json").read_text()) == ["neg", "pos"]
     assert TextClassifier.load(path).card_["train_examples"] == 6
 
 

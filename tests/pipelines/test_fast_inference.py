@@ -76,6 +76,10 @@ def test_classifier_fast_path_equals_model_predict(clf):
     fast = clf.predict_proba(VARIED)
     ref = clf.model_.predict(clf._dataset(VARIED), verbose=0)
     assert fast.shape == (len(VARIED), 2)
+    # a text without tokens gets the class priors (documented in predict_proba, issue 15)
+    blank = np.array([t == "" for t in VARIED])
+    np.testing.assert_allclose(fast[blank], np.tile(clf.card_["class_priors"], (3, 1)))
+    ref[blank] = clf.card_["class_priors"]
     np.testing.assert_allclose(fast, ref, rtol=1e-5, atol=1e-6)
     # small batches in the fast path (several length-sorted batches) give the same values
     np.testing.assert_allclose(clf._proba(VARIED, batch_size=2), ref, rtol=1e-5, atol=1e-6)

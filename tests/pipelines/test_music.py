@@ -72,18 +72,18 @@ def test_tokens_overfit_and_greedy_continuation(tok_gen, tmp_path):
     assert m["events"] == sum(len(p) for p in MELODIES)
     assert m["nll_per_event"] == pytest.approx(m["nll_per_step"] * m["steps"] / m["events"])
     assert m["perplexity"] == pytest.approx(np.exp(m["nll_per_step"]))
-    new = tok_gen.generate_events(primer=["n60:1"], steps=4, temperature=0.0)
+    new = tok_gen.generate_events(primer=["n60:1"], max_length=4, temperature=0.0)
     assert new == ["n62:1", "n64:1", "n65:0.5", "r:0.5"]
     # a generated MIDI file re-parses with the expected notes (primer + continuation)
-    path = tok_gen.save_midi(tmp_path / "gen.mid", primer=["n60:1"], steps=4, temperature=0.0)
+    path = tok_gen.save_midi(tmp_path / "gen.mid", primer=["n60:1"], max_length=4, temperature=0.0)
     parsed = music21.converter.parse(str(path))
     assert _pitches(parsed) == [(60, 0.0, 1.0), (62, 1.0, 1.0), (64, 2.0, 1.0), (65, 3.0, 0.5)]
 
 
 def test_tokens_sampling_is_seeded(tok_gen):
-    a = tok_gen.generate_events(steps=20, temperature=5.0, seed=1)
-    b = tok_gen.generate_events(steps=20, temperature=5.0, seed=1)
-    c = tok_gen.generate_events(steps=20, temperature=5.0, seed=2)
+    a = tok_gen.generate_events(max_length=20, temperature=5.0, seed=1)
+    b = tok_gen.generate_events(max_length=20, temperature=5.0, seed=1)
+    c = tok_gen.generate_events(max_length=20, temperature=5.0, seed=2)
     assert a == b and a != c
     assert len(a) == 20 and all(t not in me.SPECIAL_TOKENS for t in a)
     assert set(a) <= set(tok_gen.vocabulary_)
@@ -128,7 +128,7 @@ def test_tokens_attention_step_loop_matches_full_model():
     )
     gen.fit(MELODIES, epochs=1)
     primer = ["n60:1", "n62:1"]
-    new = gen.generate_events(primer=primer, steps=6, temperature=0.0)
+    new = gen.generate_events(primer=primer, max_length=6, temperature=0.0)
     probs = gen.predict([primer + new])[0]  # row i: distribution after <start> + i events
     index = {t: i for i, t in enumerate(gen.vocabulary_)}
     for k, tok in enumerate(new):
@@ -143,18 +143,20 @@ def test_tokens_save_load_same_probabilities_and_samples(tok_gen, tmp_path):
     assert loaded.vocabulary_ == tok_gen.vocabulary_
     for a, b in zip(tok_gen.predict(MELODIES), loaded.predict(MELODIES), strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-6)
-    assert loaded.generate_events(steps=10, seed=5) == tok_gen.generate_events(steps=10, seed=5)
+    assert loaded.generate_events(max_length=10, seed=5) == tok_gen.generate_events(
+        max_length=10, seed=5
+    )
     assert loaded.card_["data_hash"] == tok_gen.card_["data_hash"]
 
 
 def test_tokens_export_sampling_and_primer(tok_gen, tmp_path):
     path = tok_gen.export(tmp_path / "export")
     sig = tf.saved_model.load(str(path)).signatures["generate"]
-    expected = tok_gen.generate_events(steps=10, temperature=1.0, seed=9)
+    expected = tok_gen.generate_events(max_length=10, temperature=1.0, seed=9)
     for batch in (1, 3):
         out = sig(
             primer=tf.zeros([batch, 0], tf.int32),
-            steps=tf.constant(10),
+            max_length=tf.constant(10),
             temperature=tf.constant(1.0),
             seed=tf.constant(9, tf.int64),
         )
@@ -163,14 +165,15 @@ def test_tokens_export_sampling_and_primer(tok_gen, tmp_path):
     index = {t: i for i, t in enumerate(tok_gen.vocabulary_)}
     primed = sig(
         primer=tf.constant([[index["n60:1"], index["n62:1"]]], tf.int32),
-        steps=tf.constant(3),
+        max_length=tf.constant(3),
         temperature=tf.constant(0.0),
         seed=tf.constant(0, tf.int64),
     )
     assert [t.decode() for t in primed["tokens"].numpy()[0]] == ["n64:1", "n65:0.5", "r:0.5"]
     (score,) = me.decode_generated(primed)
     assert _pitches(score) == [(64, 0.0, 1.0), (65, 1.0, 0.5)]
-    assert (path / "assets" / "vocabulary.txt").read_text().split("\n")[:-1] == tok_gen.vocabulary_
+    vocab = (path / "assets.extra" / "vocabulary.txt").read_text().split("\n")[:-1]
+    assert vocab == tok_gen.vocabulary_
 
 
 def _greedy(gen, primers):
@@ -181,7 +184,7 @@ def _greedy_served(fn, primers, gen):
     index = {t: i for i, t in enumerate(gen.vocabulary_)}
     out = fn(
         primer=tf.constant([[index[t] for t in p] for p in primers], tf.int32),
-        steps=tf.constant(6),
+        max_length=tf.constant(6),
         temperature=tf.constant(0.0),
         seed=tf.constant(0, tf.int64),
     )
@@ -229,14 +232,15 @@ def test_pianoroll_overfit_save_load_and_generation(roll_gen, tmp_path):
     m = roll_gen.evaluate(ROLLS)
     assert m["steps"] == 28.0
     assert m["nll_per_step"] < 1.0  # untrained: about 88 * ln 2 = 61 nats per step
-    new = roll_gen.generate_events(primer=CHORDS[:2], steps=2, temperature=0.0)
+    new = roll_gen.generate_events(primer=CHORDS[:2], max_length=2, temperature=0.0)
     assert me.pianoroll_to_steps(new) == [CHORDS[2], CHORDS[3]]
     loaded = MusicGenerator.load(roll_gen.save(tmp_path / "roll"))
     np.testing.assert_allclose(loaded.predict(ROLLS)[1], roll_gen.predict(ROLLS)[1], rtol=1e-6)
     assert (
-        loaded.generate_events(steps=6, seed=4) == roll_gen.generate_events(steps=6, seed=4)
+        loaded.generate_events(max_length=6, seed=4)
+        == roll_gen.generate_events(max_length=6, seed=4)
     ).all()
-    score = roll_gen.generate(primer=CHORDS[:1], steps=3, temperature=0.0)
+    score = roll_gen.generate(primer=CHORDS[:1], max_length=3, temperature=0.0)
     assert _pitches(score) == [(p, 0.0, 1.0) for p in CHORDS[0]] + [
         (p, 1.0, 1.0) for p in CHORDS[1]
     ] + [(p, 2.0, 1.0) for p in CHORDS[2]]
@@ -245,11 +249,11 @@ def test_pianoroll_overfit_save_load_and_generation(roll_gen, tmp_path):
 def test_pianoroll_export_reload_identity_two_batch_sizes(roll_gen, tmp_path):
     path = roll_gen.export(tmp_path / "export")
     sig = tf.saved_model.load(str(path)).signatures["generate"]
-    expected = roll_gen.generate_events(steps=7, temperature=1.0, seed=11)
+    expected = roll_gen.generate_events(max_length=7, temperature=1.0, seed=11)
     for batch in (1, 2):
         out = sig(
             primer=tf.zeros([batch, 0, 88]),
-            steps=tf.constant(7),
+            max_length=tf.constant(7),
             temperature=tf.constant(1.0),
             seed=tf.constant(11, tf.int64),
         )
@@ -408,7 +412,7 @@ def test_pianoroll_saved_before_key_model_existed_loads_as_independent(tmp_path)
     config = json.loads((path / "config.json").read_text())
     del config["config"]["key_model"], config["config"]["nade_hidden"]
     (path / "config.json").write_text(json.dumps(config))
-    loaded = MusicGenerator.load(path)
+    loaded = MusicGenerator.load(path, verify=False)  # config.json edited on purpose
     assert loaded.key_model == "independent"
     np.testing.assert_allclose(loaded.predict(ROLLS)[0], gen.predict(ROLLS)[0], rtol=1e-6)
     assert MusicGenerator.from_config({"representation": "piano_roll"}).key_model == "independent"
@@ -418,7 +422,7 @@ def test_pianoroll_saved_before_key_model_existed_loads_as_independent(tmp_path)
 def test_nade_sampling_uses_the_trained_conditionals(roll_gen):
     """Greedy NADE generation turns a key on exactly where its conditional (given the keys
     below it, as `predict` computes them) exceeds 1/2."""
-    new = roll_gen.generate_events(primer=CHORDS[:1], steps=4, temperature=0.0)
+    new = roll_gen.generate_events(primer=CHORDS[:1], max_length=4, temperature=0.0)
     piece = np.concatenate([me.steps_to_pianoroll(CHORDS[:1]), new])
     probs = roll_gen.predict([piece])[0][1:]
     np.testing.assert_array_equal(new, (probs > 0.5).astype(np.uint8))
@@ -460,8 +464,8 @@ def test_bad_inputs_raise_documented_errors(tok_gen):
         MusicGenerator().fit([])
     with pytest.raises(ValueError, match=r"never saw in training: \['n99:1'\]"):
         tok_gen.generate(primer=["n99:1"])
-    with pytest.raises(ValueError, match="`steps` must be >= 0"):
-        tok_gen.generate(steps=-1)
+    with pytest.raises(ValueError, match="`max_length` must be >= 0"):
+        tok_gen.generate(max_length=-1)
     with pytest.raises(ValueError, match="`temperature` must be in"):
         tok_gen.generate(temperature=-1.0)
 
@@ -519,5 +523,15 @@ def test_new_vocabulary_uses_shared_ids_and_steps_is_deprecated(tok_gen):
     with pytest.warns(DeprecationWarning, match="`steps` is deprecated; use `max_length`"):
         old = tok_gen.generate_events(steps=5, temperature=1.0, seed=3)
     assert new == old and len(new) == 5
+    with pytest.warns(DeprecationWarning, match="`steps` is deprecated"):
+        assert tok_gen.generate(steps=5, temperature=1.0, seed=3) is not None
     with pytest.raises(ValueError, match="Pass the generation length once"):
         tok_gen.generate_events(max_length=4, steps=5)
+
+
+def test_exported_generation_length_is_max_length(tok_gen, tmp_path):
+    """The SavedModel input is `max_length` (as chargen's), no longer `steps` (issue 13)."""
+    loaded = tf.saved_model.load(str(tok_gen.export(tmp_path / "export")))
+    for name in ("generate", "serving_default"):
+        _, kwargs = loaded.signatures[name].structured_input_signature
+        assert sorted(kwargs) == ["max_length", "primer", "seed", "temperature"]

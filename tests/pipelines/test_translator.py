@@ -18,18 +18,37 @@ from nlpkit.pipelines.translator import (
 )
 from tests.pipelines.contract import CHECKS, PipelineSpec, check_pipeline
 
-SOURCES = ["the cat sleeps .", "a dog runs", "the dog sleeps", "a cat runs fast", "birds sing !"]
+# Raw text: cased, punctuation attached, as users write it.
+SOURCES = ["The cat sleeps.", "A dog runs", "The dog sleeps", "A cat runs fast", "Birds sing!"]
 TARGETS = [
-    "die Katze schläft .",
-    "ein Hund rennt",
-    "der Hund schläft",
-    "eine Katze rennt schnell",
-    "Vögel singen !",
+    "Die Katze schläft.",
+    "Ein Hund rennt",
+    "Der Hund schläft",
+    "Eine Katze rennt schnell",
+    "Vögel singen!",
 ]
 
 
 @pytest.fixture(scope="module")
 def fitted():
+    """The default level: SentencePiece subwords trained on the five pairs in `fit`."""
+    keras.utils.set_random_seed(0)
+    tr = Translator(
+        vocab_size=64,
+        embedding_dim=16,
+        hidden_size=16,
+        dropout=0.0,
+        beam_width=3,
+        batch_size=5,
+        learning_rate=0.02,
+        seed=0,
+        verbose=0,
+    )
+    return tr.fit(SOURCES, TARGETS, epochs=40)
+
+
+@pytest.fixture(scope="module")
+def fitted_word():
     keras.utils.set_random_seed(0)
     tr = Translator(
         level="word",
@@ -47,7 +66,7 @@ def fitted():
 
 def small():
     return Translator(
-        level="word",
+        vocab_size=64,
         embedding_dim=8,
         hidden_size=8,
         dropout=0.0,
@@ -94,7 +113,8 @@ SPEC = PipelineSpec(
             ValueError,
             "`attention_type` must be one of 'bahdanau', 'luong'",
         ),
-        ({"level": "byte"}, ValueError, "`level` must be one of 'char', 'word'"),
+        ({"level": "byte"}, ValueError, "`level` must be one of 'subword', 'word', 'char'"),
+        ({"subword_model": "wordpiece"}, ValueError, "`subword_model` must be one of 'unigram'"),
     ],
 )
 
@@ -113,23 +133,117 @@ def test_overfits_five_pairs_to_exact_match(fitted):
     metrics = fitted.evaluate(SOURCES, TARGETS)
     assert metrics["exact_match"] == 1.0 and metrics["token_accuracy"] == 1.0
     assert metrics["chrf"] == pytest.approx(100.0) and metrics["bleu"] == pytest.approx(100.0)
+    assert metrics["bleu_lowercased_tokenized"] == pytest.approx(100.0)
+    assert "case:mixed" in metrics["bleu_signature"] and "tok:13a" in metrics["bleu_signature"]
+    # the headline BLEU is cased, on the references as given
+    lowered = fitted.evaluate(SOURCES, [t.lower() for t in TARGETS])
+    assert lowered["bleu"] < 60 and lowered["bleu_lowercased_tokenized"] == pytest.approx(100.0)
+    assert fitted.normalize(TARGETS) == TARGETS  # case and punctuation as written
     assert set(fitted.card_) >= {"metrics", "data_hash", "seed"}
     # the predict path also takes datasets
     assert fitted.predict(tf.data.Dataset.from_tensor_slices(SOURCES).batch(2)) == TARGETS
 
 
+def _pieces_text(pieces):
+    return "".join(pieces).replace("\u2581", " ").strip()
+
+
 def test_attention_matrices_and_plot(fitted, tmp_path):
     out = fitted.attention(SOURCES[:2], return_tokens=True)
-    for (w, src_toks, out_toks), target in zip(out, TARGETS[:2], strict=True):
-        assert out_toks == target.split() + ["</s>"]
+    for (w, src_toks, out_toks), source, target in zip(out, SOURCES, TARGETS, strict=False):
+        assert out_toks[-1] == "</s>" and _pieces_text(out_toks[:-1]) == target
+        assert _pieces_text(src_toks) == source
         assert w.shape == (len(out_toks), len(src_toks))
         np.testing.assert_allclose(w.sum(-1), 1.0, rtol=1e-5)
     # a shorter source in the same batch: its padded columns get exactly zero weight
-    ids = fitted._attention_graph(tf.constant(["birds sing !", "the cat sleeps ."]), 10)[1].numpy()
-    assert np.all(ids[0, :, 3:] == 0.0)
+    pair = ["A dog runs", "The cat sleeps. Birds sing!"]
+    short, longer = (len(t) for t in fitted._token_lists(pair))
+    weights = fitted._attention_graph(tf.constant(pair), 10)[1].numpy()
+    assert short < longer == weights.shape[2] and np.all(weights[0, :, short:] == 0.0)
     fig = fitted.plot_attention(SOURCES[0], path=tmp_path / "attn.png")
     assert (tmp_path / "attn.png").stat().st_size > 1000
-    assert len(fig.axes[0].get_yticklabels()) == len(TARGETS[0].split()) + 1
+    assert len(fig.axes[0].get_yticklabels()) == len(out[0][2])
+    assert fig.axes[0].get_title().endswith(repr(TARGETS[0]))
+
+
+def test_export_returns_attention_of_each_translation(fitted, tmp_path):
+    """The `translate` signature also returns the attention weights of the translation it
+    chose, with the source and output tokens, for heatmaps (the demo page draws them)."""
+    served = tf.saved_model.load(str(fitted.export(tmp_path / "export")))
+    fn = served.signatures["translate"]
+    assert {"translation", "score", "attention", "source_tokens", "target_tokens"} <= set(
+        fn.structured_outputs
+    )
+    batch = ["Birds sing!", "The cat sleeps.", "A cat runs fast"]
+    out = {k: v.numpy() for k, v in fn(text=tf.constant(batch)).items()}
+    greedy = fitted.attention(batch, return_tokens=True)
+    for i, (weights, src_toks, out_toks) in enumerate(greedy):
+        assert out["translation"][i].decode() == _pieces_text(out_toks[:-1])
+        n, s = len(out_toks), len(src_toks)
+        src = [t.decode() for t in out["source_tokens"][i]]
+        tgt = [t.decode() for t in out["target_tokens"][i]]
+        assert src[:s] == src_toks and set(src[s:]) <= {""}
+        assert tgt[:n] == out_toks and set(tgt[n:]) <= {""}
+        # beam 3 picks the greedy translation here, so the weights of its teacher-forced
+        # pass equal those recorded step by step during greedy decoding
+        np.testing.assert_allclose(out["attention"][i, :n, :s], weights, atol=1e-5)
+        assert np.all(out["attention"][i, n:] == 0.0) and np.all(out["attention"][i, :, s:] == 0.0)
+
+
+def test_subword_vocabulary_in_the_graph():
+    from nlpkit.text.subword import SubwordVocabulary
+
+    texts = TARGETS * 3 + ["Zwei Männer (rechts) spielen Ball."]
+    for model_type in ("unigram", "bpe"):
+        vocab = SubwordVocabulary.train(texts, vocab_size=48, model_type=model_type)
+        assert vocab.tokens[:4] == ["", "[UNK]", "<s>", "</s>"] and len(vocab) > 4
+        ids = vocab.tokenize(tf.constant(texts))
+        assert ids.dtype == tf.int32 and int(tf.reduce_min(ids.flat_values)) > 3
+        # detokenising gives the text back: case and punctuation kept
+        assert [t.decode() for t in vocab.detokenize(ids).numpy()] == texts
+    # a character never seen in training maps to the unknown id
+    assert 1 in vocab.tokenize(tf.constant(["Qx"])).flat_values.numpy().tolist()
+    with pytest.raises(ValueError, match="`model_type` must be one of 'unigram', 'bpe'"):
+        SubwordVocabulary.train(texts, model_type="char")
+    with pytest.raises(ValueError, match="not a valid SentencePiece model"):
+        SubwordVocabulary(b"not a model")
+
+
+def test_outputs_never_contain_unknown_tokens(fitted, fitted_word):
+    unseen = ["Zebras quietly jump over 7 walls?", "Xylophone", "The dog jumps."]
+    for tr in (fitted, fitted_word):
+        for beam in (1, 3):
+            for text in tr.predict(unseen, beam_width=beam):
+                assert "[UNK]" not in text and "\u2047" not in text and "<s>" not in text
+
+
+def test_word_level_output_is_detokenised(fitted_word):
+    assert fitted_word.predict(SOURCES) == TARGETS
+    assert fitted_word.evaluate(SOURCES, TARGETS)["bleu"] == pytest.approx(100.0)
+    assert fitted_word._token_lists(["Die Katze schläft."]) == [["Die", "Katze", "schläft", "."]]
+    assert fitted_word.normalize(["Vögel ( zwei ) singen !"]) == ["Vögel (zwei) singen!"]
+    raw = Translator(level="word", detokenize=False)
+    raw.source_vocabulary_ = fitted_word.source_vocabulary_
+    raw.target_vocabulary_ = fitted_word.target_vocabulary_
+    raw.model_ = fitted_word.model_
+    raw._make_tables()
+    assert raw.normalize(["Vögel singen!"]) == ["Vögel singen !"]
+
+
+def test_subword_save_writes_sentencepiece_files(fitted, tmp_path):
+    spm = pytest.importorskip("sentencepiece")
+    folder = fitted.save(tmp_path / "saved")
+    for side, vocab in (("source", fitted.source_subwords_), ("target", fitted.target_subwords_)):
+        path = folder / f"{side}.spm.model"
+        assert path.read_bytes() == vocab.model_proto
+        proc = spm.SentencePieceProcessor(model_file=str(path))  # a plain SentencePiece model
+        assert [proc.id_to_piece(i) for i in range(4, proc.get_piece_size())] == vocab.tokens[4:]
+    # a save whose model file no longer matches its vocabulary is refused, not half-loaded
+    (folder / "target.spm.model").write_bytes((folder / "source.spm.model").read_bytes())
+    with pytest.raises(ValueError, match="target.spm.model is truncated"):
+        Translator.load(folder)  # the model card's digests notice first
+    with pytest.raises(ValueError, match="does not match the vocabulary file"):
+        Translator.load(folder, verify=False)  # and the structure check without them
 
 
 # ----------------------------------------------------------------------------- decoding
@@ -398,8 +512,9 @@ def test_bad_inputs(fitted):
         Translator().fit(["a"], ["b"], epochs="3")
 
 
-def test_training_batches_are_bucketed_and_complete(fitted):
-    tr = Translator(batch_size=2, seed=0)
+def test_training_batches_are_bucketed_and_complete(fitted_word):
+    fitted = fitted_word
+    tr = Translator(level="word", batch_size=2, seed=0)
     tr.source_vocabulary_, tr.target_vocabulary_ = (
         fitted.source_vocabulary_,
         fitted.target_vocabulary_,
@@ -419,3 +534,80 @@ def test_training_batches_are_bucketed_and_complete(fitted):
         ]
     expected = [(1 + i % 9, 2 + (i * 7) % 11) for i in range(40)]
     assert sorted(seen) == sorted(expected)
+
+
+# ----------------------------------------------------------------------------- speed (issue 14)
+@pytest.mark.parametrize("num_layers", [1, 2])
+def test_fused_decoder_step_equals_the_keras_cells(num_layers):
+    """The fused LSTM step (hoisted input projection, [feed; h] in one matmul) computes the same
+    logits, loss and gradients from the same weights as the Keras cells step by step; in
+    training it returns the logits of the real target positions only."""
+    keras.utils.set_random_seed(5)
+    model = _Seq2Seq(
+        11,
+        9,
+        embedding_dim=6,
+        hidden_size=5,
+        num_layers=num_layers,
+        cell="lstm",
+        bidirectional=True,
+        attention="bahdanau",
+        attention_score="general",
+        dropout=0.0,
+        label_smoothing=0.0,
+        name="seq2seq",
+    )
+    assert model.fast_path
+    source = np.array([[4, 5, 6, 7], [5, 8, 0, 0]])
+    target_in = np.array([[2, 4, 5, 6], [2, 6, 7, 0]])
+    y = np.array([[4, 5, 6, 3], [6, 7, 3, 0]])
+
+    def run(fast):
+        model.fast_path = fast
+        logits = model((source, target_in)).numpy()
+        with tf.GradientTape() as tape:
+            y_pred = model((source, target_in), training=True)
+            loss = model.compute_loss(x=(source, target_in), y=y, y_pred=y_pred)
+        grads = tape.gradient(loss, model.trainable_variables)
+        grads = [tf.convert_to_tensor(g).numpy() for g in grads]
+        return logits, y_pred.numpy(), float(loss), grads
+
+    fast, slow = run(True), run(False)
+    np.testing.assert_allclose(fast[0], slow[0], rtol=1e-5, atol=1e-6)
+    assert fast[1].shape == (7, 9) and slow[1].shape == (2, 4, 9)
+    np.testing.assert_allclose(fast[1], slow[1][target_in != 0], rtol=1e-5, atol=1e-6)
+    assert fast[2] == pytest.approx(slow[2], rel=1e-6)
+    for a, b, v in zip(fast[3], slow[3], model.trainable_variables, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6, err_msg=v.path)
+    # one step at a time (the decoding path) gives the teacher-forced log-probabilities
+    model.fast_path = True
+    memory, mask, state = model.encode(source)
+    for t in range(4):
+        log_probs, state, _ = model.step_log_probs(target_in[:, t], state, memory, mask)
+        expected = slow[0][:, t] - np.log(np.exp(slow[0][:, t]).sum(-1, keepdims=True))
+        np.testing.assert_allclose(log_probs.numpy(), expected, rtol=1e-4, atol=1e-5)
+
+
+def test_fast_decoding_path_gives_the_translations_of_the_old_one(fitted):
+    """Length-sorted batches, early-stopping beam search and ended rows left unprojected do not
+    change a translation or its score (greedy and beam, a batch split in two)."""
+    sources = SOURCES + ["a cat sleeps", "dog dog dog dog dog", "", "birds"]
+    out = {}
+    for fast in (False, True):
+        fitted._fast_decoding = fitted.model_.fast_path = fast
+        try:
+            out[fast] = [
+                fitted.predict(sources, beam_width=k, length_penalty=a, return_scores=True)
+                for k, a in ((1, 0.0), (3, 0.0), (4, 1.0))
+            ]
+            out[fast].append(fitted.attention(sources[:3]))
+        finally:
+            fitted._fast_decoding = fitted.model_.fast_path = True
+    for (texts_old, scores_old), (texts_new, scores_new) in zip(
+        out[False][:3], out[True][:3], strict=True
+    ):
+        assert texts_new == texts_old
+        np.testing.assert_allclose(scores_new, scores_old, rtol=1e-5, atol=1e-6)
+    for w_old, w_new in zip(out[False][3], out[True][3], strict=True):
+        np.testing.assert_allclose(w_new, w_old, rtol=1e-5, atol=1e-6)
+    assert len(sources) > fitted.batch_size  # two batches, in a different order when sorted

@@ -221,7 +221,14 @@ def test_translation_dates_and_parallel(tmp_path):
         "examples": {"sources": ["3 May 2001"]},
     }  # fmt: skip
     summary = run_recipe(recipe, tmp_path / "r.toml")
-    assert set(summary["validation"]) == {"bleu", "chrf", "exact_match", "token_accuracy"}
+    assert set(summary["validation"]) == {
+        "bleu",
+        "bleu_signature",
+        "bleu_lowercased_tokenized",
+        "chrf",
+        "exact_match",
+        "token_accuracy",
+    }
     assert list(summary["examples"]) == ["3 May 2001"] and "exported" not in summary
     assert (tmp_path / "heat.png").is_file()
     assert nlpkit.load(summary["saved"]).predict(["3 May 2001"]) == [
@@ -240,3 +247,32 @@ def test_translation_dates_and_parallel(tmp_path):
     data = {"kind": "parallel", "path": "corpus", "suffix": ""}
     (tx, ty), (vx, vy) = read_data(data, tmp_path / "r.toml")
     assert tx == SOURCES[:3] and ty == TARGETS[:3] and vx == SOURCES[:2] and vy == TARGETS[:2]
+
+
+def test_classification_recipe_streams_a_glob_of_files(tmp_path):
+    for i in range(2):
+        rows = zip(TEXTS[i::2] * 2, LABELS[i::2] * 2, strict=True)
+        (tmp_path / f"part-{i}.csv").write_text(
+            "text,label\n" + "".join(f'"{t}",{lab}\n' for t, lab in rows)
+        )
+    (tmp_path / "test.csv").write_text(
+        "text,label\n" + "".join(f'"{t}",{lab}\n' for t, lab in zip(TEXTS, LABELS, strict=True))
+    )
+    recipe = {
+        "task": "classification",
+        "seed": 0,
+        "data": {
+            "stream": True,
+            "train": "part-*.csv",
+            "validation": "test.csv",
+            "test": "test.csv",
+        },
+        "model": {"cell": "gru", "hidden_size": 8, "embedding_dim": 8, "verbose": 0},
+        "fit": {"epochs": 2},
+        "output": {"export": False},
+    }
+    summary = run_recipe(recipe, tmp_path / "r.toml")  # the glob is matched beside the recipe
+    assert summary["train_data"] == "streamed" and summary["train_examples"] == 12
+    assert summary["test_examples"] == 6 and "accuracy" in summary["test_metrics"]
+    with pytest.raises(ValueError, match="stream = true reads csv, tsv or jsonl"):
+        run_recipe({**recipe, "data": {**recipe["data"], "format": "folder"}}, tmp_path / "r.toml")

@@ -193,3 +193,25 @@ def test_every_bundled_recipe_matches_the_schema_without_old_spellings():
             recipe = load_recipe(name)
         if recipe["task"] != "embeddings":  # every trained pipeline exports
             assert recipe["output"]["export"] is True, name
+
+
+@pytest.mark.parametrize("task", ["classification", "ner", "chargen", "music", "translation"])
+def test_engine_settings_are_model_keys_of_every_training_task(task):
+    model = {
+        "distribution": "mirrored",
+        "checkpoint_dir": "runs/ckpt",
+        "checkpoint_every": 50,
+        "max_minutes": 1.5,
+        "max_steps": 100,
+        "log_dir": "runs/tb",
+    }
+    assert validate_recipe({"task": task, "model": model})["model"] == model
+    with pytest.raises(RecipeError, match="max_steps"):
+        validate_recipe({"task": task, "model": {"max_steps": "many"}}, "r.toml")
+
+
+def test_streaming_shuffle_buffer_is_a_model_key():
+    for task in ("classification", "ner"):
+        assert validate_recipe({"task": task, "model": {"shuffle_buffer": 500}})["model"] == {
+            "shuffle_buffer": 500
+        }

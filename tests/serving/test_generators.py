@@ -1,4 +1,5 @@
-"""Generators over HTTP and on the demo page: chargen samples, music piano roll and MIDI file."""
+"""Generators over HTTP and on the demo page: chargen samples, music piano roll and MIDI file;
+a real subword Translator export with its attention heatmap."""
 
 from __future__ import annotations
 
@@ -18,31 +19,12 @@ from nlpkit.serving.rest import Limits  # noqa: E402
 CHROMIUM = os.environ.get("NLPKIT_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 
 
-def write_attention_translator(path: Path) -> None:
-    """A stand-in translation SavedModel whose signature also returns attention weights (today's
-    Translator export does not), to test the page's heatmap: it echoes the input upper-cased."""
-    import tensorflow as tf
-
-    class Echo(tf.Module):
-        @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="text")])
-        def translate(self, text):
-            tokens = tf.strings.split(text)
-            n_src = tf.cast(tokens.row_lengths()[0], tf.int32)
-            weights = tf.eye(n_src)  # output token i attends to input token i
-            return {
-                "translation": tf.strings.upper(text),
-                "attention": weights[None],
-                "source_tokens": tokens.to_tensor(""),
-            }
-
-    module = Echo()
-    tf.saved_model.save(module, str(path), signatures={"translate": module.translate})
-
-
 @pytest.fixture(scope="module")
 def gen_server(generator_root):
-    if not (generator_root / "models" / "echo" / "1").is_dir():
-        write_attention_translator(generator_root / "models" / "echo" / "1")
+    if not (generator_root / "models" / "translator" / "1").is_dir():
+        from nlpkit_tests_tiny_models import build_models  # registered by conftest.py
+
+        build_models(generator_root, ("translator",))
     config = ServerConfig(port=0, limits=Limits(max_generate_steps=50))
     with running_server(generator_root / "models", config) as (url, srv):
         with httpx.Client(base_url=url, timeout=60) as client:
@@ -73,16 +55,45 @@ def test_chargen_seeded_and_row_format_scalars(gen_server):
 def test_generation_length_limit(gen_server):
     r = generate(gen_server, 1, max_length=51)
     assert r.status_code == 400 and "--max-generate-steps" in r.json()["error"]
-    r = gen_server.post(
-        "/v1/models/chargen:predict", json={"inputs": {"prompts": ["a"]}}
-    )  # no serving_default and several signatures: the name is required
-    assert r.status_code == 400 and "signature_name" in r.json()["error"]
+    # every export has serving_default (greedy completions for chargen): no name needed
+    r = gen_server.post("/v1/models/chargen:predict", json={"inputs": {"prompts": ["a"]}})
+    named = {"signature_name": "serving_default", "inputs": {"prompts": ["a"]}}
+    assert r.status_code == 200
+    assert r.json() == gen_server.post("/v1/models/chargen:predict", json=named).json()
+    assert r.json()["outputs"][0].startswith("a")
+    named["signature_name"] = "sample"
+    r = gen_server.post("/v1/models/chargen:predict", json=named)
+    assert r.status_code == 400 and "generate" in r.json()["error"]
+
+
+def test_translator_returns_attention_over_http(gen_server):
+    """The exported Translator answers with its translation and the attention weights of it,
+    with the source and output tokens, per instance (TF Serving's row format)."""
+    body = {"instances": ["The cat sleeps.", "Birds sing!"]}
+    r = gen_server.post("/v1/models/translator:predict", json=body)
+    assert r.status_code == 200, r.text
+    rows = r.json()["predictions"]
+    assert [row["translation"] for row in rows] == ["Die Katze schläft.", "Vögel singen!"]
+    for row in rows:
+        src = [t for t in row["source_tokens"] if t]
+        tgt = [t for t in row["target_tokens"] if t]
+        assert "".join(src).replace("\u2581", " ").strip() in body["instances"]
+        assert (
+            tgt[-1] == "</s>"
+            and "".join(tgt[:-1]).replace("\u2581", " ").strip() == (row["translation"])
+        )
+        att = row["attention"]
+        assert len(att) == len(row["target_tokens"]) and len(att[0]) == len(row["source_tokens"])
+        for i, weights in enumerate(att):  # a distribution over this source's tokens per output
+            expected = 1.0 if i < len(tgt) else 0.0
+            assert abs(sum(weights[: len(src)]) - expected) < 1e-4
+            assert all(w == 0.0 for w in weights[len(src) :])
 
 
 def test_music_tokens(gen_server):
     body = {
         "signature_name": "generate",
-        "inputs": {"primer": [[], []], "steps": 6, "temperature": 1.0, "seed": 5},
+        "inputs": {"primer": [[], []], "max_length": 6, "temperature": 1.0, "seed": 5},
     }
     out = gen_server.post("/v1/models/music:predict", json=body).json()["outputs"]
     assert len(out["tokens"]) == 2 and all(len(row) == 6 for row in out["tokens"])
@@ -136,19 +147,33 @@ def test_music_page_draws_piano_roll_and_offers_midi(gen_server, tmp_path):
             samples = page.locator("ol.samples li").all_inner_texts()
             assert len(samples) == 3 and all(s.startswith("a") for s in samples)
 
-            page.goto(f"{gen_server.base_url}/?model=echo")
+            expected = gen_server.post(
+                "/v1/models/translator:predict", json={"instances": ["The cat sleeps."]}
+            ).json()["predictions"][0]
+            page.goto(f"{gen_server.base_url}/?model=translator")
             page.wait_for_selector("#panel-text:not([hidden])")
-            page.fill("#text-input", "the cat sleeps")
+            page.fill("#text-input", "The cat sleeps.")
             page.keyboard.press("Tab")
             assert page.evaluate("document.activeElement.id") == "text-run"
             page.keyboard.press("Enter")  # the Run button, reached from the keyboard
             page.wait_for_selector("table.heatmap")
-            assert page.inner_text(".translation") == "THE CAT SLEEPS"
+            assert page.inner_text(".translation") == "Die Katze schläft."
+            # columns: the source's subword pieces; rows: the output pieces and </s>
             cols = page.locator("table.heatmap thead th").all_inner_texts()
-            assert cols == ["", "the", "cat", "sleeps"]
-            cells = page.locator("table.heatmap tbody tr").nth(1).locator("td")
-            alphas = cells.evaluate_all("cs => cs.map(c => getComputedStyle(c).backgroundColor)")
-            assert alphas[1] == "rgb(11, 87, 208)" and alphas[0] == "rgba(11, 87, 208, 0)"
+            assert cols == [""] + expected["source_tokens"]
+            rows = page.locator("table.heatmap tbody th").all_inner_texts()
+            target_tokens = [t for t in expected["target_tokens"] if t]  # "" pads the batch
+            assert rows == target_tokens and rows[-1] == "</s>"
+            # each cell's colour is its weight: the strongest cell of a row is the most opaque
+            for i, weights in enumerate(expected["attention"][: len(rows)]):
+                cells = page.locator("table.heatmap tbody tr").nth(i).locator("td")
+                alphas = cells.evaluate_all(
+                    "cs => cs.map(c => { const m = getComputedStyle(c).backgroundColor"
+                    ".match(/rgba?\\(([^)]*)\\)/)[1].split(','); "
+                    "return m.length === 4 ? Number(m[3]) : 1; })"
+                )
+                assert len(alphas) == len(weights)
+                assert max(abs(a - w) for a, w in zip(alphas, weights, strict=True)) < 0.01
             page.screenshot(path=str(tmp_path / "attention.png"), full_page=True)
             if os.environ.get("NLPKIT_SCREENSHOT_DIR"):
                 for name in ("music.png", "attention.png"):

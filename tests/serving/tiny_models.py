@@ -33,13 +33,13 @@ NER_TRAIN = [
     ("Reuters reported that Alice left Globex .", "B-ORG O O B-PER O B-ORG O"),
 ]
 NAMES = ["anna", "bella", "carla", "dora", "emma", "fiona", "gina", "hilda"]
-SOURCES = ["the cat sleeps .", "a dog runs", "the dog sleeps", "a cat runs fast", "birds sing !"]
+SOURCES = ["The cat sleeps.", "A dog runs", "The dog sleeps", "A cat runs fast", "Birds sing!"]
 TARGETS = [
-    "die Katze schläft .",
-    "ein Hund rennt",
-    "der Hund schläft",
-    "eine Katze rennt schnell",
-    "Vögel singen !",
+    "Die Katze schläft.",
+    "Ein Hund rennt",
+    "Der Hund schläft",
+    "Eine Katze rennt schnell",
+    "Vögel singen!",
 ]
 MELODY = ["n60:1", "n62:1", "n64:1", "n65:0.5", "r:0.5"]
 
@@ -88,18 +88,18 @@ def fit_translator():
     from nlpkit import Translator
 
     keras.utils.set_random_seed(0)
-    tr = Translator(
-        level="word",
+    tr = Translator(  # subword level: SentencePiece trained on the five target sentences
+        vocab_size=64,
         embedding_dim=16,
         hidden_size=16,
         dropout=0.0,
-        beam_width=1,
+        beam_width=2,
         batch_size=5,
         learning_rate=0.02,
         seed=0,
         verbose=0,
     )
-    return tr.fit(SOURCES, TARGETS, epochs=10)
+    return tr.fit(SOURCES, TARGETS, epochs=40)
 
 
 def fit_music():

@@ -151,10 +151,13 @@ function showEntities(text, p) {
 function showTranslation(text, p) {
   const nodes = [el("p", { class: "translation", lang: "", text: p.translation })];
   if (typeof p.score === "number") nodes.push(el("p", { class: "help", text: `log-probability ${p.score.toFixed(3)}` }));
-  const att = p.attention || p.attention_weights || p.alignment;
+  let att = p.attention || p.attention_weights || p.alignment;
   if (Array.isArray(att) && att.length) {
-    const src = p.source_tokens || text.split(/\s+/).filter(Boolean);
-    const tgt = p.target_tokens || p.translation.split(/\s+/).filter(Boolean);
+    let src = p.source_tokens || text.split(/\s+/).filter(Boolean);
+    let tgt = p.target_tokens || p.translation.split(/\s+/).filter(Boolean);
+    // A batch pads every row to its longest member: "" tokens are padding, not part of this one.
+    if (p.source_tokens) { const n = src.indexOf(""); if (n > 0) { src = src.slice(0, n); att = att.map((r) => r.slice(0, n)); } }
+    if (p.target_tokens) { const n = tgt.indexOf(""); if (n > 0) { tgt = tgt.slice(0, n); att = att.slice(0, n); } }
     nodes.push(heatmap(att, src, tgt));
   } else {
     nodes.push(el("p", { class: "help", text: "No attention heatmap: this export's signature returns no attention weights (an 'attention' output)." }));
@@ -200,7 +203,8 @@ async function runGen(ev) {
     if ("top_p" in sig.inputs) inputs.top_p = 1.0;
   } else {
     inputs.primer = Array.from({ length: count }, () => []);
-    inputs.steps = length;
+    // `max_length`; music exports written before nlpkit 0.2 call it `steps`
+    inputs["max_length" in sig.inputs ? "max_length" : "steps"] = length;
   }
   await busy($("gen-run"), async () => {
     const data = await api(`/v1/models/${encodeURIComponent(m.name)}:predict`, { signature_name: m.task_signature, inputs });
