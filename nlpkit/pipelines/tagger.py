@@ -1156,8 +1156,10 @@ class EntityTagger(Pipeline):
         model = self.model_
         rows = model.get_layer("word_embedding").input_dim
         check_rows(directory, "vocabulary.txt", len(self.vocabulary_), rows, "word-embedding rows")
-        if self.char_encoder != "none":
-            rows = model.get_layer("char_encoder").vocabulary_size
+        # One character encoder ("char_encoder"), or two side by side for "both".
+        names = ("char_encoder", "char_encoder_cnn", "char_encoder_lstm")
+        for layer in (la for la in model.layers if la.name in names):
+            rows = layer.vocabulary_size
             check_rows(directory, "characters.txt", len(self.characters_), rows, "character ids")
         units = model.get_layer("potentials").units
         check_rows(directory, "tags.txt", len(self.tags_), units, "tag scores per token")

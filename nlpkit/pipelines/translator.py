@@ -1087,7 +1087,9 @@ class Translator(Pipeline):
         """Teacher-forced `(batch,)` sum of `log p(token | source, tokens before it)` over
         `target_ids` up to and including the first end token (padding and what follows the end
         token are left out): the sequence log-probability, used by `score` and the export."""
-        target_ids = tf.cast(target_ids, tf.int32)
+        # One padding column more: a batch of zero-length outputs (an empty batch) still has a
+        # step to feed; padding adds nothing to the sum.
+        target_ids = tf.pad(tf.cast(target_ids, tf.int32), [[0, 0], [0, 1]], constant_values=PAD_ID)
         bos = tf.fill([tf.shape(target_ids)[0], 1], BOS_ID)
         target_in = tf.concat([bos, target_ids[:, :-1]], axis=1)
         logits = self.model_((source_ids, target_in), training=False)

@@ -56,8 +56,8 @@ def test_classification_reads_a_headerless_csv_by_column_index(tmp_path):
     )
     kv = KeyedVectors(4)
     kv.add_vectors(["a", "b", "c", "d", "zz"], np.eye(5, 4, dtype="float32"))
-    kv_path = tmp_path / "vec.kv"
-    kv.save(str(kv_path))
+    kv_path = tmp_path / "vec.txt"
+    kv.save_word2vec_format(str(kv_path))
     recipe = {
         "task": "classification",
         "data": {
