@@ -63,7 +63,7 @@ def iter_parallel(
 
     Example:
         >>> from pathlib import Path
-        >>> _ = Path("pairs.tsv").write_text("a dog\tein Hund\n\nthe cat\tdie Katze\n")
+        >>> _ = Path("pairs.tsv").write_text("a dog\\tein Hund\\n\\nthe cat\\tdie Katze\\n")
         >>> list(iter_parallel("pairs.tsv"))
         [('a dog', 'ein Hund'), ('the cat', 'die Katze')]
     """

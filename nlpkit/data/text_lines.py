@@ -94,7 +94,7 @@ def iter_lines(
     """The lines of a text file one at a time (what `read_lines` returns, without holding the
     file in memory): for streamed training on files larger than memory.
 
-    Lines end at `\n`, `\r\n` or `\r` (as `bytes.splitlines`), numbered from 1 in that
+    Lines end at `\\n`, `\\r\\n` or `\\r` (as `bytes.splitlines`), numbered from 1 in that
     sense in error messages.
 
     Raises:
@@ -103,7 +103,7 @@ def iter_lines(
 
     Example:
         >>> from pathlib import Path
-        >>> _ = Path("two.txt").write_text("a\n\nb\n")
+        >>> _ = Path("two.txt").write_text("a\\n\\nb\\n")
         >>> list(iter_lines("two.txt"))
         ['a', 'b']
     """
@@ -113,7 +113,7 @@ def iter_lines(
     number = 0
     with open(path, "rb") as fh:
         for chunk in fh:
-            for raw in chunk.splitlines():  # a lone \r also ends a line, as in read_lines
+            for raw in chunk.splitlines():  # a lone CR also ends a line, as in read_lines
                 number += 1
                 line = _decode(path, raw, encoding, line_offset=number - 1)
                 if strip:
