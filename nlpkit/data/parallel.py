@@ -6,14 +6,16 @@ Gzipped files (`.gz`) are read transparently.
 from __future__ import annotations
 
 import gzip
+import itertools
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 from nlpkit.data._decoding import decode
 from nlpkit.errors import DataFormatError
 from nlpkit.utils.validation import check_int
 
-__all__ = ["read_parallel", "read_lines"]
+__all__ = ["read_parallel", "read_lines", "iter_lines", "iter_parallel"]
 
 
 def _open(path: Path):
@@ -27,17 +29,78 @@ def read_lines(path: str | os.PathLike, max_lines: int | None = None) -> list[st
         FileNotFoundError: `path` does not exist.
         DataFormatError: A line is not valid UTF-8 (the message names the file and line).
     """
+    return list(itertools.islice(iter_lines(path), max_lines))
+
+
+def iter_lines(path: str | os.PathLike) -> Iterator[str]:
+    """The lines of a UTF-8 text file (optionally gzipped) one at a time, without line endings:
+    what `read_lines` returns, read lazily (for streamed training).
+
+    Raises:
+        FileNotFoundError: `path` does not exist.
+        DataFormatError: A line is not valid UTF-8 (the message names the file and line).
+    """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"Parallel text file {path} does not exist.")
-    lines: list[str] = []
     with _open(path) as fh:
         for lineno, raw in enumerate(fh, start=1):
-            if max_lines is not None and lineno > max_lines:
-                break
             line = decode(path, raw, "utf-8", line=lineno, first=lineno == 1)
-            lines.append(line.rstrip("\r\n"))
-    return lines
+            yield line.rstrip("\r\n")
+
+
+def iter_parallel(
+    source: str | os.PathLike, target: str | os.PathLike | None = None, *, separator: str = "\t"
+) -> Iterator[tuple[str, str]]:
+    """The `(source, target)` pairs `read_parallel` returns, read lazily from two line-aligned
+    files or one TSV file (plain or `.gz`): memory does not grow with the corpus.
+
+    Raises:
+        FileNotFoundError: A file does not exist.
+        DataFormatError: The two files have different line counts (both are named, found when
+            the shorter one ends), or a TSV line does not have exactly two fields (file and line
+            are named).
+
+    Example:
+        >>> from pathlib import Path
+        >>> _ = Path("pairs.tsv").write_text("a dog\\tein Hund\\n\\nthe cat\\tdie Katze\\n")
+        >>> list(iter_parallel("pairs.tsv"))
+        [('a dog', 'ein Hund'), ('the cat', 'die Katze')]
+    """
+    if target is not None:
+        src_lines, tgt_lines = iter_lines(source), iter_lines(target)
+        n = 0
+        for src in src_lines:
+            tgt = next(tgt_lines, None)
+            if tgt is None:
+                raise DataFormatError(
+                    source,
+                    None,
+                    f"has {n + 1 + sum(1 for _ in src_lines)} lines but {target} has {n}: the "
+                    "source and target files must be line-aligned (one translation per line).",
+                )
+            n += 1
+            yield src, tgt
+        extra = sum(1 for _ in tgt_lines)
+        if extra:
+            raise DataFormatError(
+                source,
+                None,
+                f"has {n} lines but {target} has {n + extra}: the source and target files must "
+                "be line-aligned (one translation per line).",
+            )
+        return
+    for lineno, line in enumerate(iter_lines(source), start=1):
+        if not line.strip():
+            continue
+        fields = line.split(separator)
+        if len(fields) != 2:
+            raise DataFormatError(
+                source,
+                lineno,
+                f"expected 2 fields (source{separator!r}target), found {len(fields)}: {line!r:.80}",
+            )
+        yield fields[0], fields[1]
 
 
 def read_parallel(

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from nlpkit.data._decoding import decode
 
-__all__ = ["read_lines", "read_text", "iter_text_chunks"]
+__all__ = ["read_lines", "iter_lines", "read_text", "iter_text_chunks"]
 
 
 def _read_bytes(path: str | os.PathLike) -> tuple[Path, bytes]:
@@ -81,16 +81,46 @@ def read_lines(
         >>> read_lines("dinos.txt")
         ['Aachenosaurus', 'Aardonyx']
     """
-    path, data = _read_bytes(path)
-    out = []
-    for number, raw in enumerate(data.splitlines(), start=1):
-        line = _decode(path, raw, encoding, line_offset=number - 1)
-        if strip:
-            line = line.strip()
-        if skip_empty and not line:
-            continue
-        out.append(line)
-    return out
+    return list(iter_lines(path, encoding=encoding, strip=strip, skip_empty=skip_empty))
+
+
+def iter_lines(
+    path: str | os.PathLike,
+    *,
+    encoding: str = "utf-8",
+    strip: bool = True,
+    skip_empty: bool = True,
+) -> Iterator[str]:
+    """The lines of a text file one at a time (what `read_lines` returns, without holding the
+    file in memory): for streamed training on files larger than memory.
+
+    Lines end at `\\n`, `\\r\\n` or `\\r` (as `bytes.splitlines`), numbered from 1 in that
+    sense in error messages.
+
+    Raises:
+        FileNotFoundError: `path` does not exist.
+        DataFormatError: a line cannot be decoded; the message names the file and line.
+
+    Example:
+        >>> from pathlib import Path
+        >>> _ = Path("two.txt").write_text("a\\n\\nb\\n")
+        >>> list(iter_lines("two.txt"))
+        ['a', 'b']
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"Text file {path} does not exist (or is not a file).")
+    number = 0
+    with open(path, "rb") as fh:
+        for chunk in fh:
+            for raw in chunk.splitlines():  # a lone CR also ends a line, as in read_lines
+                number += 1
+                line = _decode(path, raw, encoding, line_offset=number - 1)
+                if strip:
+                    line = line.strip()
+                if skip_empty and not line:
+                    continue
+                yield line
 
 
 def iter_text_chunks(

@@ -30,7 +30,16 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from nlpkit.data.text_lines import read_lines, read_text
+from nlpkit.data.streaming import (
+    DEFAULT_SHUFFLE_BUFFER,
+    expand_files,
+    files_dataset,
+    length_buckets,
+    shuffled,
+    unbatched,
+    worker_shard,
+)
+from nlpkit.data.text_lines import iter_lines, iter_text_chunks, read_lines, read_text
 from nlpkit.data.tfdata import dataset_to_lists
 from nlpkit.decoding import BeamSearch, Sampling
 from nlpkit.errors import IntegrityError
@@ -293,6 +302,8 @@ class CharGenerator(Pipeline):
         early_stopping: Patience in epochs when `validation_data` is given; None disables it.
         seed: Seeds weight initialisation and shuffling so that a CPU run repeats.
         verbose: Keras progress display during `fit`: 'auto', 0 (silent), 1 or 2.
+        shuffle_buffer: Items (lines) or windows (stream) held by the shuffle buffer when `fit`
+            streams text files or a `tf.data.Dataset` (in-memory lists are shuffled whole).
         distribution: None (one device, Keras `fit`), 'mirrored', 'multi_worker' or a
             `tf.distribute.Strategy` (see docs/training.md; None in `get_config` if an instance).
         checkpoint_dir: Folder for resumable checkpoints (`fit` again resumes after a kill).
@@ -330,6 +341,7 @@ class CharGenerator(Pipeline):
         early_stopping: int | None = 3,
         seed: int | None = None,
         verbose: int | str = "auto",
+        shuffle_buffer: int = DEFAULT_SHUFFLE_BUFFER,
         distribution: Any = None,
         checkpoint_dir: str | os.PathLike | None = None,
         checkpoint_every: int = 100,
@@ -355,6 +367,7 @@ class CharGenerator(Pipeline):
         self.early_stopping = check_int("early_stopping", early_stopping, 1, allow_none=True)
         self.seed = check_seed("seed", seed)
         self.verbose = check_choice("verbose", verbose, ("auto", 0, 1, 2))
+        self.shuffle_buffer = check_int("shuffle_buffer", shuffle_buffer, 1)
         engine = check_training_settings(
             distribution=distribution,
             checkpoint_dir=checkpoint_dir,
@@ -372,9 +385,13 @@ class CharGenerator(Pipeline):
 
     # ------------------------------------------------------------------ data
     def _texts(self, x: Any, name: str) -> list[str]:
-        """Accept a list of strings, a `tf.data.Dataset` of strings, or a `pathlib.Path`."""
-        if isinstance(x, os.PathLike):
-            return read_lines(x) if self.mode == "lines" else [read_text(x)]
+        """Accept a list of strings, a `tf.data.Dataset` of strings, or text files (read whole:
+        validation, `evaluate` and `score` data; `fit` streams its training files)."""
+        files = _text_files(x, name)
+        if files is not None:
+            if self.mode == "lines":
+                return [line for f in files for line in read_lines(f)]
+            return [read_text(f) for f in files]
         if isinstance(x, tf.data.Dataset):
             spec = x.element_spec
             x, labels = dataset_to_lists(x)
@@ -385,9 +402,9 @@ class CharGenerator(Pipeline):
                 )
         if isinstance(x, str):
             raise TypeError(
-                f"`{name}` must be a list of strings, a tf.data.Dataset of strings or a "
-                f"pathlib.Path to a text file, not a single string. Use [text] for one text or "
-                f"Path({x!r:.40}) for a file."
+                f"`{name}` must be a list of strings, a tf.data.Dataset of strings or text "
+                f"files, not a single string (no file of that name exists). Use [text] for one "
+                f"text or Path({x!r:.40}) for a file."
             )
         texts = check_texts(name, x)
         if self.mode == "lines":
@@ -500,10 +517,17 @@ class CharGenerator(Pipeline):
 
         Args:
             x: Training text: a list of strings (items in 'lines' mode, documents in 'stream'
-                mode), a `tf.data.Dataset` of strings, or a `pathlib.Path` to a UTF-8 text file
-                (read one item per line in 'lines' mode, as one text in 'stream' mode).
+                mode); or UTF-8 text files, streamed: a path (`str` or `pathlib.Path`), a glob
+                (`"books/*.txt"`) or a list of them (one item per line in 'lines' mode, each
+                file one text in 'stream' mode); or a `tf.data.Dataset` of strings (batched or
+                not; items or documents as for a list), also streamed. Streamed text is read
+                once for the character set (capped by `max_chars`) and once per epoch through
+                a bounded shuffle buffer (`shuffle_buffer`); lines are batched by length
+                buckets, and 'stream' mode cuts fixed `seq_len` windows (`windows="random"`
+                needs the whole text in memory: it applies to lists only).
             y: Unused (language models predict their own input); must be None.
-            validation_data: Held-out text in the same forms; enables early stopping.
+            validation_data: Held-out text in the same forms (read into memory); enables
+                early stopping.
             epochs: Maximum passes over the data.
             callbacks: Extra Keras callbacks.
 
@@ -520,12 +544,15 @@ class CharGenerator(Pipeline):
                 f"Received: y of type {type(y).__name__}"
             )
         epochs = check_int("epochs", epochs, 1)
+        trainer = Trainer.from_pipeline(self)
+        trainer.strategy  # noqa: B018  (created before the model, as TensorFlow requires)
+        stream = self._stream(x, "x", trainer.strategy)
+        if stream is not None:
+            return self._fit_stream(stream, validation_data, epochs, callbacks, trainer)
         texts = self._texts(x, "x")
         val_texts = (
             None if validation_data is None else self._texts(validation_data, "validation_data")
         )
-        trainer = Trainer.from_pipeline(self)
-        trainer.strategy  # noqa: B018  (created before the model, as TensorFlow requires)
         set_seed(self.seed)
         vocab = CharVocabulary.from_texts(texts, min_count=self.min_count, max_chars=self.max_chars)
         train_vocab = CharVocabulary(vocab.chars, unknown="replace")
@@ -567,6 +594,175 @@ class CharGenerator(Pipeline):
             "data_hash": hash_strings(texts),
             "num_items": len(items),
             "num_chars": sum(len(s) for s in items),
+            "vocabulary_size": vocab.size,
+            "num_parameters": int(model.count_params()),
+            "epochs_run": len(self.history_.get("loss", [])),
+            "seed": self.seed,
+        }
+        return self
+
+    # ------------------------------------------------------------------ streamed input
+    def _windows_of(self, chunks) -> Any:
+        """Stream mode: consecutive `seq_len` windows of the text that `chunks` concatenate
+        (the same windows `_items` cuts from the whole text)."""
+        rest = ""
+        for chunk in chunks:
+            rest += chunk
+            cut = len(rest) - len(rest) % self.seq_len
+            for i in range(0, cut, self.seq_len):
+                yield rest[i : i + self.seq_len]
+            rest = rest[cut:]
+        if rest:
+            yield rest
+
+    def _file_items(self, path: str) -> Any:
+        """The items of one text file, read lazily: lines, or `seq_len` windows."""
+        if self.mode == "lines":
+            yield from iter_lines(path)
+            return
+        chunks = (
+            c.replace("\r\n", "\n").replace("\r", "\n")  # as read_text
+            for c in iter_text_chunks(path)
+        )
+        yield from self._windows_of(chunks)
+
+    def _stream(self, x, name: str, strategy=None):
+        """For text files or a `tf.data.Dataset`: `(raw, encoded)`: `raw()` iterates the
+        training items in Python (the vocabulary pass; a malformed file raises there, named
+        with its line), `encoded(vocab)` returns the unbatched tf.data stream of `(input ids,
+        target ids)` (this worker's share of the files under a multi-worker strategy). None for
+        in-memory input."""
+        if isinstance(x, tf.data.Dataset):
+            spec = x.element_spec
+            if not isinstance(spec, tf.TensorSpec) or spec.dtype != tf.string:
+                raise ValueError(
+                    f"`{name}` must be a tf.data.Dataset of strings, not of pairs: a character "
+                    f"language model learns from text alone. Received elements with spec: {spec}"
+                )
+            ds = unbatched(x, 0)
+
+            def raw():
+                for value in ds.as_numpy_iterator():
+                    text = value.decode("utf-8")
+                    if self.mode == "lines":
+                        if text:
+                            yield text
+                    else:
+                        yield from self._windows_of([text])
+
+            def encoded(vocab):
+                return tf.data.Dataset.from_generator(
+                    lambda: (self._framed(item, vocab) for item in raw()),
+                    output_signature=_PAIR_SPEC,
+                )
+
+            return raw, encoded
+        files = _text_files(x, name)
+        if files is None:
+            return None
+
+        def raw():
+            for f in files:
+                yield from self._file_items(f)
+
+        shard = worker_shard(strategy)
+
+        def encoded(vocab):
+            def read(path):
+                for item in self._file_items(path):
+                    yield self._framed(item, vocab)
+
+            return files_dataset(files, read, _PAIR_SPEC, shard=shard)
+
+        return raw, encoded
+
+    def _framed(self, item: str, vocab: CharVocabulary) -> tuple[np.ndarray, np.ndarray]:
+        """One item -> `(input ids, target ids)` as `_arrays` frames it, unpadded."""
+        ids = np.asarray(vocab.encode(item, add_bos=True, add_eos=self.mode == "lines"), np.int32)
+        return ids[:-1], ids[1:]
+
+    def _fit_stream(self, stream, validation_data, epochs, callbacks, trainer) -> CharGenerator:
+        """`fit` on text files or a dataset: see `fit`."""
+        import hashlib
+
+        raw, encoded = stream
+        # Length buckets vary the number of batches per epoch: the engine's own loop reads each
+        # epoch to its end (Keras `fit` would truncate later epochs to the first one's count).
+        trainer.loop = "custom"
+        val_texts = (
+            None if validation_data is None else self._texts(validation_data, "validation_data")
+        )
+        set_seed(self.seed)
+        # One pass: the character counts (at most one entry per distinct character), sizes
+        # and the data hash.
+        stats = {"items": 0, "chars": 0, "longest": 0}
+        digest = hashlib.sha256()
+
+        def counted():
+            for item in raw():
+                stats["items"] += 1
+                stats["chars"] += len(item)
+                stats["longest"] = max(stats["longest"], len(item))
+                digest.update(item.encode("utf-8") + b"\x00")  # as hash_strings(items)
+                yield item
+
+        vocab = CharVocabulary.from_texts(
+            counted(), min_count=self.min_count, max_chars=self.max_chars
+        )
+        if not stats["items"] or (self.mode == "stream" and not stats["chars"]):
+            raise ValueError("`x` has no non-empty items.")
+        train_vocab = CharVocabulary(vocab.chars, unknown="replace")
+        if self.mode == "lines":
+            bounds = length_buckets(stats["longest"] + 1)
+        else:
+            bounds = []
+
+        def train_data(epoch):
+            ds = shuffled(encoded(train_vocab), self.shuffle_buffer, self.seed, epoch)
+            if bounds:
+                ds = ds.bucket_by_sequence_length(
+                    lambda x, y: tf.shape(x)[0],
+                    bucket_boundaries=bounds,
+                    bucket_batch_sizes=[self.batch_size] * (len(bounds) + 1),
+                    padding_values=(PAD_ID, PAD_ID),
+                )
+            else:
+                ds = ds.padded_batch(self.batch_size, padding_values=(PAD_ID, PAD_ID))
+            return ds.prefetch(tf.data.AUTOTUNE)
+
+        val = None
+        if val_texts is not None:
+            vx, vy = self._arrays(self._items(val_texts), train_vocab)
+            val = self._dataset(vx, vy, shuffle=False)
+        self._lm = None
+        self.vocabulary_ = CharVocabulary(vocab.chars, unknown=self.unknown)
+        self.max_item_length_ = stats["longest"]
+        with trainer.scope():
+            model = self._build_model(vocab.size)
+        start = time.perf_counter()
+        history = fit_keras_model(
+            model,
+            train_data,
+            validation=val,
+            epochs=epochs,
+            callbacks=callbacks,
+            early_stopping=self.early_stopping,
+            verbose=self.verbose,
+            trainer=trainer,
+        )
+        self.model_ = model
+        self.history_ = history_to_dict(history)
+        self.training_ = history
+        metrics = {"train_seconds": round(time.perf_counter() - start, 2)}
+        if val_texts is not None:
+            for k, v in self._evaluate_items(self._items(val_texts)).items():
+                metrics[f"val_{k}"] = v
+        self.card_ = {
+            "metrics": metrics,
+            "data_hash": digest.hexdigest()[:16],
+            "train_data": "streamed",
+            "num_items": stats["items"],
+            "num_chars": stats["chars"],
             "vocabulary_size": vocab.size,
             "num_parameters": int(model.count_params()),
             "epochs_run": len(self.history_.get("loss", [])),
@@ -921,6 +1117,24 @@ class CharGenerator(Pipeline):
         extra.mkdir(exist_ok=True)
         write_vocabulary(extra / _VOCAB_FILE, self.vocabulary_.tokens)
         write_json(extra / "config.json", {"class": "CharGenerator", "config": self.get_config()})
+
+
+_PAIR_SPEC = (tf.TensorSpec((None,), tf.int32), tf.TensorSpec((None,), tf.int32))
+
+
+def _text_files(x: Any, name: str) -> list[str] | None:
+    """The text files `x` names (a path, a glob, or a list of `pathlib.Path`s), else None. A
+    `str` counts as files only when such a file exists or it is a glob (a single string that
+    names no file is text, which `_texts` refuses with its own message)."""
+    if isinstance(x, str):
+        if not any(c in x for c in "*?[") and not Path(x).expanduser().is_file():
+            return None
+        return expand_files(x, name)
+    if isinstance(x, os.PathLike) or (
+        isinstance(x, (list, tuple)) and x and all(isinstance(v, os.PathLike) for v in x)
+    ):
+        return expand_files(x, name)
+    return None
 
 
 def _with_spare_row(fn, strings):

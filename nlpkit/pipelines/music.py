@@ -38,6 +38,14 @@ import numpy as np
 import tensorflow as tf
 
 from nlpkit.data import music_events as me
+from nlpkit.data.streaming import (
+    DEFAULT_SHUFFLE_BUFFER,
+    CappedCounter,
+    expand_files,
+    files_dataset,
+    shuffled,
+    worker_shard,
+)
 from nlpkit.decoding import Decoder, Sampling
 from nlpkit.errors import IntegrityError
 from nlpkit.layers.nade import NADE
@@ -318,6 +326,8 @@ class MusicGenerator(Pipeline):
             None disables it.
         seed: Seed for weights, shuffling and the default generation seed; a CPU run repeats.
         verbose: Keras progress output (`"auto"`, 0, 1, 2).
+        shuffle_buffer: Training windows held by the shuffle buffer when `fit` streams music
+            files or a `tf.data.Dataset` (in-memory lists are shuffled whole).
         distribution: None (one device, Keras `fit`), 'mirrored', 'multi_worker' or a
             `tf.distribute.Strategy` (see docs/training.md; None in `get_config` if an instance).
         checkpoint_dir: Folder for resumable checkpoints (`fit` again resumes after a kill).
@@ -367,6 +377,7 @@ class MusicGenerator(Pipeline):
         early_stopping: int | None = 3,
         seed: int | None = None,
         verbose: int | str = "auto",
+        shuffle_buffer: int = DEFAULT_SHUFFLE_BUFFER,
         distribution: Any = None,
         checkpoint_dir: str | os.PathLike | None = None,
         checkpoint_every: int = 100,
@@ -405,6 +416,7 @@ class MusicGenerator(Pipeline):
         self.early_stopping = check_int("early_stopping", early_stopping, 1, allow_none=True)
         self.seed = check_seed("seed", seed)
         self.verbose = check_choice("verbose", verbose, ("auto", 0, 1, 2))
+        self.shuffle_buffer = check_int("shuffle_buffer", shuffle_buffer, 1)
         engine = check_training_settings(
             distribution=distribution,
             checkpoint_dir=checkpoint_dir,
@@ -617,12 +629,19 @@ class MusicGenerator(Pipeline):
         """Train on pieces of music.
 
         Args:
-            x: A list (or `tf.data.Dataset`) of music21 scores (e.g. from
-                `nlpkit.data.music.read_music` / `read_corpus`), or already-converted pieces:
-                token lists (`["n60:1", "r:0.5", ...]`) for tokens, `(steps, 88)` arrays or lists
-                of steps of MIDI pitches (the JSB layout) for piano_roll.
+            x: A list of music21 scores (e.g. from `nlpkit.data.music.read_music` /
+                `read_corpus`), or already-converted pieces: token lists (`["n60:1", "r:0.5",
+                ...]`) for tokens, `(steps, 88)` arrays or lists of steps of MIDI pitches (the
+                JSB layout) for piano_roll. Or music files, streamed: a path, a glob, a folder
+                or a list of `pathlib.Path`s of MIDI / MusicXML / ABC files (parsed by music21
+                one file at a time; a file that cannot be read is skipped with a
+                `SkippedMusicWarning`) or JSB Chorales JSON files (their `"train"` split); or
+                a `tf.data.Dataset` of pieces, also streamed. Streamed pieces are read once for
+                the event vocabulary (counts capped in memory), then once per epoch, cut into
+                windows, through a bounded shuffle buffer (`shuffle_buffer`).
             y: Unused (the targets are the next events); must be None.
-            validation_data: Pieces in the same forms, used for early stopping.
+            validation_data: Pieces in the same forms (read into memory; JSB JSON files give
+                their `"valid"` split), used for early stopping.
             epochs: Maximum number of passes over the training windows.
             callbacks: Extra Keras callbacks.
 
@@ -637,14 +656,17 @@ class MusicGenerator(Pipeline):
                 "`y` must be None: a MusicGenerator learns to predict the next event of `x`."
             )
         epochs = check_int("epochs", epochs, 1)
+        trainer = Trainer.from_pipeline(self)
+        trainer.strategy  # noqa: B018  (created before the model, as TensorFlow requires)
+        stream = self._stream(x, "x", trainer.strategy)
+        if stream is not None:
+            return self._fit_stream(stream, validation_data, epochs, callbacks, trainer)
         pieces = self._as_pieces(x, "x")
         val = (
             self._as_pieces(validation_data, "validation_data")
             if validation_data is not None
             else None
         )
-        trainer = Trainer.from_pipeline(self)
-        trainer.strategy  # noqa: B018  (created before the model, as TensorFlow requires)
         set_seed(self.seed)
         train = self._augment(pieces)
         if not train:
@@ -689,6 +711,175 @@ class MusicGenerator(Pipeline):
             "data_hash": data_hash,
             "pieces": len(pieces),
             "training_pieces_after_augmentation": len(train),
+            "epochs_run": len(history.history.get("loss", [])),
+            "metrics": {"train_loss": self.history_["loss"][-1]},
+        }
+        if val:
+            self.card_["metrics"].update({f"valid_{k}": v for k, v in self.evaluate(val).items()})
+        return self
+
+    # ------------------------------------------------------------------ streamed input
+    def _file_pieces(self, path: str, split: str = "train"):
+        """The pieces of one music file, converted (empty ones left out): a JSB Chorales JSON
+        file's `split`, or the scores music21 reads from a MIDI / MusicXML / ABC file (a file
+        it cannot read is skipped with a `SkippedMusicWarning` naming it)."""
+        from nlpkit.data import music as readers
+
+        if path.lower().endswith(".json"):
+            splits = readers.read_jsb_json(path)
+            if split not in splits:
+                raise ValueError(
+                    f"{path}: a JSB Chorales file given to MusicGenerator needs a {split!r} "
+                    f"split. Received splits: {sorted(splits)}"
+                )
+            items = splits[split]
+        else:
+            try:
+                items = readers.read_music(path, recursive=False)
+            except ValueError as e:  # nothing readable in this file: skip it, say which
+                warnings.warn(str(e), readers.SkippedMusicWarning, stacklevel=2)
+                return
+        for i, item in enumerate(items):
+            piece = self._as_piece(item, f"{path}: piece {i}")
+            if len(piece):
+                yield piece
+
+    def _stream(self, x, name: str, strategy=None):
+        """For music files or a `tf.data.Dataset`: `(raw, windows)`: `raw()` iterates the
+        converted pieces in Python (the vocabulary pass), `windows()` returns the unbatched
+        tf.data stream of training windows (after the vocabulary is set; this worker's share of
+        the files under a multi-worker strategy). None for in-memory input."""
+        if isinstance(x, tf.data.Dataset):
+
+            def raw():
+                for i, item in enumerate(x.as_numpy_iterator()):
+                    piece = self._as_piece(item, f"{name}[{i}]")
+                    if len(piece):
+                        yield piece
+
+            def windows():
+                return tf.data.Dataset.from_generator(
+                    lambda: (w for piece in raw() for w in self._piece_windows(piece)),
+                    output_signature=self._window_spec(),
+                )
+
+            return raw, windows
+        files = _music_files(x, name)
+        if files is None:
+            return None
+
+        def raw():
+            for f in files:
+                yield from self._file_pieces(f)
+
+        def read(path):
+            with warnings.catch_warnings():  # the vocabulary pass reported skipped files
+                warnings.simplefilter("ignore")
+                for piece in self._file_pieces(path):
+                    yield from self._piece_windows(piece)
+
+        shard = worker_shard(strategy)
+        return raw, lambda: files_dataset(files, read, self._window_spec(), shard=shard)
+
+    def _piece_windows(self, piece):
+        """The training windows of one piece and its transposed copies, as `_dataset` makes
+        them (NADE models take the keys of each step as a second input)."""
+        copies = self._augment([piece])
+        if not copies:
+            return
+        x, y = self._windows(copies)
+        for xi, yi in zip(x, y, strict=True):
+            yield ((xi, yi[..., : me.NUM_KEYS]), yi) if self._nade else (xi, yi)
+
+    def _window_spec(self):
+        length = self.sequence_length
+        if self.representation == "tokens":
+            return (
+                tf.TensorSpec((length,), tf.int32),
+                tf.TensorSpec((length,), tf.int32),
+            )
+        x = tf.TensorSpec((length, me.NUM_KEYS + 1), tf.float32)
+        y = tf.TensorSpec((length, me.NUM_KEYS + 1), tf.float32)
+        if self._nade:
+            return (x, tf.TensorSpec((length, me.NUM_KEYS), tf.float32)), y
+        return x, y
+
+    def _fit_stream(self, stream, validation_data, epochs, callbacks, trainer) -> MusicGenerator:
+        """`fit` on music files or a dataset: see `fit`."""
+        import hashlib
+
+        raw, windows = stream
+        trainer.loop = "custom"  # streams of unknown length: the engine's own loop
+        val = None
+        if validation_data is not None:
+            val_files = _music_files(validation_data, "validation_data")
+            if val_files is not None:
+                val = [p for f in val_files for p in self._file_pieces(f, split="valid")]
+                if not val:
+                    raise ValueError("`validation_data` holds no notes.")
+            else:
+                val = self._as_pieces(validation_data, "validation_data")
+        set_seed(self.seed)
+        # One pass: event counts (tokens; capped in memory, though events are bounded by the
+        # pitch range and the duration grid), piece counts, the data hash.
+        counts = CappedCounter(100_000)
+        digest = hashlib.sha256()
+        n_pieces = n_copies = 0
+        for piece in raw():
+            n_pieces += 1
+            if self.representation == "tokens":
+                digest.update(" ".join(piece).encode("utf-8") + b"\x00")  # as hash_strings
+            else:
+                digest.update(piece.tobytes().hex().encode("utf-8") + b"\x00")
+            copies = self._augment([piece])
+            n_copies += len(copies)
+            if self.representation == "tokens":
+                for copy in copies:
+                    counts.update(copy)
+        if not n_pieces:
+            raise ValueError("`x` holds no notes: every piece was empty after conversion.")
+        if not n_copies:
+            raise ValueError(
+                f"Every transposed copy of the training pieces left the pitch range; check "
+                f"`transpositions`. Received: transpositions={self.transpositions}"
+            )
+        if self.representation == "tokens":
+            self.vocabulary_ = list(me.SPECIAL_TOKENS) + [
+                t for t, _ in sorted(counts.items(), key=lambda tc: (-tc[1], tc[0]))
+            ]
+            self._index_cache = None
+        else:
+            self.vocabulary_ = None
+        self.model_ = None
+        self._sampler = None
+        self._legacy_attention = False
+        with trainer.scope():
+            model = self._build_model()
+
+        def train_data(epoch):
+            ds = shuffled(windows(), self.shuffle_buffer, self.seed, epoch)
+            return ds.batch(self.batch_size).prefetch(tf.data.AUTOTUNE)
+
+        val_ds = self._dataset(val, shuffle=False) if val else None
+        history = fit_keras_model(
+            model,
+            train_data,
+            validation=val_ds,
+            epochs=epochs,
+            callbacks=callbacks,
+            early_stopping=self.early_stopping,
+            verbose=self.verbose,
+            trainer=trainer,
+        )
+        self.model_ = model
+        self.history_ = history_to_dict(history)
+        self.training_ = history
+        self.card_ = {
+            "seed": self.seed,
+            "data_hash": digest.hexdigest()[:16],
+            "train_data": "streamed",
+            "pieces": n_pieces,
+            "training_pieces_after_augmentation": n_copies,
             "epochs_run": len(history.history.get("loss", [])),
             "metrics": {"train_loss": self.history_["loss"][-1]},
         }
@@ -1063,6 +1254,30 @@ class MusicGenerator(Pipeline):
 
 
 # ============================================================================ recipes
+def _music_files(x: Any, name: str) -> list[str] | None:
+    """The music files `x` names (a path, a glob, a folder, or a list of `pathlib.Path`s),
+    else None. A `str` counts only when it names an existing file or folder, or a glob."""
+    from nlpkit.data.music import _list_files
+
+    if isinstance(x, str):
+        if not any(c in x for c in "*?[") and not Path(x).expanduser().exists():
+            return None
+        items = [x]
+    elif isinstance(x, os.PathLike):
+        items = [x]
+    elif isinstance(x, (list, tuple)) and x and all(isinstance(v, os.PathLike) for v in x):
+        items = list(x)
+    else:
+        return None
+    files: list[str] = []
+    for item in items:
+        if Path(item).expanduser().is_dir():
+            files += [str(f) for f in _list_files([Path(item).expanduser()], recursive=True)]
+        else:
+            files += expand_files(item, name)
+    return files
+
+
 def run_recipe(recipe: dict, recipe_path: Path | None = None) -> dict:
     """Moved to `nlpkit.recipes.music.run_recipe`; this name keeps working."""
     from nlpkit.recipes.music import run_recipe as run

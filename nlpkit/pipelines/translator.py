@@ -34,6 +34,16 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
+from nlpkit.data.streaming import (
+    DEFAULT_SHUFFLE_BUFFER,
+    CappedCounter,
+    expand_files,
+    files_dataset,
+    length_buckets,
+    shuffled,
+    unbatched,
+    worker_shard,
+)
 from nlpkit.decoding import BeamSearch, Decoder, GreedySearch, tile_beams  # noqa: F401
 from nlpkit.errors import IntegrityError, MissingDependencyError
 from nlpkit.layers.bahdanau_attention import BahdanauAttention
@@ -42,7 +52,7 @@ from nlpkit.layers.recurrent_stack import CELLS, RecurrentStack
 from nlpkit.pipelines.base import Pipeline, check_rows
 from nlpkit.pipelines.training import fit_keras_model, history_to_dict, set_seed
 from nlpkit.text.special_ids import BOS_ID, EOS_ID, PAD_ID, UNK_ID  # noqa: F401 (re-exported)
-from nlpkit.text.subword import SUBWORD_MODELS, SubwordVocabulary
+from nlpkit.text.subword import STREAM_SENTENCES, SUBWORD_MODELS, SubwordVocabulary
 from nlpkit.text.token_vocabulary import (
     BOS,
     EOS,
@@ -501,6 +511,8 @@ class Translator(Pipeline):
         early_stopping: Patience on validation loss when `validation_data` is given (None: off).
         seed: Seed for a repeatable CPU run.
         verbose: Keras progress display: 'auto', 0, 1 or 2.
+        shuffle_buffer: Sentence pairs held by the shuffle buffer when `fit` streams parallel
+            text files or a `tf.data.Dataset` (in-memory lists are shuffled whole).
         distribution: None (one device, Keras `fit`), 'mirrored', 'multi_worker' or a
             `tf.distribute.Strategy` (see docs/training.md; None in `get_config` if an instance).
         checkpoint_dir: Folder for resumable checkpoints (`fit` again resumes after a kill).
@@ -551,6 +563,7 @@ class Translator(Pipeline):
         early_stopping: int | None = 3,
         seed: int | None = None,
         verbose: int | str = "auto",
+        shuffle_buffer: int = DEFAULT_SHUFFLE_BUFFER,
         distribution: Any = None,
         checkpoint_dir: str | os.PathLike | None = None,
         checkpoint_every: int = 100,
@@ -587,6 +600,7 @@ class Translator(Pipeline):
         self.early_stopping = check_int("early_stopping", early_stopping, 1, allow_none=True)
         self.seed = check_seed("seed", seed)
         self.verbose = check_choice("verbose", verbose, ("auto", 0, 1, 2))
+        self.shuffle_buffer = check_int("shuffle_buffer", shuffle_buffer, 1)
         engine = check_training_settings(
             distribution=distribution,
             checkpoint_dir=checkpoint_dir,
@@ -808,10 +822,19 @@ class Translator(Pipeline):
         """Build vocabularies and train with teacher forcing.
 
         Args:
-            x: Source sentences (list of strings), or a `tf.data.Dataset` of (source, target)
-                string pairs (then `y` is None).
-            y: Target sentences, aligned with `x`.
-            validation_data: `(sources, targets)` or a dataset of pairs; enables early stopping.
+            x: Source sentences (list of strings); or parallel text files, streamed (plain or
+                `.gz`): the source file(s) with the target file(s) as `y` (a path, a glob or a
+                list of `pathlib.Path`s each; globs pair files in sorted order), a list of
+                `(source file, target file)` pairs, or TSV files of `source<TAB>target` lines
+                (`y` None); or a `tf.data.Dataset` of (source, target) string pairs (batched
+                or not; `y` None), also streamed. Streamed data is read for the vocabularies
+                (word and character counts capped in memory; SentencePiece trains on at most
+                `nlpkit.text.subword.STREAM_SENTENCES` sentences per language, reading the
+                stream once per language), once more for the sizes, then once per epoch
+                through a bounded shuffle buffer (`shuffle_buffer`) into length buckets.
+            y: Target sentences aligned with `x`, or the target files.
+            validation_data: `(sources, targets)`, a `(source file, target file)` pair, TSV
+                files or a dataset of pairs (read into memory); enables early stopping.
             epochs: Training epochs.
             callbacks: Extra Keras callbacks.
 
@@ -820,22 +843,17 @@ class Translator(Pipeline):
 
         Raises:
             ValueError / TypeError: Malformed inputs (lengths differ, not strings, empty).
+            DataFormatError: A streamed file cannot be decoded, a TSV line has no tab, or
+                paired files differ in length (the message names the file and line).
         """
-        sources, targets = self._pairs(x, y)
         epochs = check_int("epochs", epochs, 1)
-        val = None
-        if validation_data is not None:
-            if isinstance(validation_data, tf.data.Dataset):
-                val = self._pairs(validation_data, None, "validation_data", "validation_data")
-            else:
-                if not (isinstance(validation_data, (tuple, list)) and len(validation_data) == 2):
-                    raise ValueError(
-                        "`validation_data` must be a (sources, targets) pair or a tf.data.Dataset. "
-                        f"Received: {type(validation_data).__name__}"
-                    )
-                val = self._pairs(*validation_data, "validation_data[0]", "validation_data[1]")
         trainer = Trainer.from_pipeline(self)
         trainer.strategy  # noqa: B018  (created before the model, as TensorFlow requires)
+        stream = self._stream(x, y, "x", trainer.strategy)
+        if stream is not None:
+            return self._fit_stream(stream, validation_data, epochs, callbacks, trainer)
+        sources, targets = self._pairs(x, y)
+        val = self._validation_pairs(validation_data)
         set_seed(self.seed)
         self._build_vocabularies(sources, targets)
         tgt_tokens = self._token_lists(targets, "target")
@@ -866,6 +884,229 @@ class Translator(Pipeline):
             "metrics": metrics,
             "data_hash": hash_strings(s + "\t" + t for s, t in zip(sources, targets, strict=True)),
             "train_pairs": len(sources),
+            "epochs_run": len(next(iter(self.history_.values()), [])),
+            "source_vocab_size": len(self.source_vocabulary_),
+            "target_vocab_size": len(self.target_vocabulary_),
+            "seed": self.seed,
+        }
+        return self
+
+    def _validation_pairs(self, validation_data) -> tuple[list[str], list[str]] | None:
+        """Validation pairs in memory from any form `fit` accepts for them."""
+        if validation_data is None:
+            return None
+        if isinstance(validation_data, tf.data.Dataset):
+            return self._pairs(validation_data, None, "validation_data", "validation_data")
+        files = None
+        if isinstance(validation_data, (tuple, list)) and len(validation_data) == 2:
+            files = _parallel_files(*validation_data, "validation_data")
+        if files is None:
+            files = _parallel_files(validation_data, None, "validation_data")
+        if files is not None:
+            from nlpkit.data.parallel import iter_parallel
+
+            pairs = [p for src, tgt in files for p in iter_parallel(src, tgt)]
+            return self._pairs(
+                [p[0] for p in pairs], [p[1] for p in pairs], "validation_data", "validation_data"
+            )
+        if not (isinstance(validation_data, (tuple, list)) and len(validation_data) == 2):
+            raise ValueError(
+                "`validation_data` must be a (sources, targets) pair, parallel text files or a "
+                f"tf.data.Dataset. Received: {type(validation_data).__name__}"
+            )
+        return self._pairs(*validation_data, "validation_data[0]", "validation_data[1]")
+
+    # ------------------------------------------------------------------ streamed input
+    def _stream(self, x, y, name: str, strategy=None):
+        """For parallel text files or a `tf.data.Dataset`: `(raw, make_ds)`: `raw()` iterates
+        the `(source, target)` pairs in Python (the vocabulary passes; a malformed file raises
+        there, named with its line), `make_ds(sharded=True)` returns them as an unbatched
+        tf.data stream of string pairs (this worker's share of the files when sharded). None
+        for in-memory input."""
+        if isinstance(x, tf.data.Dataset):
+            if y is not None:
+                raise ValueError(f"`y` must be None when `{name}` is a tf.data.Dataset of pairs.")
+            spec = x.element_spec
+            if not (
+                isinstance(spec, tuple)
+                and len(spec) == 2
+                and all(isinstance(v, tf.TensorSpec) and v.dtype == tf.string for v in spec)
+            ):
+                raise ValueError(
+                    "A tf.data.Dataset passed to Translator must yield (source, target) string "
+                    f"pairs. Received elements with spec: {spec}"
+                )
+            ds = unbatched(x, 0)
+
+            def raw_ds():
+                for a, b in ds.as_numpy_iterator():
+                    yield a.decode("utf-8"), b.decode("utf-8")
+
+            return raw_ds, (lambda sharded=True: ds)
+        files = _parallel_files(x, y, name)
+        if files is None:
+            return None
+        from nlpkit.data.parallel import iter_parallel
+
+        def raw():
+            for src, tgt in files:
+                yield from iter_parallel(src, tgt)
+
+        # files_dataset names each item by one string: a pair travels as "source\ntarget".
+        keys = [src if tgt is None else f"{src}\n{tgt}" for src, tgt in files]
+
+        def read(key: str):
+            src, _, tgt = key.partition("\n")
+            yield from iter_parallel(src, tgt or None)
+
+        sig = (tf.TensorSpec((), tf.string), tf.TensorSpec((), tf.string))
+        shard = worker_shard(strategy)
+        # Sharded for training; the vocabulary passes read every file (`sharded=False`), so
+        # that all workers build the same vocabularies.
+        return raw, (
+            lambda sharded=True: files_dataset(keys, read, sig, shard=shard if sharded else None)
+        )
+
+    def _stream_sizes(self, raw, count_tokens: bool):
+        """One pass over the pairs: their number, hash, the longest target and pair (in
+        tokens), and with `count_tokens` the token counts of each side (word and char levels;
+        capped in memory). Subword vocabularies must be set before (they measure lengths)."""
+        import hashlib
+
+        cap = max(20 * (self.max_vocab_size or 0), 1_000_000)
+        counts = (CappedCounter(cap), CappedCounter(cap))
+        digest = hashlib.sha256()
+        n = longest_target = longest_pair = 0
+        batch: list[tuple[str, str]] = []
+
+        def flush():
+            nonlocal longest_target, longest_pair
+            src = tf.constant([p[0] for p in batch], tf.string)
+            tgt = tf.constant([p[1] for p in batch], tf.string)
+            if count_tokens:
+                sides = (
+                    _tokenize(src, self.level, self.lowercase),
+                    _tokenize(tgt, self.level, self.lowercase),
+                )
+                for counter, tokens in zip(counts, sides, strict=True):
+                    flat = tokens.flat_values.numpy()
+                    if flat.size:
+                        uniq, c = np.unique(flat, return_counts=True)
+                        counter.add_counts(uniq.tolist(), c.tolist())
+            else:
+                sides = (self._encode(src, "source"), self._encode(tgt, "target"))
+            src_len = sides[0].row_lengths().numpy()
+            tgt_len = sides[1].row_lengths().numpy()
+            longest_target = max(longest_target, int(tgt_len.max()))
+            longest_pair = max(longest_pair, int((src_len + tgt_len).max()) + 1)
+            batch.clear()
+
+        for src, tgt in raw():
+            digest.update((src + "\t" + tgt).encode("utf-8") + b"\x00")  # as hash_strings
+            n += 1
+            batch.append((src, tgt))
+            if len(batch) == 1024:
+                flush()
+        if batch:
+            flush()
+        if not n:
+            raise ValueError("`x` is empty: at least one sentence pair is needed.")
+        return n, digest.hexdigest()[:16], longest_target, longest_pair, counts
+
+    def _counted_vocabulary(self, counter: CappedCounter) -> list[str]:
+        """`_build_vocabulary` from streamed counts (the same order and cut)."""
+        items = sorted(
+            (
+                (k.decode("utf-8"), c)
+                for k, c in counter.items()
+                if c >= self.min_count and k.decode("utf-8") not in SPECIALS
+            ),
+            key=lambda tc: (-tc[1], tc[0]),
+        )
+        if self.max_vocab_size is not None:
+            items = items[: max(0, self.max_vocab_size - len(SPECIALS))]
+        return list(SPECIALS) + [t for t, _ in items]
+
+    def _fit_stream(self, stream, validation_data, epochs, callbacks, trainer) -> Translator:
+        """`fit` on parallel text files or a dataset: see `fit`."""
+        raw, make_ds = stream
+        # Length buckets vary the number of batches per epoch: the engine's own loop reads each
+        # epoch to its end (Keras `fit` would truncate later epochs to the first one's count).
+        trainer.loop = "custom"
+        val = self._validation_pairs(validation_data)
+        set_seed(self.seed)
+        if self.level == "subword":
+
+            def side(i):
+                def sentences():
+                    for pair in raw():
+                        yield pair[i].lower() if self.lowercase else pair[i]
+
+                return sentences
+
+            options = dict(
+                vocab_size=self.vocab_size,
+                model_type=self.subword_model,
+                max_sentences=STREAM_SENTENCES,
+            )
+            self.source_subwords_ = SubwordVocabulary.train_stream(side(0), **options)
+            self.target_subwords_ = SubwordVocabulary.train_stream(side(1), **options)
+            self.source_vocabulary_ = self.source_subwords_.tokens
+            self.target_vocabulary_ = self.target_subwords_.tokens
+            self._make_tables()
+            n, data_hash, longest, longest_pair, _ = self._stream_sizes(raw, False)
+        else:
+            n, data_hash, longest, longest_pair, counts = self._stream_sizes(raw, True)
+            self.source_subwords_ = self.target_subwords_ = None
+            self.source_vocabulary_ = self._counted_vocabulary(counts[0])
+            self.target_vocabulary_ = self._counted_vocabulary(counts[1])
+            self._make_tables()
+        self.max_length_ = self.max_length or int(math.ceil(1.5 * longest)) + 5
+        self.model_ = None
+        with trainer.scope():
+            model = self._build_model()
+        bounds = length_buckets(longest_pair + 1)
+
+        def encode(src, tgt):
+            s = self._encode(tf.reshape(src, [1]), "source")[0]
+            t = self._encode(tf.reshape(tgt, [1]), "target")[0]
+            t_in = tf.concat([tf.constant([BOS_ID], t.dtype), t], 0)
+            t_out = tf.concat([t, tf.constant([EOS_ID], t.dtype)], 0)
+            return s, t_in, t_out
+
+        def train_data(epoch):
+            ds = shuffled(make_ds(), self.shuffle_buffer, self.seed, epoch)
+            ds = ds.map(encode, num_parallel_calls=tf.data.AUTOTUNE)
+            ds = ds.bucket_by_sequence_length(
+                lambda s, i, o: tf.shape(s)[0] + tf.shape(o)[0],
+                bucket_boundaries=bounds,
+                bucket_batch_sizes=[self.batch_size] * (len(bounds) + 1),
+                padding_values=(PAD_ID, PAD_ID, PAD_ID),
+            )
+            return ds.map(lambda s, i, o: ((s, i), o)).prefetch(tf.data.AUTOTUNE)
+
+        val_ds = self._dataset(*val, shuffle=False) if val is not None else None
+        history = fit_keras_model(
+            model,
+            train_data,
+            validation=val_ds,
+            epochs=epochs,
+            callbacks=callbacks,
+            early_stopping=self.early_stopping,
+            verbose=self.verbose,
+            trainer=trainer,
+        )
+        self.model_ = model
+        self.history_ = history_to_dict(history)
+        self.training_ = history
+        self.__dict__.pop("_decoders", None)
+        metrics = {k: vals[-1] for k, vals in self.history_.items()}
+        self.card_ = {
+            "task": "translation",
+            "metrics": metrics,
+            "data_hash": data_hash,
+            "train_data": "streamed",
+            "train_pairs": n,
             "epochs_run": len(next(iter(self.history_.values()), [])),
             "source_vocab_size": len(self.source_vocabulary_),
             "target_vocab_size": len(self.target_vocabulary_),
@@ -1338,6 +1579,63 @@ class Translator(Pipeline):
 
 
 # --------------------------------------------------------------------------- recipes
+def _files_or_none(x: Any, name: str) -> list[str] | None:
+    """The files `x` names (a path, a glob, or a list of `pathlib.Path`s), else None. A `str`
+    counts only when such a file exists or it is a glob that matches files (otherwise it is a
+    sentence, which the in-memory checks refuse with their own message)."""
+    if isinstance(x, str):
+        return expand_files(x, name) if _names_files(x) else None
+    if isinstance(x, os.PathLike) or (
+        isinstance(x, (list, tuple)) and x and all(isinstance(v, os.PathLike) for v in x)
+    ):
+        return expand_files(x, name)
+    return None
+
+
+def _names_files(text: str) -> bool:
+    """Whether a string is a data file's path, or a glob that matches files."""
+    import glob
+
+    path = Path(text).expanduser()
+    if path.is_file():
+        return True
+    return any(c in text for c in "*?[") and any(
+        Path(p).is_file() for p in glob.iglob(os.fspath(path), recursive=True)
+    )
+
+
+def _parallel_files(x: Any, y: Any, name: str) -> list[tuple[str, str | None]] | None:
+    """`[(source file, target file or None for TSV)]` when `x` (and `y`) name parallel text
+    files, else None (in-memory input)."""
+    if y is not None:
+        sources = _files_or_none(x, name)
+        targets = _files_or_none(y, "y" if name == "x" else name)
+        if sources is None or targets is None:
+            return None
+        if len(sources) != len(targets):
+            raise ValueError(
+                f"`{name}` names {len(sources)} source file(s) but the targets name "
+                f"{len(targets)}: source and target files are paired in order, one target file "
+                f"per source file. Received: {sources[:3]} and {targets[:3]}"
+            )
+        return list(zip(sources, targets, strict=True))
+    if (
+        isinstance(x, (list, tuple))
+        and x
+        and all(
+            isinstance(p, (list, tuple))
+            and len(p) == 2
+            and all(
+                isinstance(v, os.PathLike) or (isinstance(v, str) and Path(v).is_file()) for v in p
+            )
+            for p in x
+        )
+    ):
+        return [(os.fspath(src), os.fspath(tgt)) for src, tgt in x]
+    files = _files_or_none(x, name)
+    return None if files is None else [(f, None) for f in files]
+
+
 def run_recipe(recipe: dict, recipe_path: Path | None = None) -> dict:
     """Moved to `nlpkit.recipes.translation.run_recipe`; this name keeps working."""
     from nlpkit.recipes.translation import run_recipe as run

@@ -3,8 +3,10 @@ save and export.
 
 `[data]`: `source` = "names" (the US Census first names in the `names` package, `lists`) or
 "file" (`path`, one item a line in `mode = "lines"`, running text in `mode = "stream"`); `case`
-(keep, lower, upper, title); `max_items` / `max_chars`; `validation_fraction`. `[generate]`:
-`CharGenerator.generate` arguments.
+(keep, lower, upper, title); `max_items` / `max_chars`; `validation_fraction`. `stream = true`
+(with `source = "file"`) streams `path` (a file or a glob, matched beside the recipe first)
+through `fit` instead of reading it into memory, with `validation` (a file, read into memory)
+for held-out text. `[generate]`: `CharGenerator.generate` arguments.
 """
 
 from __future__ import annotations
@@ -12,7 +14,13 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from nlpkit.recipes.common import resolve_path, save_and_export, timed_fit, validated
+from nlpkit.recipes.common import (
+    resolve_path,
+    save_and_export,
+    stream_source,
+    timed_fit,
+    validated,
+)
 from nlpkit.utils.validation import check_choice, check_float, check_int
 
 __all__ = ["run_recipe"]
@@ -26,7 +34,6 @@ def run_recipe(recipe: dict[str, Any], recipe_path: str | os.PathLike | None = N
     """
     recipe = validated(recipe, "chargen", recipe_path)
     import numpy as np
-    import tensorflow as tf
 
     from nlpkit.data.samples import NAME_CASES, census_names
     from nlpkit.data.text_lines import read_lines, read_text
@@ -39,6 +46,37 @@ def run_recipe(recipe: dict[str, Any], recipe_path: str | os.PathLike | None = N
     model_cfg.setdefault("seed", int(recipe.get("seed", 0)))
     source = check_choice("data.source", data.get("source", "file"), ("names", "file"))
     mode = model_cfg.get("mode", "lines")
+    stream = bool(data.get("stream", False))
+    if stream:
+        if source != "file" or "path" not in data:
+            raise ValueError(
+                f"{recipe_path}: [data] stream = true reads `path` (a text file or a glob) with "
+                "source = 'file'."
+            )
+        unsupported = [k for k in ("max_items", "max_chars", "validation_fraction") if k in data]
+        if unsupported or data.get("case", "keep") != "keep":
+            raise ValueError(
+                f"{recipe_path}: [data] stream = true reads the files as they are: leave out "
+                f"{', '.join(unsupported) or 'case'} (give held-out text as `validation`)."
+            )
+        train = stream_source(data["path"], recipe_path, "data.path")
+        val = None
+        if "validation" in data:
+            val = [resolve_path(data["validation"], recipe_path, "data.validation")]
+        gen = CharGenerator(**model_cfg)
+        fit_seconds = timed_fit(gen, recipe, train, validation_data=val)
+        val_texts = gen._texts(val, "validation_data") if val else []
+        summary = {
+            "task": "chargen",
+            "recipe": str(recipe_path),
+            "train_data": "streamed",
+            "train_items": gen.card_["num_items"],
+            "validation_items": len(gen._items(val_texts)),
+            "vocabulary_size": gen.vocabulary_.size,
+            "fit_seconds": fit_seconds,
+            "epochs_run": gen.card_["epochs_run"],
+        }
+        return _finish(gen, recipe, summary, val_texts, gen_cfg, model_cfg)
     if source == "names":
         texts = census_names(data.get("lists", ["first:female", "first:male"]))
     else:
@@ -73,7 +111,14 @@ def run_recipe(recipe: dict[str, Any], recipe_path: str | os.PathLike | None = N
         "fit_seconds": fit_seconds,
         "epochs_run": gen.card_["epochs_run"],
     }
-    if any(val):
+    return _finish(gen, recipe, summary, val if any(val) else [], gen_cfg, model_cfg)
+
+
+def _finish(gen, recipe, summary, val, gen_cfg, model_cfg) -> dict:
+    """Validation metrics, samples, save and export (and the export's own samples)."""
+    import tensorflow as tf
+
+    if val:
         summary["validation"] = {k: round(v, 4) for k, v in gen.evaluate(val).items()}
     gen_args = {"n": 5, "seed": model_cfg.get("seed", 0), **gen_cfg}
     summary["samples"] = gen.generate(**gen_args)

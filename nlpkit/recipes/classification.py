@@ -18,6 +18,7 @@ from nlpkit.recipes.common import (
     resolve_path,
     save_and_export,
     split_pairs,
+    stream_source,
     timed_fit,
     validated,
 )
@@ -116,21 +117,6 @@ def run_recipe(recipe: dict[str, Any], recipe_path: str | os.PathLike | None = N
     return summary
 
 
-def _stream_source(value: str, recipe_path, key: str):
-    """A recipe's file or glob for a streamed `fit`: a glob is matched beside the recipe first."""
-    from nlpkit.recipes.common import recipe_dir
-
-    if any(c in str(value) for c in "*?["):
-        base = recipe_dir(recipe_path)
-        if base is not None and not Path(value).is_absolute():
-            import glob
-
-            if glob.glob(str(base / value)):
-                return str(base / value)
-        return str(value)
-    return resolve_path(value, recipe_path, key)
-
-
 def _run_streamed(recipe: dict[str, Any], recipe_path) -> dict:
     """`[data] stream = true`: `train` (a file or glob) and `validation` are streamed by `fit`;
     `test` is read into memory for evaluation."""
@@ -151,9 +137,9 @@ def _run_streamed(recipe: dict[str, Any], recipe_path) -> dict:
     for key in ("train", "test"):
         if key not in data:
             raise ValueError(f"{recipe_path}: [data] stream = true needs `{key}` (a file).")
-    train = _stream_source(data["train"], recipe_path, "data.train")
+    train = stream_source(data["train"], recipe_path, "data.train")
     val = (
-        _stream_source(data["validation"], recipe_path, "data.validation")
+        stream_source(data["validation"], recipe_path, "data.validation")
         if "validation" in data
         else None
     )

@@ -20,6 +20,7 @@ from nlpkit.data.paths import resolve_data_path
 
 __all__ = [
     "recipe_dir",
+    "stream_source",
     "resolve_path",
     "split_items",
     "split_pairs",
@@ -58,6 +59,20 @@ def resolve_path(
     except FileNotFoundError as e:
         where = f"{recipe_path}: " if recipe_path is not None else ""
         raise FileNotFoundError(f"{where}`{key}`: {e}") from None
+
+
+def stream_source(value: str, recipe_path, key: str):
+    """A recipe's file or glob for a streamed `fit` (`[data] stream = true`): a glob is matched
+    beside the recipe first, then as given; a plain path is resolved like `resolve_path`."""
+    if any(c in str(value) for c in "*?["):
+        base = recipe_dir(recipe_path)
+        if base is not None and not Path(value).is_absolute():
+            import glob
+
+            if glob.glob(str(base / value)):
+                return str(base / value)
+        return str(value)
+    return resolve_path(value, recipe_path, key)
 
 
 def split_items(items: Sequence, fraction: float, seed: int) -> tuple[list, list]:

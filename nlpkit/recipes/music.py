@@ -3,7 +3,9 @@ generate a MIDI file, save and export.
 
 `[data]`: `source` = "corpus" (music21's bundled corpus: `query`, `limit`), "files" (`paths`) or
 "jsb" (`path` to the JSB JSON, `train_split`, `validation_split`); `validation_fraction` for
-corpus and files. `[generate]`: `MusicGenerator.generate` arguments and `midi` (output file).
+corpus and files. `stream = true` (files and jsb) streams the training files through `fit`
+instead of reading them into memory: `paths` (files, folders or globs; no validation split), or
+the JSB file's `train` split (its `validation_split` is read into memory). `[generate]`: `MusicGenerator.generate` arguments and `midi` (output file).
 """
 
 from __future__ import annotations
@@ -11,7 +13,13 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from nlpkit.recipes.common import resolve_path, save_and_export, timed_fit, validated
+from nlpkit.recipes.common import (
+    resolve_path,
+    save_and_export,
+    stream_source,
+    timed_fit,
+    validated,
+)
 from nlpkit.utils.validation import check_choice
 
 __all__ = ["run_recipe"]
@@ -29,7 +37,10 @@ def run_recipe(recipe: dict[str, Any], recipe_path: str | os.PathLike | None = N
 
     data = dict(recipe.get("data", {}))
     source = check_choice("data.source", data.get("source", "corpus"), ("corpus", "files", "jsb"))
-    if source == "jsb":
+    stream = bool(data.get("stream", False))
+    if stream:
+        train, valid = _stream_data(data, source, recipe_path)
+    elif source == "jsb":
         if "path" not in data:
             raise ValueError(f"{recipe_path}: [data] needs `path` when source='jsb'.")
         splits = readers.read_jsb_json(resolve_path(data["path"], recipe_path, "data.path"))
@@ -53,9 +64,11 @@ def run_recipe(recipe: dict[str, Any], recipe_path: str | os.PathLike | None = N
     summary: dict[str, Any] = {
         "task": "music",
         "recipe": str(recipe_path),
-        "training_pieces": len(train),
+        "training_pieces": gen.card_["pieces"] if stream else len(train),
         "fit_seconds": fit_seconds,
     }
+    if stream:
+        summary["train_data"] = "streamed"
     if valid:
         summary["validation"] = gen.evaluate(valid)
     g = dict(recipe.get("generate", {}))
@@ -64,3 +77,35 @@ def run_recipe(recipe: dict[str, Any], recipe_path: str | os.PathLike | None = N
     gen.save_midi(midi, **g)
     summary["midi"] = str(midi)
     return save_and_export(gen, recipe, summary)
+
+
+def _stream_data(data: dict[str, Any], source: str, recipe_path):
+    """`[data] stream = true`: what `fit` streams, and the validation pieces (in memory)."""
+    from pathlib import Path
+
+    from nlpkit.data import music as readers
+
+    if source == "corpus":
+        raise ValueError(
+            f"{recipe_path}: [data] stream = true reads files: source = 'files' (`paths`) or "
+            "'jsb' (`path`), not the music21 corpus."
+        )
+    if "validation_fraction" in data:
+        raise ValueError(
+            f"{recipe_path}: [data] stream = true does not split off validation pieces: leave "
+            "out `validation_fraction`."
+        )
+    if source == "files":
+        if not data.get("paths"):
+            raise ValueError(f"{recipe_path}: [data] needs `paths` when source='files'.")
+        return [Path(stream_source(p, recipe_path, "data.paths")) for p in data["paths"]], None
+    if "path" not in data:
+        raise ValueError(f"{recipe_path}: [data] needs `path` when source='jsb'.")
+    if data.get("train_split", "train") != "train":
+        raise ValueError(
+            f"{recipe_path}: [data] stream = true trains on the JSB file's 'train' split. "
+            f"Received: train_split={data['train_split']!r}"
+        )
+    path = resolve_path(data["path"], recipe_path, "data.path")
+    valid = readers.read_jsb_json(path).get(data.get("validation_split", "valid"))
+    return path, valid

@@ -3,7 +3,8 @@
 
 `[data]`: `kind = "dates"` (`train_size`, `validation_size`, `seed`; generated with Faker and
 Babel) or `kind = "parallel"` (`path` to a folder with `train.<source><suffix>`,
-`train.<target><suffix>`, `val.*`; `max_examples`). `[evaluate]`: `beam_width`, `max_examples`.
+`train.<target><suffix>`, `val.*`; `max_examples`; `stream = true` streams the two training
+files through `fit` instead of reading them into memory, `val.*` is read into memory). `[evaluate]`: `beam_width`, `max_examples`.
 `[examples]`: `sources`. `[plot]`: `path`, `source`.
 """
 
@@ -58,10 +59,14 @@ def run_recipe(recipe: dict[str, Any], recipe_path: str | os.PathLike | None = N
     from nlpkit.pipelines.translator import Translator
 
     seed = int(recipe.get("seed", 0))
-    (train_x, train_y), (val_x, val_y) = read_data(dict(recipe.get("data", {})), recipe_path, seed)
+    data = dict(recipe.get("data", {}))
     model_cfg = dict(recipe.get("model", {}))
     model_cfg.setdefault("seed", seed)
     translator = Translator(**model_cfg)
+    if data.get("stream", False):
+        train_x, train_y, (val_x, val_y) = _stream_data(data, recipe_path)
+    else:
+        (train_x, train_y), (val_x, val_y) = read_data(data, recipe_path, seed)
     fit_seconds = timed_fit(translator, recipe, train_x, train_y, validation_data=(val_x, val_y))
     eval_cfg = dict(recipe.get("evaluate", {}))
     n_eval = eval_cfg.get("max_examples")
@@ -70,7 +75,7 @@ def run_recipe(recipe: dict[str, Any], recipe_path: str | os.PathLike | None = N
     summary: dict[str, Any] = {
         "task": "translation",
         "recipe": str(recipe_path),
-        "train_pairs": len(train_x),
+        "train_pairs": translator.card_["train_pairs"],
         "fit_seconds": fit_seconds,
         "validation": metrics,
     }
@@ -80,4 +85,30 @@ def run_recipe(recipe: dict[str, Any], recipe_path: str | os.PathLike | None = N
     if plot_cfg.get("path"):
         translator.plot_attention(plot_cfg.get("source", ex[0]), path=plot_cfg["path"])
         summary["attention_plot"] = str(plot_cfg["path"])
+    if data.get("stream", False):
+        summary["train_data"] = "streamed"
     return save_and_export(translator, recipe, summary)
+
+
+def _stream_data(data: dict[str, Any], recipe_path):
+    """`[data] stream = true`: the training files' paths (streamed by `fit`) and the validation
+    pairs (in memory)."""
+    from nlpkit.data.parallel import read_parallel
+
+    if data.get("kind", "parallel") != "parallel" or "path" not in data:
+        raise ValueError(
+            f"{recipe_path}: [data] stream = true reads parallel text files: kind = 'parallel' "
+            "with `path` (a folder with train.* and val.* files)."
+        )
+    if "max_examples" in data:
+        raise ValueError(
+            f"{recipe_path}: [data] stream = true reads the whole training files: leave out "
+            "`max_examples`."
+        )
+    root = resolve_path(data["path"], recipe_path, "data.path")
+    src, tgt = data.get("source", "en"), data.get("target", "de")
+    suffix = data.get("suffix", ".gz")
+    train_x = resolve_path(root / f"train.{src}{suffix}", None, "data.path")
+    train_y = resolve_path(root / f"train.{tgt}{suffix}", None, "data.path")
+    val = read_parallel(root / f"val.{src}{suffix}", root / f"val.{tgt}{suffix}")
+    return train_x, train_y, val

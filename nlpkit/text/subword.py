@@ -32,7 +32,8 @@ from __future__ import annotations
 
 import hashlib
 import io
-from collections.abc import Iterable, Sequence
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 import tensorflow as tf
 
@@ -41,9 +42,11 @@ from nlpkit.text.special_ids import BOS_ID, EOS_ID, NUM_SPECIAL, PAD_ID, UNK_ID
 from nlpkit.text.token_vocabulary import SPECIAL_TOKENS
 from nlpkit.utils.validation import check_choice, check_int
 
-__all__ = ["SubwordVocabulary", "SUBWORD_MODELS", "register_text_ops"]
+__all__ = ["SubwordVocabulary", "SUBWORD_MODELS", "STREAM_SENTENCES", "register_text_ops"]
 
 SUBWORD_MODELS = ("unigram", "bpe")
+#: Sentences SentencePiece keeps in memory when it trains on a stream (`train_stream`).
+STREAM_SENTENCES = 1_000_000
 _SPM_SPECIALS = ("<pad>", "[UNK]", "<s>", "</s>")
 
 
@@ -162,6 +165,72 @@ class SubwordVocabulary:
             MissingDependencyError: `sentencepiece` is not installed.
             ValueError: `texts` is empty or an option is out of range.
         """
+        sentences = [t for t in texts if t.strip()]
+        return cls._train(
+            lambda: iter(sentences),
+            vocab_size=vocab_size,
+            model_type=model_type,
+            input_sentence_size=10_000_000,
+        )
+
+    @classmethod
+    def train_stream(
+        cls,
+        sentences: Callable[[], Iterable[str]],
+        *,
+        vocab_size: int = 8000,
+        model_type: str = "unigram",
+        max_sentences: int = STREAM_SENTENCES,
+    ) -> SubwordVocabulary:
+        """Train a SentencePiece model on a stream of sentences, in bounded memory.
+
+        SentencePiece reads the whole stream and keeps at most `max_sentences` of its non-blank
+        sentences (a uniform sample when there are more; all of them, in order, otherwise, so
+        that a small stream gives the model `train` gives on the same sentences).
+
+        Args:
+            sentences: A function returning a fresh iterator of sentences each time it is
+                called (called once, or twice when a tiny text needs a smaller unigram
+                vocabulary).
+            vocab_size: As for `train`.
+            model_type: As for `train`.
+            max_sentences: Sentences SentencePiece holds in memory at most.
+
+        Returns:
+            The trained vocabulary.
+
+        Raises:
+            MissingDependencyError: `sentencepiece` is not installed.
+            ValueError: the stream has no non-blank sentence, or an option is out of range.
+
+        Example:
+            >>> vocab = SubwordVocabulary.train_stream(lambda: iter(["a cat", "a dog"] * 20),
+            ...                                        vocab_size=20)
+            >>> vocab.tokens[:4]
+            ['', '[UNK]', '<s>', '</s>']
+        """
+        max_sentences = check_int("max_sentences", max_sentences, 1)
+
+        def non_blank():
+            return (t for t in sentences() if t.strip())
+
+        return cls._train(
+            non_blank,
+            vocab_size=vocab_size,
+            model_type=model_type,
+            input_sentence_size=max_sentences,
+        )
+
+    @classmethod
+    def _train(
+        cls,
+        sentences: Callable[[], Iterator[str]],
+        *,
+        vocab_size: int,
+        model_type: str,
+        input_sentence_size: int,
+    ) -> SubwordVocabulary:
+        """Train on `sentences()` (non-blank sentences; called again for the tiny-text retry)."""
         vocab_size = check_int("vocab_size", vocab_size, NUM_SPECIAL + 1)
         model_type = check_choice("model_type", model_type, SUBWORD_MODELS)
         try:
@@ -170,8 +239,20 @@ class SubwordVocabulary:
             raise MissingDependencyError(
                 "sentencepiece", "translation", "Training a subword vocabulary"
             ) from e
-        sentences = [t for t in texts if t.strip()]
-        if not sentences:
+        failures: list[BaseException] = []
+
+        def guarded(it):
+            # SentencePiece turns an error raised by the iterator (a malformed data file) into
+            # a RuntimeError of its own: keep the original to raise it as it was.
+            try:
+                yield from it
+            except Exception as e:
+                failures.append(e)
+                raise
+
+        first = sentences()
+        head = next(first, None)
+        if head is None:
             raise ValueError("`texts` has no non-blank sentence to train a subword vocabulary on.")
         buffer = io.BytesIO()
         options = dict(
@@ -187,24 +268,36 @@ class SubwordVocabulary:
             eos_piece=_SPM_SPECIALS[3],
             character_coverage=1.0,
             hard_vocab_limit=False,
-            input_sentence_size=10_000_000,
+            input_sentence_size=input_sentence_size,
             num_threads=1,
             minloglevel=2,
         )
         try:
             spm.SentencePieceTrainer.train(
-                sentence_iterator=iter(sentences), model_writer=buffer, **options
+                sentence_iterator=guarded(itertools.chain([head], first)),
+                model_writer=buffer,
+                **options,
             )
         except RuntimeError as e:
+            if failures:
+                raise failures[0] from None
             if model_type == "bpe" or "Vocabulary size" not in str(e):
                 raise ValueError(f"SentencePiece training failed: {e}") from e
             # A unigram model needs at least every character as a piece; on tiny text ask for
             # what the text has (the limit is soft anyway).
-            options["vocab_size"] = NUM_SPECIAL + len({c for s in sentences for c in s}) + 1
+            chars: set[str] = set()
+            for s in sentences():
+                chars.update(s)
+            options["vocab_size"] = NUM_SPECIAL + len(chars) + 1
             buffer = io.BytesIO()
-            spm.SentencePieceTrainer.train(
-                sentence_iterator=iter(sentences), model_writer=buffer, **options
-            )
+            try:
+                spm.SentencePieceTrainer.train(
+                    sentence_iterator=guarded(sentences()), model_writer=buffer, **options
+                )
+            except RuntimeError:
+                if failures:
+                    raise failures[0] from None
+                raise
         return cls(buffer.getvalue())
 
     def __len__(self) -> int:

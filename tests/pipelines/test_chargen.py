@@ -484,3 +484,55 @@ def test_beam_wider_than_the_possible_items_returns_only_real_ones():
     tiny.fit(["ab", "ba"], epochs=1)
     out = tiny.generate("", n=8, method="beam", beam_width=8, max_length=1)
     assert sorted(out) == ["", "a", "b"]
+
+
+# ----------------------------------------------------------------------------- streamed input
+def _tiny(**kwargs):
+    return CharGenerator(cell="gru", hidden_size=8, batch_size=4, seed=0, verbose=0, **kwargs)
+
+
+def test_streamed_files_build_the_in_memory_vocabulary(tmp_path):
+    (tmp_path / "a.txt").write_text("\n".join(NAMES[:5]) + "\n", encoding="utf-8")
+    (tmp_path / "b.txt").write_text("\r\n".join(NAMES[5:]) + "\r\n\r\n", encoding="utf-8")
+    streamed = _tiny(shuffle_buffer=3).fit(str(tmp_path / "*.txt"), epochs=2)
+    in_memory = _tiny().fit(NAMES, epochs=1)
+    assert streamed.vocabulary_ == in_memory.vocabulary_
+    assert streamed.card_["train_data"] == "streamed"
+    assert streamed.card_["num_items"] == len(NAMES)
+    assert streamed.card_["data_hash"] == in_memory.card_["data_hash"]
+    assert streamed.max_item_length_ == max(map(len, NAMES))
+    loss = streamed.history_["loss"]
+    assert len(loss) == 2 and np.isfinite(loss).all() and loss[1] < loss[0]
+    out = streamed.generate("an", n=2, max_length=6, seed=1)
+    assert len(out) == 2 and all(t.startswith("an") for t in out)
+
+
+def test_streamed_text_is_cut_into_the_in_memory_windows(tmp_path):
+    book = tmp_path / "book.txt"
+    book.write_text(TEXT, encoding="utf-8")
+    g = _tiny(mode="stream", seq_len=16, max_chars=12)
+    assert list(g._file_items(str(book))) == g._items([TEXT])
+    streamed = g.fit(book, epochs=1)
+    assert (
+        streamed.vocabulary_
+        == _tiny(mode="stream", seq_len=16, max_chars=12).fit([TEXT], epochs=1).vocabulary_
+    )
+    assert streamed.vocabulary_.size == 4 + 12  # the cap holds
+    assert streamed.card_["num_chars"] == len(TEXT)
+
+
+def test_dataset_input_is_streamed():
+    ds = tf.data.Dataset.from_tensor_slices(NAMES).batch(3)
+    g = _tiny().fit(ds, epochs=1)
+    assert g.card_["train_data"] == "streamed" and g.card_["num_items"] == len(NAMES)
+    assert g.vocabulary_ == _tiny().fit(NAMES, epochs=1).vocabulary_
+    assert np.isfinite(g.evaluate(NAMES)["nats_per_char"])
+
+
+def test_streamed_bad_file_is_named(tmp_path):
+    (tmp_path / "ok.txt").write_text("anna\n", encoding="utf-8")
+    (tmp_path / "bad.txt").write_bytes(b"bella\ncarla\nd\xffra\n")
+    with pytest.raises(DataFormatError, match=r"bad\.txt, line 3"):
+        _tiny().fit([tmp_path / "ok.txt", tmp_path / "bad.txt"], epochs=1)
+    with pytest.raises(FileNotFoundError, match="no file matches"):
+        _tiny().fit(str(tmp_path / "none-*.txt"), epochs=1)

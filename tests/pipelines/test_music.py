@@ -11,6 +11,7 @@ import tensorflow as tf
 music21 = pytest.importorskip("music21")
 
 from nlpkit.data import music_events as me  # noqa: E402
+from nlpkit.errors import DataFormatError  # noqa: E402
 from nlpkit.pipelines.music import MusicGenerator  # noqa: E402
 from nlpkit.text.special_ids import BOS_ID, EOS_ID  # noqa: E402
 from tests.pipelines.contract import CHECKS, PipelineSpec, check_pipeline  # noqa: E402
@@ -535,3 +536,63 @@ def test_exported_generation_length_is_max_length(tok_gen, tmp_path):
     for name in ("generate", "serving_default"):
         _, kwargs = loaded.signatures[name].structured_input_signature
         assert sorted(kwargs) == ["max_length", "primer", "seed", "temperature"]
+
+
+# ---------------------------------------------------------------------------- streamed input
+TUNE = "X:1\nT:{name}\nM:4/4\nL:1/4\nK:C\n{notes}|\n"
+
+
+def _tiny_music(**kwargs):
+    options = dict(hidden_size=8, num_layers=1, embedding_dim=4, sequence_length=8, seed=0)
+    return MusicGenerator(verbose=0, **{**options, **kwargs})
+
+
+def test_streamed_music_files_build_the_in_memory_vocabulary(tmp_path):
+    from nlpkit.data.music import read_music
+
+    (tmp_path / "a.abc").write_text(TUNE.format(name="A", notes="CDEF GABc"))
+    (tmp_path / "b.abc").write_text(TUNE.format(name="B", notes="c2 G2 E2 C2"))
+    streamed = _tiny_music(transpositions=[0, 1], shuffle_buffer=4).fit(tmp_path, epochs=2)
+    files = [tmp_path / "a.abc", tmp_path / "b.abc"]
+    in_memory = _tiny_music(transpositions=[0, 1]).fit(read_music(files), epochs=1)
+    assert streamed.vocabulary_ == in_memory.vocabulary_
+    assert "n61:1" in streamed.vocabulary_  # a transposed copy of C
+    for key in ("pieces", "training_pieces_after_augmentation", "data_hash"):
+        assert streamed.card_[key] == in_memory.card_[key]
+    assert streamed.card_["train_data"] == "streamed"
+    loss = streamed.history_["loss"]
+    assert len(loss) == 2 and np.isfinite(loss).all()
+    assert len(streamed.generate_events(max_length=4, seed=1)) == 4
+
+
+def test_streamed_jsb_json_piano_roll(tmp_path):
+    path = tmp_path / "jsb.json"
+    path.write_text(json.dumps({"train": ROLLS, "valid": [CHORDS * 2]}))
+    gen = _tiny_music(representation="piano_roll", batch_size=2)
+    gen.fit(str(path), validation_data=path, epochs=2)
+    assert gen.card_["pieces"] == len(ROLLS) and gen.card_["train_data"] == "streamed"
+    assert "val_loss" in gen.history_ and np.isfinite(gen.history_["loss"]).all()
+    assert gen.card_["metrics"]["valid_steps"] == len(CHORDS * 2)
+
+
+def test_dataset_of_pieces_is_streamed():
+    ds = tf.data.Dataset.from_generator(
+        lambda: iter(MELODIES), output_signature=tf.TensorSpec((None,), tf.string)
+    )
+    gen = _tiny_music().fit(ds, epochs=1)
+    ref = _tiny_music().fit(MELODIES, epochs=1)
+    assert gen.vocabulary_ == ref.vocabulary_
+    assert gen.card_["pieces"] == 3 and gen.card_["data_hash"] == ref.card_["data_hash"]
+
+
+def test_streamed_bad_music_files_are_named(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"train": [\n  [[60, 64]],\n  [[60,, 64]]\n]}')
+    with pytest.raises(DataFormatError, match=r"bad\.json, line 3"):
+        _tiny_music(representation="piano_roll").fit(bad, epochs=1)
+    wrong = tmp_path / "wrong.json"
+    wrong.write_text(json.dumps({"train": [[[60, 200]]]}))
+    with pytest.raises(DataFormatError, match=r"wrong\.json.*piece 0, step 0"):
+        _tiny_music(representation="piano_roll").fit(wrong, epochs=1)
+    with pytest.raises(FileNotFoundError, match="no file matches"):
+        _tiny_music().fit(str(tmp_path / "none-*.mid"), epochs=1)

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from nlpkit.errors import DataFormatError
 from nlpkit.pipelines.translator import (
     BOS_ID,
     EOS_ID,
@@ -16,6 +17,7 @@ from nlpkit.pipelines.translator import (
     greedy_search,
     tile_beams,
 )
+from nlpkit.utils.files import hash_strings
 from tests.pipelines.contract import CHECKS, PipelineSpec, check_pipeline
 
 # Raw text: cased, punctuation attached, as users write it.
@@ -611,3 +613,111 @@ def test_fast_decoding_path_gives_the_translations_of_the_old_one(fitted):
     for w_old, w_new in zip(out[False][3], out[True][3], strict=True):
         np.testing.assert_allclose(w_new, w_old, rtol=1e-5, atol=1e-6)
     assert len(sources) > fitted.batch_size  # two batches, in a different order when sorted
+
+
+# ----------------------------------------------------------------------------- streamed input
+def _write_pairs(folder, sources, targets, suffix=""):
+    import gzip
+
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for lang, lines in (("en", sources), ("de", targets)):
+        path = folder / f"train.{lang}{suffix}"
+        data = ("\n".join(lines) + "\n").encode("utf-8")
+        path.write_bytes(gzip.compress(data) if suffix == ".gz" else data)
+        paths.append(path)
+    return paths
+
+
+def _tiny_translator(**kwargs):
+    options = dict(
+        vocab_size=64, embedding_dim=8, hidden_size=8, dropout=0.0, beam_width=2, batch_size=2
+    )
+    return Translator(seed=0, verbose=0, **{**options, **kwargs})
+
+
+def _in_memory_vocabularies(**kwargs):
+    """What an in-memory `fit` on the five pairs builds (vocabularies only, no training)."""
+    ref = _tiny_translator(**kwargs)
+    ref._build_vocabularies(SOURCES, TARGETS)
+    longest = max(len(t) for t in ref._token_lists(TARGETS, "target"))
+    return ref, int(math.ceil(1.5 * longest)) + 5
+
+
+@pytest.mark.parametrize("suffix", ["", ".gz"])
+def test_streamed_files_build_the_in_memory_subword_vocabularies(tmp_path, suffix):
+    src, tgt = _write_pairs(tmp_path, SOURCES, TARGETS, suffix)
+    streamed = _tiny_translator(shuffle_buffer=2).fit(src, tgt, epochs=2)
+    ref, max_length = _in_memory_vocabularies()
+    assert streamed.source_vocabulary_ == ref.source_vocabulary_
+    assert streamed.target_vocabulary_ == ref.target_vocabulary_
+    # the same pieces and scores (the protos differ only in the recorded sentence cap)
+    assert streamed._token_lists(SOURCES) == ref._token_lists(SOURCES)
+    assert streamed.max_length_ == max_length
+    assert streamed.card_["train_data"] == "streamed"
+    assert streamed.card_["train_pairs"] == len(SOURCES)
+    assert streamed.card_["data_hash"] == hash_strings(
+        s + "\t" + t for s, t in zip(SOURCES, TARGETS, strict=True)
+    )
+    loss = streamed.history_["loss"]
+    assert len(loss) == 2 and np.isfinite(loss).all()
+    out = streamed.predict(["The cat sleeps."])
+    assert len(out) == 1 and isinstance(out[0], str)
+
+
+def test_streamed_word_level_globs_pairs_and_tsv(tmp_path):
+    _write_pairs(tmp_path / "a", SOURCES[:3], TARGETS[:3], ".gz")
+    _write_pairs(tmp_path / "b", SOURCES[3:], TARGETS[3:])
+    tsv = tmp_path / "pairs.tsv"
+    tsv.write_text("".join(f"{s}\t{t}\n" for s, t in zip(SOURCES, TARGETS, strict=True)))
+    pairs = [
+        (tmp_path / "a" / "train.en.gz", tmp_path / "a" / "train.de.gz"),
+        (tmp_path / "b" / "train.en", tmp_path / "b" / "train.de"),
+    ]
+    expected = list(zip(SOURCES, TARGETS, strict=True))
+    tr = _tiny_translator(level="word", max_vocab_size=12)
+    glob_x, glob_y = str(tmp_path / "*" / "train.en*"), str(tmp_path / "*" / "train.de*")
+    for x, y in ((glob_x, glob_y), (pairs, None), (tsv, None), ([tsv], None)):
+        raw, make_ds = tr._stream(x, y, "x")
+        assert list(raw()) == expected
+        got = [(a.decode(), b.decode()) for a, b in make_ds().as_numpy_iterator()]
+        assert sorted(got) == sorted(expected)  # files interleaved
+    streamed = tr.fit(pairs, validation_data=tsv, epochs=1)
+    ref, max_length = _in_memory_vocabularies(level="word", max_vocab_size=12)
+    assert streamed.source_vocabulary_ == ref.source_vocabulary_
+    assert streamed.target_vocabulary_ == ref.target_vocabulary_
+    assert len(streamed.target_vocabulary_) == 12  # the cap holds
+    assert streamed.max_length_ == max_length
+    assert streamed.card_["train_pairs"] == len(SOURCES)
+    assert "val_loss" in streamed.history_
+    with pytest.raises(ValueError, match="2 source file\\(s\\) but the targets name 1"):
+        tr.fit(glob_x, str(tmp_path / "a" / "train.de*"))
+
+
+def test_dataset_input_is_streamed():
+    ds = tf.data.Dataset.from_tensor_slices((SOURCES, TARGETS)).batch(2)
+    tr = _tiny_translator(level="char").fit(ds, epochs=1)
+    assert tr.card_["train_data"] == "streamed" and tr.card_["train_pairs"] == len(SOURCES)
+    ref, _ = _in_memory_vocabularies(level="char")
+    assert tr.source_vocabulary_ == ref.source_vocabulary_
+    assert tr.target_vocabulary_ == ref.target_vocabulary_
+    assert np.isfinite(tr.history_["loss"]).all()
+    with pytest.raises(ValueError, match="must yield \\(source, target\\) string pairs"):
+        _tiny_translator().fit(tf.data.Dataset.from_tensor_slices(SOURCES))
+
+
+def test_streamed_bad_files_are_named(tmp_path):
+    src, tgt = _write_pairs(tmp_path, SOURCES, TARGETS[:4])
+    with pytest.raises(DataFormatError, match=r"train\.en.*has 5 lines but .*train\.de has 4"):
+        _tiny_translator().fit(src, tgt, epochs=1)
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("a\tb\nno tab here\n")
+    with pytest.raises(DataFormatError, match=r"bad\.tsv, line 2"):
+        _tiny_translator(level="word").fit(bad, epochs=1)
+    gz = tmp_path / "bad.de.gz"
+    import gzip
+
+    gz.write_bytes(gzip.compress(b"eins\nzw\xffei\n"))
+    (tmp_path / "ok.en").write_text("one\ntwo\n")
+    with pytest.raises(DataFormatError, match=r"bad\.de\.gz, line 2"):
+        _tiny_translator(level="word").fit(tmp_path / "ok.en", gz, epochs=1)

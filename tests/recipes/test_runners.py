@@ -276,3 +276,64 @@ def test_classification_recipe_streams_a_glob_of_files(tmp_path):
     assert summary["test_examples"] == 6 and "accuracy" in summary["test_metrics"]
     with pytest.raises(ValueError, match="stream = true reads csv, tsv or jsonl"):
         run_recipe({**recipe, "data": {**recipe["data"], "format": "folder"}}, tmp_path / "r.toml")
+
+
+def test_chargen_recipe_streams_a_glob_of_files(tmp_path):
+    names = ["anna", "bella", "carla", "dora", "emma", "fiona"]
+    (tmp_path / "part-0.txt").write_text("\n".join(names[:3]) + "\n")
+    (tmp_path / "part-1.txt").write_text("\n".join(names[3:]) + "\n")
+    (tmp_path / "val.txt").write_text("gina\nhilda\n")
+    recipe = {
+        "task": "chargen",
+        "data": {"source": "file", "stream": True, "path": "part-*.txt", "validation": "val.txt"},
+        "model": {"hidden_size": 8, "seed": 0, "cell": "gru", "verbose": 0},
+        "fit": {"epochs": 1},
+        "generate": {"n": 2, "max_length": 8},
+        "output": {"save": False, "export": False},
+    }
+    summary = run_recipe(recipe, tmp_path / "r.toml")  # the glob is matched beside the recipe
+    assert summary["train_data"] == "streamed" and summary["train_items"] == 6
+    assert summary["validation_items"] == 2 and summary["validation"]["nats_per_char"] > 0
+    assert len(summary["samples"]) == 2
+    with pytest.raises(ValueError, match="stream = true reads the files as they are"):
+        run_recipe({**recipe, "data": {**recipe["data"], "max_items": 3}}, tmp_path / "r.toml")
+
+
+def test_translation_and_music_recipes_stream_their_files(tmp_path):
+    import json
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    sources, targets = ["a dog", "the cat", "a cat"], ["ein Hund", "die Katze", "eine Katze"]
+    for split in ("train", "val"):
+        (corpus / f"{split}.en").write_text("\n".join(sources) + "\n", encoding="utf-8")
+        (corpus / f"{split}.de").write_text("\n".join(targets) + "\n", encoding="utf-8")
+    recipe = {
+        "task": "translation",
+        "data": {"kind": "parallel", "path": "corpus", "suffix": "", "stream": True},
+        "model": {"level": "word", "embedding_dim": 4, "hidden_size": 4, "beam_width": 1, "verbose": 0},
+        "fit": {"epochs": 1},
+        "output": {"save": False, "export": False},
+    }  # fmt: skip
+    summary = run_recipe(recipe, tmp_path / "r.toml")
+    assert summary["train_data"] == "streamed" and summary["train_pairs"] == 3
+    assert "bleu" in summary["validation"]
+    with pytest.raises(ValueError, match="leave out `max_examples`"):
+        run_recipe({**recipe, "data": {**recipe["data"], "max_examples": 2}}, tmp_path / "r.toml")
+
+    pytest.importorskip("music21")
+    chords = [[60, 64, 67], [62, 65, 69], [64, 67, 71], []]
+    (tmp_path / "jsb.json").write_text(json.dumps({"train": [chords * 3], "valid": [chords]}))
+    recipe = {
+        "task": "music",
+        "data": {"source": "jsb", "path": "jsb.json", "stream": True},
+        "model": {"representation": "piano_roll", "hidden_size": 4, "num_layers": 1, "sequence_length": 4, "seed": 0, "verbose": 0},
+        "fit": {"epochs": 1},
+        "generate": {"max_length": 4, "seed": 1, "midi": str(tmp_path / "jsb.mid")},
+        "output": {"save": False, "export": False},
+    }  # fmt: skip
+    summary = run_recipe(recipe, tmp_path / "r.toml")
+    assert summary["train_data"] == "streamed" and summary["training_pieces"] == 1
+    assert summary["validation"]["nll_per_step"] > 0
+    with pytest.raises(ValueError, match="stream = true reads files"):
+        run_recipe({**recipe, "data": {"source": "corpus", "stream": True}}, tmp_path / "r.toml")

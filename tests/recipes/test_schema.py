@@ -211,7 +211,14 @@ def test_engine_settings_are_model_keys_of_every_training_task(task):
 
 
 def test_streaming_shuffle_buffer_is_a_model_key():
-    for task in ("classification", "ner"):
+    for task in ("classification", "ner", "chargen", "music", "translation"):
         assert validate_recipe({"task": task, "model": {"shuffle_buffer": 500}})["model"] == {
             "shuffle_buffer": 500
         }
+
+
+def test_stream_is_a_data_key_of_every_file_reading_task():
+    for task in ("classification", "ner", "chargen", "music", "translation"):
+        assert validate_recipe({"task": task, "data": {"stream": True}})["data"] == {"stream": True}
+        with pytest.raises(RecipeError, match="stream"):
+            validate_recipe({"task": task, "data": {"stream": "yes"}}, "r.toml")
