@@ -38,6 +38,7 @@ import numpy as np
 import tensorflow as tf
 
 from nlpkit.data import music_events as me
+from nlpkit.data.music_events import DEFAULT_TEMPO, timing_metadata
 from nlpkit.decoding import Decoder, Sampling
 from nlpkit.errors import IntegrityError
 from nlpkit.layers.nade import NADE
@@ -89,9 +90,6 @@ KEY_MODELS = ("nade", "independent")
 # token list (`MusicGenerator._special`), so old models load and generate as before.
 PAD, UNK, START, END = PAD_ID, UNK_ID, BOS_ID, EOS_ID
 _NEG = -1e9
-#: Quarter notes per minute of a MIDI file with no tempo mark (the MIDI standard's default, and
-#: what music21 writes when `generate(tempo=None)`).
-DEFAULT_TEMPO = 120.0
 _MODEL = "model.keras"
 _WEIGHTS = "model.weights.h5"  # nlpkit 0.1
 _VOCAB = "vocabulary.txt"
@@ -140,30 +138,6 @@ def music_metrics(
         "nll_per_step": m["nll"],
         "bits_per_step": m["bits_per_unit"],
         "steps": float(steps),
-    }
-
-
-def timing_metadata(config: dict[str, Any]) -> dict[str, Any]:
-    """How long one generated event lasts, from a `MusicGenerator` configuration: what the export
-    writes to `assets.extra/music.json` and what the server and demo page read back.
-
-    Piano-roll models: every step lasts `step_length` quarter notes (`seconds_per_step` at the
-    default MIDI tempo `DEFAULT_TEMPO`). Token models: each token carries its own duration in
-    quarter notes (`n60:0.5`), rounded to `grid`; `step_length` is None.
-
-    Example:
-        >>> timing_metadata({"representation": "piano_roll", "step_length": 0.5})["seconds_per_step"]
-        0.25
-    """
-    representation = config.get("representation", "tokens")
-    step = float(config.get("step_length", 1.0)) if representation == "piano_roll" else None
-    return {
-        "representation": representation,
-        "time_unit": "quarter_note",
-        "step_length": step,
-        "grid": None if step is not None else float(config.get("grid", 0.25)),
-        "tempo_qpm": DEFAULT_TEMPO,
-        "seconds_per_step": None if step is None else step * 60.0 / DEFAULT_TEMPO,
     }
 
 
