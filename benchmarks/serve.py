@@ -95,6 +95,15 @@ def read_conll_dev():
     return read_conll(DATA / "ner" / "conll2003" / "dev.txt")
 
 
+def process_cpu_s(pid: int) -> float | None:
+    """User + system CPU seconds of process `pid` and all its threads (Linux /proc), else None."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -188,7 +197,9 @@ def run_setting(models: Path, setting: dict, jobs, args) -> dict:
 
     proc, url = start_server(models, setting, args)
     try:
+        cpu0 = process_cpu_s(proc.pid)
         wall, lat, errors = asyncio.run(load(url, jobs, args.clients, args.limit_s))
+        cpu1 = process_cpu_s(proc.pid)
         stats = httpx.get(url + "/readyz", timeout=10).json().get("batching", {})
     finally:
         proc.terminate()
@@ -211,6 +222,8 @@ def run_setting(models: Path, setting: dict, jobs, args) -> dict:
         "mean_batch": (requests / batches) if batches else 1.0,
         "largest": max((v["largest"] for v in stats.values()), default=1),
         "model_s": sum(v.get("run_seconds", 0.0) for v in stats.values()),
+        # the server's CPU time per request: what other processes on the machine do not change
+        "cpu_ms": None if cpu0 is None or cpu1 is None else (cpu1 - cpu0) * 1000 / max(len(lat), 1),
     }
 
 
@@ -273,7 +286,7 @@ def main(argv=None) -> int:
 
     off = {r["round"]: r["rps"] for r in results if not r["batching"]}
     rows = "\n".join(
-        "| {} | {} | {} | {} | {} | {} | {} | {:.1f} | {} | {:.0f} | {:.0f} | {:.2f} | {} | {} | {} |".format(
+        "| {} | {} | {} | {} | {} | {} | {} | {:.1f} | {} | {:.0f} | {:.0f} | {:.2f} | {} | {} | {} | {} |".format(
             r["round"],
             *label(r),
             r["requests"],
@@ -285,6 +298,7 @@ def main(argv=None) -> int:
             r["mean_batch"],
             r["largest"] if r["batching"] else "",
             f"{r['model_s']:.1f}" if r["batching"] else "",
+            "" if r["cpu_ms"] is None else f"{r['cpu_ms']:.1f}",
             r["load"],
         )
         for r in results
@@ -293,6 +307,14 @@ def main(argv=None) -> int:
     first = (args.window_ms[0], args.max_batch_size[0], args.max_concurrent_batches[0])
     default_on = [r for r in on if (r["window_ms"], r["max_batch_size"], r["concurrent"]) == first]
     ratio = np.mean([r["rps"] / off[r["round"]] for r in default_on])
+    cpu_off = [r["cpu_ms"] for r in results if not r["batching"] and r["cpu_ms"] is not None]
+    cpu_on = [r["cpu_ms"] for r in default_on if r["cpu_ms"] is not None]
+    cpu_line = (
+        f" Server CPU per request, mean over rounds: {np.mean(cpu_off):.1f} ms off, "
+        f"{np.mean(cpu_on):.1f} ms on ({np.mean(cpu_off) / np.mean(cpu_on):.2f}x less)."
+        if cpu_off and cpu_on
+        else ""
+    )
     md = f"""## Serving load test (`benchmarks/serve.py`, issue 13)
 
 Command: `python benchmarks/serve.py {" ".join(argv if argv is not None else sys.argv[1:])}`.
@@ -301,17 +323,20 @@ of up to 300 characters and CoNLL-2003 dev sentences) from {args.clients} concur
 clients to `nlpkit serve` in a subprocess on 127.0.0.1 ({args.threads} inference threads).
 Models: {"; ".join(trained.values())}. Batching settings: window (ms), most rows per
 batch, most batches of one model running at once. "model s": seconds spent inside model calls
-(batching on only; from `/readyz`); load: 1/5/15-minute load average after the setting.
+(batching on only; from `/readyz`); server CPU ms/request: the server process's user + system
+CPU time during the load divided by the requests (the figure other processes on the machine
+change least); load: 1/5/15-minute load average after the setting.
 
-| round | batching | window ms | max batch | concurrent | requests | errors | requests/s | on/off | p50 ms | p99 ms | requests per model call | largest batch | model s | load |
-|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
+| round | batching | window ms | max batch | concurrent | requests | errors | requests/s | on/off | p50 ms | p99 ms | requests per model call | largest batch | model s | server CPU ms/request | load |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
 {rows}
 
 Batching on ({first[0]:g} ms, {first[1]} rows, {first[2]} at a time) / off throughput ratio:
-**{ratio:.2f}x** (mean over rounds, measured side by side).
+**{ratio:.2f}x** (mean over rounds, measured side by side).{cpu_line}
 Machine: {machine_line()}; load average {start_load} at the start and {end_load} at the end (other
-helpers' training and test runs shared the 2 cores, so absolute figures are noisy; the ratio is the
-figure to read).
+sessions' training and test runs shared the 2 cores, so requests/s and latencies swing by 2x or more
+from one setting to the next; server CPU per request and requests per model call are the steadier
+figures).
 """
     print(md)
     if not args.no_write:

@@ -9,9 +9,9 @@ At most `max_concurrent_batches` batches of one signature run at a time (TF Serv
 `num_batch_threads`; 1 by default). Requests that arrive while they run wait in the queue, and go
 out together as soon as a running batch finishes (they have already waited longer than the
 window). So under load the batches grow by themselves, up to `max_batch_size`, instead of every
-request running alone in its own thread: on two CPU cores, four single-row model calls at once
-each took three times as long as one, while a sentiment call of 64 rows cost the same as one of
-a single row (benchmarks/RESULTS.md, serve section).
+request running alone in its own thread: on two shared CPU cores, single-row sentiment calls
+running several at a time took about three times as long each as one call alone, while one call
+of 64 rows cost about the same as one of a single row (benchmarks/RESULTS.md, serve section).
 
 Outputs with a padded second dimension (for example the NER model's tokens and entity spans, padded
 to the longest sentence of the batch) are trimmed back to what the request alone would have
