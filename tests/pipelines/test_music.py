@@ -363,7 +363,7 @@ def test_tokens_log_probs_equal_hand_computation(tmp_path):
     loaded = tf.saved_model.load(str(gen.export(tmp_path / "e")))
     args = dict(
         primer=tf.constant([[index["n62:1"]]], tf.int32),
-        steps=tf.constant(6),
+        max_length=tf.constant(6),
         temperature=tf.constant(1.0),
         seed=tf.constant(3, tf.int64),
     )
