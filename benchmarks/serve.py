@@ -3,10 +3,14 @@
 Trains a small sentiment classifier (IMDB slice) and a small NER tagger (CoNLL-2003 slice) from
 `../shared/data` (or reuses exports given with `--models DIR`), then for each setting starts
 `python -m nlpkit serve` in a subprocess on 127.0.0.1 and sends `--requests` single-instance
-requests (half sentiment, half NER, interleaved) from `--clients` concurrent clients (httpx). Runs
-batching off and on alternately (`--rounds` each) and writes the figures to benchmarks/RESULTS.md.
+requests (half sentiment, half NER, interleaved) from `--clients` concurrent clients (httpx). Each
+round runs batching off, then batching on with every combination of `--window-ms`,
+`--max-batch-size` and `--max-concurrent-batches` given, side by side (`--rounds` times), and
+writes the figures to benchmarks/RESULTS.md, with the batchers' counters from `/readyz`
+(requests per model call, the largest batch, seconds spent in model calls).
 
     python benchmarks/serve.py                      # ~2,000 requests x 2 settings x 1 round
+    python benchmarks/serve.py --window-ms 2 10 --max-batch-size 16 64   # off + 4 settings
     python benchmarks/serve.py --models saved_models --rounds 2 --no-write
 
 Every run is bounded: each setting has a time limit (`--limit-s`) and the script stops its
@@ -18,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gzip
+import itertools
 import json
 import os
 import random
@@ -90,13 +95,22 @@ def read_conll_dev():
     return read_conll(DATA / "ner" / "conll2003" / "dev.txt")
 
 
+def process_cpu_s(pid: int) -> float | None:
+    """User + system CPU seconds of process `pid` and all its threads (Linux /proc), else None."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
-def start_server(models: Path, batching: bool, args) -> tuple[subprocess.Popen, str]:
+def start_server(models: Path, setting: dict, args) -> tuple[subprocess.Popen, str]:
     port = free_port()
     cmd = [
         sys.executable,
@@ -108,14 +122,19 @@ def start_server(models: Path, batching: bool, args) -> tuple[subprocess.Popen, 
         "127.0.0.1",
         "--port",
         str(port),
-        "--batch-window-ms",
-        str(args.window_ms),
-        "--max-batch-size",
-        str(args.max_batch_size),
         "--threads",
         str(args.threads),
     ]
-    if not batching:
+    if setting["batching"]:
+        cmd += [
+            "--batch-window-ms",
+            str(setting["window_ms"]),
+            "--max-batch-size",
+            str(setting["max_batch_size"]),
+            "--max-concurrent-batches",
+            str(setting["concurrent"]),
+        ]
+    else:
         cmd.append("--no-batching")
     env = dict(os.environ, PYTHONPATH=str(ROOT), TF_CPP_MIN_LOG_LEVEL="2")
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -173,12 +192,14 @@ async def load(url: str, jobs: list[tuple[str, str]], clients: int, limit_s: flo
     return wall, latencies, errors
 
 
-def run_setting(models: Path, batching: bool, jobs, args) -> dict:
+def run_setting(models: Path, setting: dict, jobs, args) -> dict:
     import httpx
 
-    proc, url = start_server(models, batching, args)
+    proc, url = start_server(models, setting, args)
     try:
+        cpu0 = process_cpu_s(proc.pid)
         wall, lat, errors = asyncio.run(load(url, jobs, args.clients, args.limit_s))
+        cpu1 = process_cpu_s(proc.pid)
         stats = httpx.get(url + "/readyz", timeout=10).json().get("batching", {})
     finally:
         proc.terminate()
@@ -190,7 +211,7 @@ def run_setting(models: Path, batching: bool, jobs, args) -> dict:
     batches = sum(v["batches"] for v in stats.values())
     requests = sum(v["requests"] for v in stats.values())
     return {
-        "batching": batching,
+        **setting,
         "requests": len(lat),
         "errors": len(errors),
         "error_examples": errors[:3],
@@ -199,6 +220,10 @@ def run_setting(models: Path, batching: bool, jobs, args) -> dict:
         "p50_ms": float(np.percentile(lat_ms, 50)),
         "p99_ms": float(np.percentile(lat_ms, 99)),
         "mean_batch": (requests / batches) if batches else 1.0,
+        "largest": max((v["largest"] for v in stats.values()), default=1),
+        "model_s": sum(v.get("run_seconds", 0.0) for v in stats.values()),
+        # the server's CPU time per request: what other processes on the machine do not change
+        "cpu_ms": None if cpu0 is None or cpu1 is None else (cpu1 - cpu0) * 1000 / max(len(lat), 1),
     }
 
 
@@ -208,8 +233,9 @@ def main(argv=None) -> int:
     ap.add_argument("--requests", type=int, default=2000)
     ap.add_argument("--clients", type=int, default=16)
     ap.add_argument("--rounds", type=int, default=1, help="off/on pairs, alternating")
-    ap.add_argument("--window-ms", type=float, default=2.0)
-    ap.add_argument("--max-batch-size", type=int, default=64)
+    ap.add_argument("--window-ms", type=float, nargs="+", default=[2.0])
+    ap.add_argument("--max-batch-size", type=int, nargs="+", default=[64])
+    ap.add_argument("--max-concurrent-batches", type=int, nargs="+", default=[1])
     ap.add_argument("--threads", type=int, default=4)
     ap.add_argument("--limit-s", type=float, default=600, help="time limit per setting")
     ap.add_argument("--train-sentiment", type=int, default=2000)
@@ -237,21 +263,57 @@ def main(argv=None) -> int:
             )
             for j in pair
         ]
+        settings = [{"batching": False}] + [
+            {"batching": True, "window_ms": w, "max_batch_size": m, "concurrent": c}
+            for w, m, c in itertools.product(
+                args.window_ms, args.max_batch_size, args.max_concurrent_batches
+            )
+        ]
         results = []
         for r in range(args.rounds):
-            for batching in (False, True):
-                res = run_setting(models, batching, jobs, args)
+            for setting in settings:
+                res = run_setting(models, setting, jobs, args)
                 res["round"] = r + 1
+                res["load"] = load_average()
                 print(json.dumps(res), flush=True)
                 results.append(res)
     end_load = load_average()
-    off = [r for r in results if not r["batching"]]
-    on = [r for r in results if r["batching"]]
-    ratio = np.mean([r["rps"] for r in on]) / np.mean([r["rps"] for r in off])
+
+    def label(r):
+        if not r["batching"]:
+            return "off", "", "", ""
+        return "on", f"{r['window_ms']:g}", str(r["max_batch_size"]), str(r["concurrent"])
+
+    off = {r["round"]: r["rps"] for r in results if not r["batching"]}
     rows = "\n".join(
-        f"| {r['round']} | {'on' if r['batching'] else 'off'} | {r['requests']} | {r['errors']} | "
-        f"{r['rps']:.1f} | {r['p50_ms']:.0f} | {r['p99_ms']:.0f} | {r['mean_batch']:.2f} |"
+        "| {} | {} | {} | {} | {} | {} | {} | {:.1f} | {} | {:.0f} | {:.0f} | {:.2f} | {} | {} | {} | {} |".format(
+            r["round"],
+            *label(r),
+            r["requests"],
+            r["errors"],
+            r["rps"],
+            f"{r['rps'] / off[r['round']]:.2f}x" if r["batching"] else "",
+            r["p50_ms"],
+            r["p99_ms"],
+            r["mean_batch"],
+            r["largest"] if r["batching"] else "",
+            f"{r['model_s']:.1f}" if r["batching"] else "",
+            "" if r["cpu_ms"] is None else f"{r['cpu_ms']:.1f}",
+            r["load"],
+        )
         for r in results
+    )
+    on = [r for r in results if r["batching"]]
+    first = (args.window_ms[0], args.max_batch_size[0], args.max_concurrent_batches[0])
+    default_on = [r for r in on if (r["window_ms"], r["max_batch_size"], r["concurrent"]) == first]
+    ratio = np.mean([r["rps"] / off[r["round"]] for r in default_on])
+    cpu_off = [r["cpu_ms"] for r in results if not r["batching"] and r["cpu_ms"] is not None]
+    cpu_on = [r["cpu_ms"] for r in default_on if r["cpu_ms"] is not None]
+    cpu_line = (
+        f" Server CPU per request, mean over rounds: {np.mean(cpu_off):.1f} ms off, "
+        f"{np.mean(cpu_on):.1f} ms on ({np.mean(cpu_off) / np.mean(cpu_on):.2f}x less)."
+        if cpu_off and cpu_on
+        else ""
     )
     md = f"""## Serving load test (`benchmarks/serve.py`, issue 13)
 
@@ -259,17 +321,22 @@ Command: `python benchmarks/serve.py {" ".join(argv if argv is not None else sys
 {args.requests} single-instance requests per setting (half sentiment, half NER, interleaved; IMDB review openings
 of up to 300 characters and CoNLL-2003 dev sentences) from {args.clients} concurrent httpx
 clients to `nlpkit serve` in a subprocess on 127.0.0.1 ({args.threads} inference threads).
-Batching: window {args.window_ms} ms, at most {args.max_batch_size} rows. Models:
-{"; ".join(trained.values())}.
+Models: {"; ".join(trained.values())}. Batching settings: window (ms), most rows per
+batch, most batches of one model running at once. "model s": seconds spent inside model calls
+(batching on only; from `/readyz`); server CPU ms/request: the server process's user + system
+CPU time during the load divided by the requests (the figure other processes on the machine
+change least); load: 1/5/15-minute load average after the setting.
 
-| round | batching | requests | errors | requests/s | p50 ms | p99 ms | requests per model call |
-|---|---|---|---|---|---|---|---|
+| round | batching | window ms | max batch | concurrent | requests | errors | requests/s | on/off | p50 ms | p99 ms | requests per model call | largest batch | model s | server CPU ms/request | load |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
 {rows}
 
-Batching on / off throughput ratio: **{ratio:.2f}x** (mean over rounds, measured side by side).
+Batching on ({first[0]:g} ms, {first[1]} rows, {first[2]} at a time) / off throughput ratio:
+**{ratio:.2f}x** (mean over rounds, measured side by side).{cpu_line}
 Machine: {machine_line()}; load average {start_load} at the start and {end_load} at the end (other
-helpers' training and test runs shared the 2 cores, so absolute figures are noisy; the ratio is the
-figure to read).
+sessions' training and test runs shared the 2 cores, so requests/s and latencies swing by 2x or more
+from one setting to the next; server CPU per request and requests per model call are the steadier
+figures).
 """
     print(md)
     if not args.no_write:

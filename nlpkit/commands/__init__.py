@@ -23,9 +23,11 @@ plain lines, or JSON lines with a "text" field. Output: one JSON object per line
   nlpkit evaluate saved_models/sentiment test.csv
   nlpkit evaluate saved_models/ner ../shared/data/ner/conll2003/dev.txt
   nlpkit evaluate saved_models/translator val.en --target val.de
+  nlpkit evaluate saved_models/music jsb-chorales-quarter.json --split test
 
 DATA is read with the recipes' readers: CSV/TSV/JSON lines (classification), CoNLL (NER), a
-parallel pair or a source<TAB>target file (translation), a text file (chargen).""",
+parallel pair or a source<TAB>target file (translation), a text file (chargen), MIDI/MusicXML/ABC
+files or a folder of them, or the JSB Chorales JSON (music).""",
     "info": """example:
   nlpkit info saved_models/sentiment
 
@@ -82,6 +84,9 @@ def register(sub) -> None:
     e.add_argument("--text-column", default="text", help="classification: text column/field")
     e.add_argument("--label-column", default="label", help="classification: label column/field")
     e.add_argument("--tag-column", type=int, default=-1, help="NER: CoNLL tag column (-1: last)")
+    e.add_argument(
+        "--split", help="music: the JSB Chorales JSON split to score (default: test, else valid)"
+    )
     e.add_argument(
         "--format",
         choices=("csv", "tsv", "jsonl", "folder", "fasttext"),

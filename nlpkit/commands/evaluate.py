@@ -3,7 +3,12 @@
 A saved pipeline is scored by its own `evaluate`; a SavedModel by its signatures' outputs with the
 same metric functions (`nlpkit.metrics`): accuracy and macro-F1 (classification), conlleval entity
 P/R/F1 (NER, through the `tag_tokens`-style signature that takes token lists), BLEU/chrF/exact
-match/token accuracy (translation), nats and bits per character (chargen, `score` signature).
+match/token accuracy (translation), nats and bits per character (chargen, `score` signature),
+and for music `MusicGenerator.evaluate`'s metrics (NLL per step and per event, bits, perplexity,
+next-event accuracy for tokens; NLL and bits per step for piano rolls) from the export's `score`
+signature through `nlpkit.pipelines.music.music_metrics`. Music DATA is read with the music
+recipe's readers: MIDI/MusicXML/ABC files or a folder of them (`read_music`), or the JSB Chorales
+JSON (`read_jsb_json`, one split).
 """
 
 from __future__ import annotations
@@ -60,10 +65,75 @@ def read_data(task: str, args) -> tuple[Any, Any]:
         from nlpkit.data.text_lines import read_lines
 
         return read_lines(path), None
+    if task == "music":
+        return _read_music(path, args.split), None
     raise ValueError(
-        f"`nlpkit evaluate` supports classification, NER, translation and chargen models; "
+        f"`nlpkit evaluate` supports classification, NER, translation, chargen and music models; "
         f"{args.model} is a {task} model (use the pipeline's `evaluate` in Python)."
     )
+
+
+def _read_music(path: Path, split: str | None) -> list:
+    """Pieces as the music recipe reads them: the JSB Chorales JSON (`.json`, one split: `split`,
+    else 'test', else 'valid') or MIDI/MusicXML/ABC files (a file or a folder)."""
+    from nlpkit.data import music as readers
+
+    if path.is_file() and path.name.lower().endswith(".json"):
+        splits = readers.read_jsb_json(path)
+        name = split or next((s for s in ("test", "valid") if s in splits), None)
+        if name not in splits:
+            raise ValueError(
+                f"--split must name a split of {path}: one of {sorted(splits)}. "
+                f"Received: --split {split}"
+            )
+        return splits[name]
+    if split is not None:
+        raise ValueError(
+            f"--split is for the JSB Chorales JSON; {path} is read as music files. "
+            f"Received: --split {split}"
+        )
+    return readers.read_music(path)
+
+
+def _music_metrics(model: SavedModelPredictor, x) -> dict[str, float]:
+    """`MusicGenerator.evaluate`'s metrics from the export's `score` signature: the pieces are
+    converted with the exported configuration (`assets.extra/config.json`), as the pipeline
+    converts them, then scored 64 at a time."""
+    from nlpkit.data.music_events import NUM_KEYS
+    from nlpkit.pipelines.music import MusicGenerator, music_metrics
+    from nlpkit.utils.files import read_json
+
+    served = model.model
+    sig = served.signatures.get("score")
+    if sig is None or "log_likelihood" not in sig.outputs:
+        raise ValueError(
+            f"The music SavedModel {served.path} has no `score` signature (it was exported before "
+            "nlpkit could evaluate music exports). Export the saved pipeline again with "
+            "`nlpkit export`, or evaluate the saved pipeline folder."
+        )
+    tokens = "events" in sig.inputs
+    meta = served.path / "assets.extra" / "config.json"
+    config = dict(read_json(meta).get("config", {})) if meta.is_file() else {}
+    config["representation"] = "tokens" if tokens else "piano_roll"
+    pieces = MusicGenerator.from_config(config)._as_pieces(x, "DATA")
+    total, steps, correct = 0.0, 0, 0
+    for start in range(0, len(pieces), 64):
+        chunk = pieces[start : start + 64]
+        width = max(len(p) for p in chunk)
+        if tokens:
+            inputs = {"events": [list(p) + [""] * (width - len(p)) for p in chunk]}
+        else:
+            roll = np.zeros((len(chunk), width, NUM_KEYS), np.float32)
+            for i, p in enumerate(chunk):
+                roll[i, : len(p)] = p
+            inputs = {"piano_roll": roll, "lengths": [len(p) for p in chunk]}
+        out = served.run(sig.name, served.to_arrays(sig, inputs))
+        total -= float(out["log_likelihood"].astype(np.float64).sum())
+        steps += int(out["num_steps"].sum())
+        if tokens:
+            correct += int(out["num_correct"].sum())
+    representation = config["representation"]
+    return music_metrics(representation, total, steps, len(pieces), correct if tokens else None)
 
 
 def _savedmodel_metrics(model: SavedModelPredictor, x, y) -> dict[str, float]:
@@ -125,6 +195,8 @@ def _savedmodel_metrics(model: SavedModelPredictor, x, y) -> dict[str, float]:
             total -= float(out["log_likelihood"].sum())
             count += int(out["num_chars"].sum())
         return lm_metrics(total, count)
+    if task == "music":
+        return _music_metrics(model, x)
     raise ValueError(f"`nlpkit evaluate` cannot score a {task} SavedModel.")
 
 

@@ -151,16 +151,22 @@ class PipelinePredictor(Predictor):
                     temperature=options.get("temperature", 1.0),
                     seed=None if seed is None else seed + i,
                 )
-                out.append(_music_record(events))
+                roll = pipe.representation == "piano_roll"
+                out.append(_music_record(events, pipe.step_length if roll else None))
             return out
         raise ValueError(
             f"--samples is for generators (chargen, music); this is a {self.task} model."
         )
 
 
-def _music_record(events) -> dict[str, Any]:
+def _music_record(events, step_length: float | None = None) -> dict[str, Any]:
+    """Tokens, or the piano roll as the keys on at each step (0 = A0, MIDI pitch 21) with the
+    step's length in quarter notes (`step_length`, None when the export does not record it)."""
     if isinstance(events, np.ndarray):
-        return {"piano_roll": [[int(k) for k in np.flatnonzero(step)] for step in events]}
+        return {
+            "piano_roll": [[int(k) for k in np.flatnonzero(step)] for step in events],
+            "step_length": step_length,
+        }
     return {"tokens": [str(t) for t in events]}
 
 
@@ -259,7 +265,8 @@ class SavedModelPredictor(Predictor):
             out = self.model.run(sig.name, self.model.to_arrays(sig, inputs))
             if "tokens" in out:
                 return [_music_record([to_json_value(t) for t in row]) for row in out["tokens"]]
-            return [_music_record(np.asarray(r)) for r in out["piano_roll"]]
+            step = (self.model.music or {}).get("step_length")
+            return [_music_record(np.asarray(r), step) for r in out["piano_roll"]]
         raise ValueError(
             f"--samples is for generators (chargen, music); this is a {self.task} model."
         )

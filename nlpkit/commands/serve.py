@@ -21,6 +21,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="how long a batch waits for more requests (2.0 ms)",
     )
     p.add_argument("--max-batch-size", type=int, default=64, help="rows per batch at most (64)")
+    p.add_argument(
+        "--max-concurrent-batches",
+        type=int,
+        default=1,
+        help="batches of one model running at once; later requests form the next batch (1)",
+    )
     p.add_argument("--threads", type=int, default=4, help="inference threads (4)")
     p.add_argument("--max-body-bytes", type=int, default=1 << 20, help="request body limit (1 MiB)")
     p.add_argument("--max-instances", type=int, default=256, help="rows per request (256)")
@@ -44,6 +50,7 @@ def config_from_args(args):
 
     for name in (
         "max_batch_size",
+        "max_concurrent_batches",
         "threads",
         "max_body_bytes",
         "max_instances",
@@ -62,6 +69,7 @@ def config_from_args(args):
         batching=not args.no_batching,
         batch_window_ms=args.batch_window_ms,
         max_batch_size=args.max_batch_size,
+        max_concurrent_batches=args.max_concurrent_batches,
         threads=args.threads,
         limits=Limits(
             max_body_bytes=args.max_body_bytes,

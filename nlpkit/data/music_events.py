@@ -54,6 +54,8 @@ __all__ = [
     "decode_generated",
     "save_midi",
     "save_musicxml",
+    "timing_metadata",
+    "DEFAULT_TEMPO",
 ]
 
 PIANO_LOW = 21  # A0
@@ -63,6 +65,9 @@ NUM_KEYS = PIANO_HIGH - PIANO_LOW + 1  # 88
 #: special ids (`nlpkit.text.special_ids`: pad 0, unknown 1, start 2, end 3). Vocabularies saved
 #: before used `<pad> <start> <end> <unk>`; `MusicGenerator` reads their ids from the saved list.
 SPECIAL_TOKENS = ("<pad>", "<unk>", "<start>", "<end>")
+#: Quarter notes per minute of a MIDI file with no tempo mark (the MIDI standard's default, and
+#: what music21 writes for `MusicGenerator.generate(tempo=None)`).
+DEFAULT_TEMPO = 120.0
 
 _TOKEN_RE = re.compile(r"^(?:n(\d{1,3})|r):(\d+(?:\.\d+)?)$")
 
@@ -459,3 +464,29 @@ def save_musicxml(score, path: str | os.PathLike) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     score.write("musicxml", fp=str(path))
     return path
+
+
+# --------------------------------------------------------------------------- timing
+def timing_metadata(config: dict[str, Any]) -> dict[str, Any]:
+    """How long one generated event lasts, from a `MusicGenerator` configuration
+    (`get_config()`): what its export writes to `assets.extra/music.json`, and what the server
+    and its demo page read back to draw piano rolls and write MIDI files.
+
+    Piano-roll models: every step lasts `step_length` quarter notes (`seconds_per_step` at the
+    default MIDI tempo `DEFAULT_TEMPO`). Token models: each token carries its own duration in
+    quarter notes (`n60:0.5`), rounded to `grid`; `step_length` is None.
+
+    Example:
+        >>> timing_metadata({"representation": "piano_roll", "step_length": 0.5})["seconds_per_step"]
+        0.25
+    """
+    representation = config.get("representation", "tokens")
+    step = float(config.get("step_length", 1.0)) if representation == "piano_roll" else None
+    return {
+        "representation": representation,
+        "time_unit": "quarter_note",
+        "step_length": step,
+        "grid": None if step is not None else float(config.get("grid", 0.25)),
+        "tempo_qpm": DEFAULT_TEMPO,
+        "seconds_per_step": None if step is None else step * 60.0 / DEFAULT_TEMPO,
+    }

@@ -38,6 +38,7 @@ import numpy as np
 import tensorflow as tf
 
 from nlpkit.data import music_events as me
+from nlpkit.data.music_events import DEFAULT_TEMPO, timing_metadata
 from nlpkit.data.streaming import (
     DEFAULT_SHUFFLE_BUFFER,
     CappedCounter,
@@ -80,7 +81,15 @@ from nlpkit.utils.validation import (
     check_seed,
 )
 
-__all__ = ["MusicGenerator", "run_recipe", "REPRESENTATIONS", "KEY_MODELS"]
+__all__ = [
+    "MusicGenerator",
+    "run_recipe",
+    "music_metrics",
+    "timing_metadata",
+    "REPRESENTATIONS",
+    "KEY_MODELS",
+    "DEFAULT_TEMPO",
+]
 
 REPRESENTATIONS = ("tokens", "piano_roll")
 KEY_MODELS = ("nade", "independent")
@@ -92,6 +101,52 @@ _NEG = -1e9
 _MODEL = "model.keras"
 _WEIGHTS = "model.weights.h5"  # nlpkit 0.1
 _VOCAB = "vocabulary.txt"
+
+
+def music_metrics(
+    representation: str,
+    total_nll: float,
+    steps: int,
+    pieces: int,
+    correct: int | None = None,
+) -> dict[str, float]:
+    """The metrics of `MusicGenerator.evaluate` from summed counts, so that the pipeline and
+    `nlpkit evaluate` on an export (its `score` signature) report the same figures.
+
+    Args:
+        representation: `"tokens"` or `"piano_roll"`.
+        total_nll: Summed negative log-likelihood (nats) over every predicted step: for tokens
+            each event and the closing `<end>` of each piece; for piano roll each step's 88 keys.
+        steps: Predicted steps the sum runs over (tokens: events + one `<end>` per piece).
+        pieces: Pieces scored.
+        correct: Tokens only: predicted steps whose most likely event is the true one.
+
+    Returns:
+        Tokens: `nll_per_step`, `nll_per_event`, `bits_per_step`, `perplexity`, `accuracy`,
+        `steps`, `events`. Piano roll: `nll_per_step`, `bits_per_step`, `steps`.
+
+    Example:
+        >>> m = music_metrics("tokens", total_nll=12.0, steps=6, pieces=1, correct=3)
+        >>> m["nll_per_step"], m["nll_per_event"], m["accuracy"], m["events"]
+        (2.0, 2.4, 0.5, 5.0)
+    """
+    m = lm_metrics(total_nll, steps)
+    if representation == "tokens":
+        events = steps - pieces
+        return {
+            "nll_per_step": m["nll"],
+            "nll_per_event": total_nll / max(events, 1),
+            "bits_per_step": m["bits_per_unit"],
+            "perplexity": m["perplexity"],
+            "accuracy": (correct or 0) / steps,
+            "steps": float(steps),
+            "events": float(events),
+        }
+    return {
+        "nll_per_step": m["nll"],
+        "bits_per_step": m["bits_per_unit"],
+        "steps": float(steps),
+    }
 
 
 # ============================================================================ model pieces
@@ -249,6 +304,26 @@ class _Sampler(tf.Module):
             lambda *a: {k: v for k, v in self._generate(*a).items() if k != "log_probs"},
             input_signature=inputs,
         )
+        if self.tokens:
+            self.pad_id, self.end_id = special.pad, special.eos
+            self.lookup = tf.lookup.StaticHashTable(
+                tf.lookup.KeyValueTensorInitializer(
+                    self.vocab, tf.range(len(gen.vocabulary_), dtype=tf.int32)
+                ),
+                default_value=special.unk,
+            )
+            self.score = tf.function(
+                self._score_tokens,
+                input_signature=[tf.TensorSpec([None, None], tf.string, name="events")],
+            )
+        else:
+            self.score = tf.function(
+                self._score_roll,
+                input_signature=[
+                    tf.TensorSpec([None, None, me.NUM_KEYS], tf.float32, name="piano_roll"),
+                    tf.TensorSpec([None], tf.int32, name="lengths"),
+                ],
+            )
 
     def _step_fn(self, tokens, state, index):
         """`nlpkit.decoding` step: the previous event (id, or 88 keys) -> next logits/context."""
@@ -265,6 +340,51 @@ class _Sampler(tf.Module):
             x = self.attention.step(x, buffer, valid)
         logits = self.out(x) + self.forbid if self.tokens else x
         return logits, (states, buffer, valid)
+
+    def _score_tokens(self, events):
+        """Teacher-forced scores of event-token rows ("" pads a row at its end), as `evaluate`:
+        the inputs are `<start>` + the events, the targets the events + `<end>`; tokens outside
+        the vocabulary are `<unk>`."""
+        real = tf.not_equal(events, "")
+        lengths = tf.reduce_sum(tf.cast(real, tf.int32), axis=1)
+        batch = tf.shape(events)[0]
+        ids = tf.where(real, self.lookup.lookup(events), self.pad_id)
+        inputs = tf.concat([tf.fill([batch, 1], self.start_id), ids], axis=1)
+        pos = tf.range(tf.shape(inputs)[1])[None, :]
+        targets = tf.concat([ids, tf.fill([batch, 1], self.pad_id)], axis=1)
+        targets = tf.where(pos == lengths[:, None], self.end_id, targets)
+        mask = tf.cast(pos <= lengths[:, None], tf.float32)
+        logits = self.model(inputs, training=False)
+        nll = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=targets, logits=logits)
+        hits = tf.cast(tf.equal(tf.argmax(logits, -1, output_type=tf.int32), targets), tf.float32)
+        return {
+            "log_likelihood": -tf.reduce_sum(nll * mask, axis=1),
+            "num_steps": lengths + 1,
+            "num_correct": tf.cast(tf.reduce_sum(hits * mask, axis=1), tf.int32),
+        }
+
+    def _score_roll(self, roll, lengths):
+        """Teacher-forced scores of piano rolls (`(batch, steps, 88)`, the first `lengths[i]`
+        steps of row `i` are real), as `evaluate`: each step's summed binary cross-entropy."""
+        steps = tf.shape(roll)[1]
+        lengths = tf.clip_by_value(lengths, 0, steps)
+        mask = tf.sequence_mask(lengths, steps, dtype=tf.float32)
+        roll = tf.cast(roll > 0.5, tf.float32) * mask[..., None]
+        batch = tf.shape(roll)[0]
+        start = tf.concat([tf.zeros([batch, 1, me.NUM_KEYS]), tf.ones([batch, 1, 1])], axis=2)
+        shifted = tf.concat([start, tf.pad(roll, [[0, 0], [0, 0], [0, 1]])], axis=1)
+        if self.nade:  # one spare step so that an empty roll still runs the network
+            keys = tf.pad(roll, [[0, 0], [0, 1], [0, 0]])
+            logits = self.model([shifted, keys], training=False)[:, :steps]
+        else:
+            logits = self.model(shifted, training=False)[:, :steps]
+        bce = tf.reduce_sum(
+            tf.nn.sigmoid_cross_entropy_with_logits(labels=roll, logits=logits), axis=-1
+        )
+        return {
+            "log_likelihood": -tf.reduce_sum(bce * mask, axis=1),
+            "num_steps": lengths,
+        }
 
     def _generate(self, primer, max_length, temperature, seed):
         batch = tf.shape(primer)[0]
@@ -974,17 +1094,7 @@ class MusicGenerator(Pipeline):
                 total += nll
                 steps += n
                 correct += int((lg.argmax(-1) == target).sum())
-            events = steps - len(pieces)
-            m = lm_metrics(total, steps)
-            return {
-                "nll_per_step": m["nll"],
-                "nll_per_event": total / max(events, 1),
-                "bits_per_step": m["bits_per_unit"],
-                "perplexity": m["perplexity"],
-                "accuracy": correct / steps,
-                "steps": float(steps),
-                "events": float(events),
-            }
+            return music_metrics("tokens", total, steps, len(pieces), correct)
         total, steps = 0.0, 0
         for p, lg in zip(pieces, logits, strict=True):
             lg = lg.astype(np.float64)
@@ -993,12 +1103,7 @@ class MusicGenerator(Pipeline):
             bce = np.maximum(lg, 0) - lg * z + np.log1p(np.exp(-np.abs(lg)))
             total += float(bce.sum())
             steps += len(p)
-        m = lm_metrics(total, steps)
-        return {
-            "nll_per_step": m["nll"],
-            "bits_per_step": m["bits_per_unit"],
-            "steps": float(steps),
-        }
+        return music_metrics("piano_roll", total, steps, len(pieces))
 
     def predict(self, x) -> list[np.ndarray]:
         """Next-step probabilities at every position of each piece (`[]` for an empty list).
@@ -1186,8 +1291,20 @@ class MusicGenerator(Pipeline):
         `nlpkit.data.music_events.decode_generated`. A third signature, `generate_scored`,
         takes the same inputs and also returns `log_probs` (float32 `(batch, max_length)`, each
         new event's log-probability, as `generate_events(return_log_probs=True)`); `generate`
-        keeps its outputs so that REST clients see the same answers as before. `assets.extra/` holds the vocabulary
-        (`vocabulary.txt`, tokens only) and the configuration.
+        keeps its outputs so that REST clients see the same answers as before.
+
+        A fourth signature, `score`, scores given music as `evaluate` does (teacher forcing):
+        tokens take `events` (string `(batch, n)`, `""` pads a row at its end), piano roll takes
+        `piano_roll` (float32 `(batch, n, 88)`) and `lengths` (int32 `(batch,)`, real steps per
+        row); it returns `log_likelihood` (float32, nats summed over the row's predicted steps,
+        `<end>` included for tokens), `num_steps` (int32) and, for tokens, `num_correct` (int32,
+        steps whose most likely event is the true one). `music_metrics` turns the sums into
+        `evaluate`'s metrics (what `nlpkit evaluate` does).
+
+        `assets.extra/` holds the vocabulary (`vocabulary.txt`, tokens only), the configuration
+        (`config.json`) and the timing of the events (`music.json`, see `timing_metadata`:
+        `step_length` in quarter notes per piano-roll step, `seconds_per_step` at 120 quarter
+        notes per minute), which the server's demo page uses to draw and write MIDI files.
         """
         module = self._sampler_module()
         vocab_size = None if self.vocabulary_ is None else len(self.vocabulary_)
@@ -1237,20 +1354,29 @@ class MusicGenerator(Pipeline):
             out = fn(primer, max_length, temperature, seed)
             return {key: value[:n] for key, value in out.items()}
 
+        def score(*inputs):  # one spare (all-padding) row: an empty batch scores nothing
+            n = tf.shape(inputs[0])[0]
+            padded = [tf.pad(t, [[0, 1]] + [[0, 0]] * (len(t.shape) - 1)) for t in inputs]
+            return {key: value[:n] for key, value in module.score(*padded).items()}
+
+        score.__name__ = "music_score"
         concrete = checked(module.generate, "music_generate")
         signatures = {
             "serving_default": concrete,
             "generate": concrete,
             "generate_scored": checked(module.generate_scored, "music_generate_scored"),
+            "score": tf.function(
+                score, input_signature=module.score.input_signature, autograph=False
+            ).get_concrete_function(),
         }
         tf.saved_model.save(module, str(directory), signatures=signatures)
         extra = directory / "assets.extra"
         extra.mkdir(exist_ok=True)
         if self.vocabulary_ is not None:
             write_vocabulary(extra / _VOCAB, self.vocabulary_)
-        write_json(
-            extra / "config.json", {"class": type(self).__name__, "config": self.get_config()}
-        )
+        config = self.get_config()
+        write_json(extra / "config.json", {"class": type(self).__name__, "config": config})
+        write_json(extra / "music.json", timing_metadata(config))
 
 
 # ============================================================================ recipes

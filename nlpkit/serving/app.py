@@ -54,6 +54,8 @@ class ServerConfig:
         batching: Batch concurrent requests to the same model and signature.
         batch_window_ms: How long the first request of a batch waits for more.
         max_batch_size: Rows per batch at most.
+        max_concurrent_batches: Batches of one model signature running at once at most
+            (TF Serving's `num_batch_threads`); requests arriving meanwhile form the next batch.
         threads: Worker threads running model calls.
         limits: Request caps (`nlpkit.serving.rest.Limits`).
     """
@@ -63,6 +65,7 @@ class ServerConfig:
     batching: bool = True
     batch_window_ms: float = 2.0
     max_batch_size: int = 64
+    max_concurrent_batches: int = 1
     threads: int = 4
     limits: Limits = field(default_factory=Limits)
 
@@ -123,6 +126,7 @@ class ModelServer:
                 self.executor,
                 window_s=self.config.batch_window_ms / 1000.0,
                 max_batch_size=self.config.max_batch_size,
+                max_concurrent_batches=self.config.max_concurrent_batches,
             )
         return self.batchers[key]
 
@@ -256,6 +260,7 @@ def create_app(server: ModelServer):
                 "requests": b.stats.requests,
                 "rows": b.stats.rows,
                 "largest": b.stats.largest,
+                "run_seconds": round(b.stats.run_seconds, 3),
             }
             for (m, sig), b in sorted(server.batchers.items())
         }

@@ -5,6 +5,14 @@ request that arrives for the same model and signature before the window closes, 
 `max_batch_size` rows are gathered, is stacked into one batch. The batch runs in a worker thread
 (off the event loop) and each request gets its own rows back.
 
+At most `max_concurrent_batches` batches of one signature run at a time (TF Serving's
+`num_batch_threads`; 1 by default). Requests that arrive while they run wait in the queue, and go
+out together as soon as a running batch finishes (they have already waited longer than the
+window). So under load the batches grow by themselves, up to `max_batch_size`, instead of every
+request running alone in its own thread: on two shared CPU cores, single-row sentiment calls
+running several at a time took about three times as long each as one call alone, while one call
+of 64 rows cost about the same as one of a single row (benchmarks/RESULTS.md, serve section).
+
 Outputs with a padded second dimension (for example the NER model's tokens and entity spans, padded
 to the longest sentence of the batch) are trimmed back to what the request alone would have
 returned: trailing columns that hold only padding ('' for strings, -1 for numbers, e.g. the NER
@@ -14,6 +22,7 @@ model's entity confidences) in the request's rows are dropped.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -54,15 +63,23 @@ class BatchStats:
     rows: int = 0
     requests: int = 0
     largest: int = 0
+    run_seconds: float = 0.0
     sizes: list[int] = field(default_factory=list)
 
-    def record(self, n_requests: int, n_rows: int) -> None:
+    def record(self, n_requests: int, n_rows: int, seconds: float = 0.0) -> None:
         self.batches += 1
         self.requests += n_requests
         self.rows += n_rows
         self.largest = max(self.largest, n_requests)
+        self.run_seconds += seconds
         if len(self.sizes) < 10_000:
             self.sizes.append(n_requests)
+
+
+def _timed(run, arrays):
+    start = time.perf_counter()
+    out = run(arrays)
+    return out, time.perf_counter() - start
 
 
 @dataclass
@@ -80,6 +97,8 @@ class Batcher:
         executor: Where `run` executes (a thread pool), so the event loop stays free.
         window_s: How long the first request of a batch waits for others (seconds).
         max_batch_size: Rows per batch at most; a request larger than this runs alone.
+        max_concurrent_batches: Batches of this signature running at once at most; requests
+            arriving meanwhile queue and form the next batch.
 
     Example:
         >>> import asyncio, concurrent.futures
@@ -99,14 +118,17 @@ class Batcher:
         *,
         window_s: float = 0.002,
         max_batch_size: int = 64,
+        max_concurrent_batches: int = 1,
     ):
         self._run = run
         self._executor = executor
         self.window_s = float(window_s)
         self.max_batch_size = int(max_batch_size)
+        self.max_concurrent_batches = max(1, int(max_concurrent_batches))
         self.stats = BatchStats()
         self._queue: list[_Pending] = []
         self._timer: asyncio.TimerHandle | None = None
+        self._running = 0
 
     async def submit(self, arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         """Queue one request's rows; return its outputs once its batch has run."""
@@ -114,40 +136,48 @@ class Batcher:
         rows = len(next(iter(arrays.values()))) if arrays else 0
         item = _Pending(arrays, rows, loop.create_future())
         self._queue.append(item)
-        queued = sum(p.rows for p in self._queue)
-        if queued >= self.max_batch_size:
-            self._flush()
-        elif self._timer is None:
-            self._timer = loop.call_later(self.window_s, self._flush)
+        if self._running < self.max_concurrent_batches:
+            # else the batch that finishes first sends the queue on (see `_execute`)
+            if sum(p.rows for p in self._queue) >= self.max_batch_size:
+                self._flush()
+            elif self._timer is None:
+                self._timer = loop.call_later(self.window_s, self._flush)
         return await item.future
 
     def _flush(self) -> None:
+        """Start batches from the queue while fewer than `max_concurrent_batches` run."""
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        if not self._queue:
-            return
-        batch, total = [], 0
-        while self._queue and (not batch or total + self._queue[0].rows <= self.max_batch_size):
-            item = self._queue.pop(0)
-            batch.append(item)
-            total += item.rows
-        if self._queue:  # what did not fit starts the next batch at once
-            asyncio.get_running_loop().call_soon(self._flush)
-        asyncio.ensure_future(self._execute(batch))
+        while self._queue and self._running < self.max_concurrent_batches:
+            batch, total = [], 0
+            while self._queue and (not batch or total + self._queue[0].rows <= self.max_batch_size):
+                item = self._queue.pop(0)
+                batch.append(item)
+                total += item.rows
+            self._running += 1
+            asyncio.ensure_future(self._execute(batch))
 
     async def _execute(self, batch: list[_Pending]) -> None:
+        try:
+            await self._run_batch(batch)
+        finally:
+            self._running -= 1
+            if self._queue:  # these requests waited while the model was busy: no new window
+                self._flush()
+
+    async def _run_batch(self, batch: list[_Pending]) -> None:
         loop = asyncio.get_running_loop()
         keys = list(batch[0].arrays)
         merged = {k: np.concatenate([p.arrays[k] for p in batch]) for k in keys}
-        self.stats.record(len(batch), sum(p.rows for p in batch))
         try:
-            outputs = await loop.run_in_executor(self._executor, self._run, merged)
+            outputs, seconds = await loop.run_in_executor(self._executor, _timed, self._run, merged)
         except Exception as e:  # each caller sees the model's error
             for p in batch:
                 if not p.future.done():
                     p.future.set_exception(e)
             return
+        self.stats.record(len(batch), sum(p.rows for p in batch), seconds)
         offset = 0
         for p in batch:
             part = {}

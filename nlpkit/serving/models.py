@@ -151,6 +151,31 @@ def _read_labels(folder: Path) -> list[str] | None:
     return None
 
 
+def _read_music_timing(folder: Path) -> dict[str, Any] | None:
+    """How long a music export's events last: `assets.extra/music.json` (see
+    `nlpkit.data.music_events.timing_metadata`), or, for exports written before it, the same
+    figures from the configuration in `assets.extra/config.json`. None when neither is there
+    (the demo page then assumes one quarter note per piano-roll step and says so)."""
+    import json
+
+    from nlpkit.data.music_events import timing_metadata
+
+    extra = folder / "assets.extra"
+    try:
+        if (extra / "music.json").is_file():
+            timing = json.loads((extra / "music.json").read_text(encoding="utf-8"))
+            if isinstance(timing, dict):
+                return timing
+        if (extra / "config.json").is_file():
+            meta = json.loads((extra / "config.json").read_text(encoding="utf-8"))
+            config = meta.get("config") if isinstance(meta, dict) else None
+            if isinstance(config, dict) and "representation" in config:
+                return timing_metadata(config)
+    except (OSError, ValueError, TypeError):  # unreadable metadata: served without timing
+        return None
+    return None
+
+
 @dataclass(frozen=True)
 class TensorInfo:
     """One input or output of a signature: name, dtype name ('string', 'int32'...) and shape."""
@@ -287,6 +312,7 @@ class ServedModel:
     task: str = "unknown"
     task_signature: str | None = None
     labels: list[str] | None = None
+    music: dict[str, Any] | None = None
     _loaded: Any = None
 
     @classmethod
@@ -325,6 +351,7 @@ class ServedModel:
             task=task,
             task_signature=task_sig,
             labels=_read_labels(folder),
+            music=_read_music_timing(folder) if task == "music" else None,
             _loaded=loaded,
         )
 
@@ -372,6 +399,7 @@ class ServedModel:
             "task": self.task,
             "task_signature": self.task_signature,
             "labels": self.labels,
+            "music": self.music,
             "signatures": {
                 k: {
                     "inputs": {

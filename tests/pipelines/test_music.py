@@ -12,7 +12,7 @@ music21 = pytest.importorskip("music21")
 
 from nlpkit.data import music_events as me  # noqa: E402
 from nlpkit.errors import DataFormatError  # noqa: E402
-from nlpkit.pipelines.music import MusicGenerator  # noqa: E402
+from nlpkit.pipelines.music import MusicGenerator, music_metrics, timing_metadata  # noqa: E402
 from nlpkit.text.special_ids import BOS_ID, EOS_ID  # noqa: E402
 from tests.pipelines.contract import CHECKS, PipelineSpec, check_pipeline  # noqa: E402
 
@@ -596,3 +596,62 @@ def test_streamed_bad_music_files_are_named(tmp_path):
         _tiny_music(representation="piano_roll").fit(wrong, epochs=1)
     with pytest.raises(FileNotFoundError, match="no file matches"):
         _tiny_music().fit(str(tmp_path / "none-*.mid"), epochs=1)
+
+
+# ---------------------------------------------------------------------------- export `score`
+def _score_export(path, inputs):
+    sig = tf.saved_model.load(str(path)).signatures["score"]
+    return {k: v.numpy() for k, v in sig(**inputs).items()}
+
+
+def test_tokens_export_score_equals_evaluate(tok_gen, tmp_path):
+    """The export's `score` signature gives the sums that `evaluate` reports (through
+    `music_metrics`), on rows of different lengths padded with "" and an unknown token."""
+    path = tok_gen.export(tmp_path / "export")
+    pieces = [PATTERN * 2, ["n60:1", "n61:3", "n64:1"], PATTERN[:1]]  # n61:3 is not in the vocab
+    width = max(len(p) for p in pieces)
+    rows = [p + [""] * (width - len(p)) for p in pieces]
+    for batch in (pieces[:1], pieces):  # two batch sizes
+        out = _score_export(path, {"events": tf.constant(rows[: len(batch)])})
+        assert out["num_steps"].tolist() == [len(p) + 1 for p in batch]
+        metrics = music_metrics(
+            "tokens",
+            -float(out["log_likelihood"].sum()),
+            int(out["num_steps"].sum()),
+            len(batch),
+            int(out["num_correct"].sum()),
+        )
+        expected = tok_gen.evaluate(batch)
+        assert set(metrics) == set(expected)
+        for k, v in expected.items():
+            assert metrics[k] == pytest.approx(v, rel=1e-4), k
+    empty = _score_export(path, {"events": tf.zeros([0, 3], tf.string)})
+    assert empty["log_likelihood"].shape == (0,)
+    timing = json.loads((path / "assets.extra" / "music.json").read_text())
+    assert timing["representation"] == "tokens" and timing["step_length"] is None
+    assert timing["grid"] == tok_gen.grid and timing["time_unit"] == "quarter_note"
+
+
+@pytest.mark.parametrize("key_model", ["nade", "independent"])
+def test_pianoroll_export_score_equals_evaluate(roll_gen, key_model, tmp_path):
+    gen = roll_gen if key_model == "nade" else _hand_rnn_gen("independent")
+    path = gen.export(tmp_path / "export")
+    pieces = [me.steps_to_pianoroll(r) for r in (CHORDS * 2, CHORDS[:3], [[60, 72]])]
+    width = max(len(p) for p in pieces)
+    roll = np.stack([np.pad(p, [(0, width - len(p)), (0, 0)]) for p in pieces]).astype("float32")
+    roll[2, 1:, 40] = 1.0  # notes past a row's length are not scored
+    out = _score_export(
+        path, {"piano_roll": tf.constant(roll), "lengths": tf.constant([len(p) for p in pieces])}
+    )
+    assert out["num_steps"].tolist() == [len(p) for p in pieces]
+    assert set(out) == {"log_likelihood", "num_steps"}
+    metrics = music_metrics(
+        "piano_roll", -float(out["log_likelihood"].sum()), int(out["num_steps"].sum()), 3
+    )
+    expected = gen.evaluate(pieces)
+    assert set(metrics) == set(expected)
+    for k, v in expected.items():
+        assert metrics[k] == pytest.approx(v, rel=1e-4), k
+    timing = json.loads((path / "assets.extra" / "music.json").read_text())
+    assert timing == timing_metadata(gen.get_config())
+    assert timing["step_length"] == gen.step_length == 1.0 and timing["seconds_per_step"] == 0.5

@@ -24,8 +24,11 @@ def model_root(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def generator_root(tmp_path_factory) -> Path:
-    """Character and music generators, saved and exported (a few seconds each)."""
-    return tiny_models.build_models(tmp_path_factory.mktemp("generators"), ("chargen", "music"))
+    """Character and music generators (tokens, and a piano roll of half-quarter-note steps),
+    saved and exported (a few seconds each)."""
+    return tiny_models.build_models(
+        tmp_path_factory.mktemp("generators"), ("chargen", "music", "music_roll")
+    )
 
 
 @pytest.fixture(scope="session")

@@ -148,3 +148,72 @@ def test_help_has_examples_and_python_m_works():
     assert proc.returncode == 0
     assert "example" in proc.stdout and "--max-batch-size" in proc.stdout
     assert "127.0.0.1" in proc.stdout
+
+
+def test_evaluate_music_saved_and_exported_agree(generator_root, tmp_path, capsys):
+    """`nlpkit evaluate` reads music with the recipe's readers (ABC/MIDI files, the JSB JSON) and
+    reports `MusicGenerator.evaluate`'s metrics, from the saved pipeline and from its export."""
+    pytest.importorskip("music21")
+    abc = tmp_path / "tunes.abc"
+    abc.write_text(
+        "X:1\nT:one\nM:4/4\nL:1/4\nK:C\nCDEF/2z/2|CDEF/2z/2|\n\n"
+        "X:2\nT:two\nM:4/4\nL:1/4\nK:C\nCDEc|GFED|\n",
+        encoding="utf-8",
+    )
+    reports = {}
+    for kind in ("saved", "models"):
+        code, out, err = run(capsys, "evaluate", str(generator_root / kind / "music"), str(abc))
+        assert code == 0, err
+        reports[kind] = json.loads(out)
+    assert reports["saved"]["task"] == reports["models"]["task"] == "music"
+    assert reports["saved"]["examples"] == 2
+    saved, exported = reports["saved"]["metrics"], reports["models"]["metrics"]
+    assert set(saved) == set(exported) >= {"nll_per_event", "perplexity", "accuracy"}
+    assert saved == pytest.approx(exported, rel=1e-4)
+    # 9 + 8 events (the closing rest is not an event), and one <end> per piece
+    assert saved["events"] == 9 + 8 and saved["steps"] == 17 + 2
+    assert 0 < saved["accuracy"] <= 1 and saved["perplexity"] > 1
+
+    jsb = tmp_path / "jsb.json"
+    jsb.write_text(
+        json.dumps(
+            {
+                "train": [[[60, 64, 67], [60, 64, 67], [62, 65, 69], []]],
+                "test": [[[60, 64, 67], [62, 65, 69]], [[60], [64], [67], [72], []]],
+            }
+        ),
+        encoding="utf-8",
+    )
+    for split, steps in ((None, 7), ("train", 4)):
+        extra = [] if split is None else ["--split", split]
+        got = {}
+        for kind in ("saved", "models"):
+            path = generator_root / kind / "music_roll"
+            code, out, err = run(capsys, "evaluate", str(path), str(jsb), *extra)
+            assert code == 0, err
+            got[kind] = json.loads(out)["metrics"]
+        assert set(got["saved"]) == {"nll_per_step", "bits_per_step", "steps"}
+        assert got["saved"]["steps"] == steps
+        assert got["saved"] == pytest.approx(got["models"], rel=1e-4)
+    code, _, err = run(
+        capsys,
+        "evaluate",
+        str(generator_root / "models" / "music_roll"),
+        str(jsb),
+        "--split",
+        "valid",
+    )
+    assert code == 2 and "--split must name a split" in err and "'test', 'train'" in err
+    # a token model cannot read the JSB steps: the pipeline's own message
+    code, _, err = run(capsys, "evaluate", str(generator_root / "models" / "music"), str(jsb))
+    assert code == 2 and "event tokens" in err
+
+
+def test_music_samples_carry_the_step_length(generator_root, capsys):
+    for kind in ("saved", "models"):
+        path = generator_root / kind / "music_roll"
+        code, out, err = run(capsys, "predict", str(path), "--samples", "2", "--max-length", "6")
+        assert code == 0, err
+        recs = lines(out)
+        assert len(recs) == 2 and all(len(r["piano_roll"]) == 6 for r in recs)
+        assert all(r["step_length"] == 0.5 for r in recs)

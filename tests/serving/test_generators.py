@@ -180,3 +180,102 @@ def test_music_page_draws_piano_roll_and_offers_midi(gen_server, tmp_path):
                     shutil.copy(tmp_path / name, Path(os.environ["NLPKIT_SCREENSHOT_DIR"]))
         finally:
             browser.close()
+
+
+def test_music_timing_listed_from_the_export(gen_server, generator_root, tmp_path):
+    """`/api/models` gives each music model's timing from its `assets.extra/music.json`; an
+    export written before that file existed gets the same figures from its `config.json`."""
+    models = {m["name"]: m for m in gen_server.get("/api/models").json()["models"]}
+    roll = models["music_roll"]["music"]
+    assert roll["step_length"] == 0.5 and roll["seconds_per_step"] == 0.25
+    assert roll["tempo_qpm"] == 120.0 and roll["time_unit"] == "quarter_note"
+    tokens = models["music"]["music"]
+    assert tokens["representation"] == "tokens" and tokens["step_length"] is None
+    assert models["chargen"]["music"] is None
+
+    from nlpkit.serving.models import ServedModel
+
+    old = tmp_path / "old" / "1"
+    shutil.copytree(generator_root / "models" / "music_roll" / "1", old)
+    (old / "assets.extra" / "music.json").unlink()
+    assert ServedModel.load("old", old).music == roll
+    (old / "assets.extra" / "config.json").unlink()
+    assert ServedModel.load("old", old).music is None
+
+
+def _roll_notes(roll, step_length):
+    """(pitch, onset, duration) in quarter notes of a 0/1 `(steps, 88)` roll; held keys merge."""
+    notes = []
+    for k in range(88):
+        t = 0
+        while t < len(roll):
+            if roll[t][k]:
+                start = t
+                while t < len(roll) and roll[t][k]:
+                    t += 1
+                notes.append((21 + k, start * step_length, (t - start) * step_length))
+            else:
+                t += 1
+    return sorted(notes)
+
+
+@pytest.mark.skipif(not Path(CHROMIUM).is_file(), reason=f"no Chromium at {CHROMIUM}")
+def test_piano_roll_page_uses_the_exported_step_length(gen_server, tmp_path):
+    """The piano-roll model's steps last 0.5 quarter notes: the page's MIDI file places and
+    holds every sampled note at that step length, and the caption says so."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    music21 = pytest.importorskip("music21")
+    body = {
+        "signature_name": "serving_default",
+        "inputs": {"primer": [[]], "max_length": 16, "temperature": 1.0, "seed": 7},
+    }
+    r = gen_server.post("/v1/models/music_roll:predict", json=body)
+    assert r.status_code == 200, r.text
+    (roll,) = r.json()["outputs"]  # the one output (`piano_roll`), given bare
+    expected = _roll_notes(roll, 0.5)
+    assert expected, "the tiny model sampled silence; pick another seed"
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
+        try:
+            page = browser.new_page(viewport={"width": 390, "height": 844})
+            page.set_default_timeout(60_000)
+            page.goto(f"{gen_server.base_url}/?model=music_roll")
+            page.wait_for_selector("#panel-gen:not([hidden])")
+            page.fill("#gen-length", "16")
+            page.fill("#gen-count", "1")
+            page.fill("#gen-seed", "7")
+            page.fill("#gen-temperature", "1")
+            page.click("#gen-run")
+            page.wait_for_selector("canvas.roll")
+            caption = page.locator(".sample p.help").first.inner_text()
+            assert "16 steps of 0.5 quarter notes" in caption and "8 quarter notes" in caption
+            assert "4.0 s at 120 per minute" in caption and "assumed" not in caption
+            with page.expect_download() as info:
+                page.click("a.download >> nth=0")
+            midi = tmp_path / "roll.mid"
+            info.value.save_as(midi)
+            page.screenshot(path=str(tmp_path / "piano-roll.png"), full_page=True)
+        finally:
+            browser.close()
+    assert _midi_notes(music21, midi) == expected
+
+
+def _midi_notes(music21, path):
+    """(pitch, onset, duration) in quarter notes of every note of a one-track MIDI file, read
+    event by event (music21's score parser regroups dense chords at barlines)."""
+    from music21 import midi
+
+    mf = midi.MidiFile()
+    mf.open(str(path))
+    mf.read()
+    mf.close()
+    tpq, t, on, notes = mf.ticksPerQuarterNote, 0, {}, []
+    for e in mf.tracks[0].events:
+        if isinstance(e, midi.DeltaTime):
+            t += e.time
+        elif e.type == midi.ChannelVoiceMessages.NOTE_ON and e.velocity > 0:
+            on[e.pitch] = t
+        elif e.type in (midi.ChannelVoiceMessages.NOTE_OFF, midi.ChannelVoiceMessages.NOTE_ON):
+            start = on.pop(e.pitch)
+            notes.append((int(e.pitch), start / tpq, (t - start) / tpq))
+    return sorted(notes)

@@ -42,6 +42,7 @@ TARGETS = [
     "Vögel singen!",
 ]
 MELODY = ["n60:1", "n62:1", "n64:1", "n65:0.5", "r:0.5"]
+CHORD_STEPS = [[60, 64, 67], [60, 64, 67], [62, 65, 69], []]
 
 
 def fit_sentiment():
@@ -118,12 +119,33 @@ def fit_music():
     return gen.fit([MELODY * 4, MELODY * 3], epochs=3)
 
 
+def fit_music_roll():
+    """A piano-roll generator whose steps last half a quarter note (`step_length=0.5`)."""
+    from nlpkit import MusicGenerator
+
+    keras.utils.set_random_seed(0)
+    gen = MusicGenerator(
+        representation="piano_roll",
+        key_model="independent",
+        step_length=0.5,
+        hidden_size=8,
+        num_layers=1,
+        dropout=0.0,
+        learning_rate=0.02,
+        sequence_length=8,
+        seed=0,
+        verbose=0,
+    )
+    return gen.fit([CHORD_STEPS * 4, CHORD_STEPS * 3], epochs=3)
+
+
 FITTERS = {
     "sentiment": fit_sentiment,
     "ner": fit_ner,
     "chargen": fit_chargen,
     "translator": fit_translator,
     "music": fit_music,
+    "music_roll": fit_music_roll,
 }
 
 

@@ -277,15 +277,31 @@ function midiBytes(notes, tempoQpm = 120) {
   return new Uint8Array([...header, 0x4d, 0x54, 0x72, 0x6b, ...u32(track.length), ...track]);
 }
 
+function musicTiming(m) {
+  // The export's assets.extra/music.json (served in /api/models as `music`): quarter notes per
+  // piano-roll step and the tempo its MIDI files are written at.
+  const t = (m && m.music) || {};
+  const known = typeof t.step_length === "number" && t.step_length > 0;
+  return { stepLength: known ? t.step_length : 1.0, known, tempo: Number(t.tempo_qpm) > 0 ? Number(t.tempo_qpm) : 120 };
+}
+
 function showMusic(out, temperature, seed) {
-  const rows = out.tokens ? out.tokens.map(notesFromTokens) : out.piano_roll.map((r) => notesFromRoll(r));
+  // A piano-roll export has one output, which TF Serving's columnar answer gives bare.
+  if (Array.isArray(out)) out = { piano_roll: out };
+  const timing = musicTiming(state.model);
+  const rows = out.tokens ? out.tokens.map(notesFromTokens) : out.piano_roll.map((r) => notesFromRoll(r, timing.stepLength));
   const nodes = rows.map((music, i) => {
     const canvas = el("canvas", { class: "roll", width: "720", height: "180", role: "img",
       "aria-label": `Piano roll of sample ${i + 1}: ${music.notes.length} notes over ${music.length} quarter notes` });
     drawRoll(canvas, music);
-    const url = URL.createObjectURL(new Blob([midiBytes(music.notes)], { type: "audio/midi" }));
+    const url = URL.createObjectURL(new Blob([midiBytes(music.notes, timing.tempo)], { type: "audio/midi" }));
     const link = el("a", { class: "download", href: url, download: `nlpkit-sample-${i + 1}.mid`, text: `Download MIDI (sample ${i + 1})` });
-    const caption = out.tokens ? el("p", { class: "help", text: out.tokens[i].join(" ") }) : el("p", { class: "help", text: `${music.notes.length} notes (1 quarter note per step)` });
+    const steps = out.tokens ? 0 : out.piano_roll[i].length;
+    const seconds = (music.length * 60 / timing.tempo).toFixed(1);
+    const caption = out.tokens ? el("p", { class: "help", text: out.tokens[i].join(" ") })
+      : el("p", { class: "help", text: `${music.notes.length} notes, ${steps} steps of ${timing.stepLength} quarter note${timing.stepLength === 1 ? "" : "s"} ` +
+          `(${music.length} quarter notes, ${seconds} s at ${timing.tempo} per minute)` +
+          (timing.known ? "" : "; this export does not record its step length, 1 quarter note per step assumed") });
     return el("div", { class: "sample" }, [canvas, link, caption]);
   });
   showResult(`Music (temperature ${temperature}, seed ${seed})`, nodes);
