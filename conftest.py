@@ -8,9 +8,9 @@ import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-#: Scripts the tests start as processes: --doctest-modules would import them, and they run
-#: their job at import time.
-collect_ignore = ["tests/training/_worker.py"]
+#: Scripts, not test modules: --doctest-modules would import them, and they run their job at
+#: import time (the worker trains; make_layout1.py rewrote the layout-1 fixtures in place).
+collect_ignore = ["tests/training/_worker.py", "tests/pipelines/data/make_layout1.py"]
 
 #: Doctests that train a Keras model or read music21's corpus: 5-20 s each on a 2-core CPU.
 SLOW_DOCTESTS = {

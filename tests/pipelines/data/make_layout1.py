@@ -15,12 +15,18 @@ import tiny  # noqa: E402
 
 import nlpkit  # noqa: E402
 
-out = Path(__file__).parent / "layout1"
-print("nlpkit from", nlpkit.__file__)
-for name, build in tiny.BUILDERS.items():
-    pipe = build()
-    target = out / name
-    shutil.rmtree(target, ignore_errors=True)
-    pipe.save(target)
-    (out / f"{name}.expected.json").write_text(json.dumps(tiny.outputs(name, pipe)) + "\n")
-    print(name, sorted(p.name for p in target.iterdir()))
+
+def main() -> None:
+    out = Path(__file__).parent / "layout1"
+    print("nlpkit from", nlpkit.__file__)
+    for name, build in tiny.BUILDERS.items():
+        pipe = build()
+        target = out / name
+        shutil.rmtree(target, ignore_errors=True)
+        pipe.save(target)
+        (out / f"{name}.expected.json").write_text(json.dumps(tiny.outputs(name, pipe)) + "\n")
+        print(name, sorted(p.name for p in target.iterdir()))
+
+
+if __name__ == "__main__":  # never at import: pytest --doctest-modules imports every file
+    main()
