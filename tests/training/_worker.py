@@ -12,8 +12,8 @@ MODE:
 - `multi_worker_resume`: the classifier under 'multi_worker' with `checkpoint_dir` set to
   NLPKIT_TEST_CKPT (one folder shared by the workers, as on a shared file system); with
   NLPKIT_TEST_KILL_AT=n the process SIGKILLs itself after its n-th step (mid-epoch).
-- `mirrored`: split the CPU into two logical devices; train the classifier with
-  MirroredStrategy over both and with OneDeviceStrategy; write both loss curves.
+- `mirrored`: split the CPU into two logical devices; train the classifier and the tagger with
+  MirroredStrategy over both and with OneDeviceStrategy; write the loss curves.
 """
 
 import json
@@ -168,4 +168,17 @@ elif MODE == "mirrored":
     ):
         # No dropout: each replica would draw its own masks, a real difference in the run.
         save(name, classifier(distribution=strategy, dropout=0.0).fit(TEXTS, LABELS, epochs=4))
+        tagger = EntityTagger(
+            char_encoder="cnn",
+            char_embedding_dim=4,
+            char_hidden_size=4,
+            embedding_dim=8,
+            hidden_size=8,
+            dropout=0.0,
+            batch_size=4,
+            seed=0,
+            verbose=0,
+            distribution=strategy,
+        )
+        save(f"tagger_{name}", tagger.fit(SENTS, TAGS, epochs=4))
 print("done", MODE, flush=True)

@@ -155,8 +155,9 @@ def test_two_workers_resume_after_sigkill_give_the_uninterrupted_weights(tmp_pat
     outs_a = finish(straight, 300)
     for p, out in zip(straight, outs_a, strict=True):
         assert p.returncode == 0, out[-3000:]
-    for p, out in zip(killed, outs_b, strict=True):
-        assert p.returncode == -signal.SIGKILL, out[-3000:]
+    assert killed[0].returncode == -signal.SIGKILL, outs_b[0][-3000:]
+    # Killed by the test, or (if TensorFlow noticed the lost peer first) failed on its own.
+    assert killed[1].returncode not in (0, None), outs_b[1][-3000:]
     assert not (tmp_path / "b" / "w0" / "classifier.npz").exists()
     assert not (tmp_path / "b" / "w1" / "classifier.npz").exists()
 
@@ -201,4 +202,10 @@ def test_mirrored_two_logical_cpus_gives_the_one_device_loss_curve(tmp_path):
     assert len(two) == len(one) == 4 and two[-1] < two[0]
     # Same global batches; the two replicas' gradients are summed over halves of each batch,
     # which changes only the floating-point summation order.
+    np.testing.assert_allclose(two, one, rtol=1e-4)
+    # The tagger's own loss (CRF) is scaled per replica as Keras's losses are: without that, two
+    # replicas reported twice the loss and applied twice the gradient.
+    two = json.loads((tmp_path / "tagger_two.json").read_text())["loss"]
+    one = json.loads((tmp_path / "tagger_one.json").read_text())["loss"]
+    assert len(two) == len(one) == 4 and two[-1] < two[0]
     np.testing.assert_allclose(two, one, rtol=1e-4)
