@@ -157,7 +157,6 @@ def replicas_child(task: str, setup: str, n: int) -> None:
             "epoch_seconds": [round(s, 2) for s in timer.seconds],
             "examples_per_s": round(len(x) / timer.seconds[-1], 1),
             "loop": pipe.training_.loop,
-            "replicas": pipe.trainer_.num_replicas if hasattr(pipe, "trainer_") else None,
             "loss": [round(v, 4) for v in pipe.history_["loss"]],
         }
         print("RESULT " + json.dumps(result), flush=True)
@@ -200,7 +199,11 @@ def run_replicas(task: str, setup: str, n: int, timeout: float = 1200) -> dict:
 
 def replicas(args) -> None:
     sizes = {"sentiment": args.sentiment, "ner": args.ner}
-    plan = [(t, s) for t in TASKS for s in SETUPS]
+    setups = [s for s in args.setups.split(",") if s]
+    for s in setups:
+        if s not in SETUPS:
+            raise SystemExit(f"--setups: expected some of {', '.join(SETUPS)}. Received: {s!r}")
+    plan = [(t, s) for t in TASKS for s in setups]
     rows, loads = [], [load_average()]
     t0 = time.perf_counter()
     for r in range(args.rounds):
@@ -220,7 +223,8 @@ def replicas(args) -> None:
         "### Replicas side by side (`benchmarks/scale.py --replicas`)",
         "",
         f"Command: `python benchmarks/scale.py --replicas --rounds {args.rounds} "
-        f"--sentiment {args.sentiment} --ner {args.ner}`. {machine_line()}; "
+        f"--sentiment {args.sentiment} --ner {args.ner} --setups {args.setups}`. "
+        f"{machine_line()}; "
         f"{minutes:.0f} minutes; load average (1, 5, 15 min) {loads[0]} at the start, "
         f"{loads[-1]} at the end.",
         f"Sentiment: `TextClassifier(cell='gru', hidden_size=32, embedding_dim=32, max_length=128)` "
@@ -241,17 +245,18 @@ def replicas(args) -> None:
         lines.append(
             f"| {t} | {s} | {replicas_of[s]} | {per[0]['loop']} | "
             + " | ".join(f"{x['examples_per_s']:.1f}" for x in per)
-            + f" | {mean[t, s]:.1f} | {mean[t, s] / mean[t, 'fit']:.2f} |"
+            + f" | {mean[t, s]:.1f} | "
+            + (f"{mean[t, s] / mean[t, 'fit']:.2f} |" if (t, "fit") in mean else "- |")
         )
     lines.append("")
-    for t in TASKS:
+    for t in TASKS if {"fit", "custom-1"} <= set(setups) else ():
         over = 1 - mean[t, "custom-1"] / mean[t, "fit"]
         lines.append(
             f"- {t}: custom loop on one device against `fit`: {100 * over:+.1f}% "
             "(positive: the custom loop is slower; target within 5%)."
         )
-    write_section("scale-replicas", "\n".join(lines))
-    (Path(tempfile.gettempdir()) / "nlpkit-scale-replicas.json").write_text(json.dumps(rows))
+    write_section(args.section, "\n".join(lines))
+    (Path(tempfile.gettempdir()) / f"nlpkit-{args.section}.json").write_text(json.dumps(rows))
     print("\n".join(lines))
 
 
@@ -442,6 +447,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--sentiment", type=int, default=2000, help="IMDB reviews")
     parser.add_argument("--ner", type=int, default=2000, help="CoNLL-2003 sentences")
+    parser.add_argument("--setups", default=",".join(SETUPS), help="comma-separated set-ups")
+    parser.add_argument("--section", default="scale-replicas", help="RESULTS.md section")
     parser.add_argument("--memory", action="store_true", help="the memory benchmark")
     parser.add_argument("--corpus-mb", default="100,1000", help="corpus sizes in MB")
     parser.add_argument("--doc-bytes", type=int, default=3000, help="mean document size")
