@@ -31,6 +31,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 from keras import ops
+from keras.src.losses.loss import scale_loss_for_distribution
 
 from nlpkit.data.samples import write_sample_conll
 from nlpkit.data.streaming import (
@@ -167,7 +168,9 @@ class _Trainer(keras.Model):
             loss = ops.sum(ce * maskf) / ops.maximum(ops.sum(maskf), 1.0)
         if self.losses:
             loss = loss + ops.sum(self.losses)
-        return loss
+        # As Keras's own losses do: each replica's loss is divided by the replica count, so that
+        # the all-reduced (summed) gradients are the global batch's mean, not N times it.
+        return scale_loss_for_distribution(loss)
 
 
 class EntityTagger(Pipeline):

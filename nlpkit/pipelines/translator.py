@@ -33,6 +33,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 from keras import ops
+from keras.src.losses.loss import scale_loss_for_distribution
 
 from nlpkit.data.streaming import (
     DEFAULT_SHUFFLE_BUFFER,
@@ -468,7 +469,9 @@ class _Seq2Seq(keras.Model):
             ce = keras.losses.categorical_crossentropy(target, y_pred, from_logits=True)
         else:
             ce = keras.losses.sparse_categorical_crossentropy(y, y_pred, from_logits=True)
-        return ops.sum(ce * mask) / ops.maximum(ops.sum(mask), 1.0)
+        loss = ops.sum(ce * mask) / ops.maximum(ops.sum(mask), 1.0)
+        # As Keras's own losses do (see EntityTagger's model): divided by the replica count.
+        return scale_loss_for_distribution(loss)
 
 
 # --------------------------------------------------------------------------- the pipeline

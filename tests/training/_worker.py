@@ -9,8 +9,11 @@ MODE:
   by file: the workers read different numbers of examples).
 - `resume`: train a tiny classifier with `checkpoint_dir=OUT_DIR/ckpt`; with
   NLPKIT_TEST_KILL_AT=n the process SIGKILLs itself after its n-th step (mid-epoch).
-- `mirrored`: split the CPU into two logical devices; train the classifier with
-  MirroredStrategy over both and with OneDeviceStrategy; write both loss curves.
+- `multi_worker_resume`: the classifier under 'multi_worker' with `checkpoint_dir` set to
+  NLPKIT_TEST_CKPT (one folder shared by the workers, as on a shared file system); with
+  NLPKIT_TEST_KILL_AT=n the process SIGKILLs itself after its n-th step (mid-epoch).
+- `mirrored`: split the CPU into two logical devices; train the classifier and the tagger with
+  MirroredStrategy over both and with OneDeviceStrategy; write the loss curves.
 """
 
 import json
@@ -138,6 +141,22 @@ elif MODE == "resume":
         callbacks=[KillAt(kill)] if kill else None,
     )
     save("classifier", clf)
+elif MODE == "multi_worker_resume":
+    kill = int(os.environ.get("NLPKIT_TEST_KILL_AT", "0"))
+    clf = classifier(
+        distribution="multi_worker",
+        checkpoint_dir=os.environ["NLPKIT_TEST_CKPT"],
+        checkpoint_every=3,
+    )
+    clf.fit(
+        TEXTS,
+        LABELS,
+        epochs=3,
+        validation_data=(TEXTS[:4], LABELS[:4]),
+        callbacks=[KillAt(kill)] if kill else None,
+    )
+    save("classifier", clf)
+    (OUT / "resumed_at.json").write_text(json.dumps(clf.training_.resumed_at))
 elif MODE == "mirrored":
     import tensorflow as tf
 
@@ -149,4 +168,17 @@ elif MODE == "mirrored":
     ):
         # No dropout: each replica would draw its own masks, a real difference in the run.
         save(name, classifier(distribution=strategy, dropout=0.0).fit(TEXTS, LABELS, epochs=4))
+        tagger = EntityTagger(
+            char_encoder="cnn",
+            char_embedding_dim=4,
+            char_hidden_size=4,
+            embedding_dim=8,
+            hidden_size=8,
+            dropout=0.0,
+            batch_size=4,
+            seed=0,
+            verbose=0,
+            distribution=strategy,
+        )
+        save(f"tagger_{name}", tagger.fit(SENTS, TAGS, epochs=4))
 print("done", MODE, flush=True)
