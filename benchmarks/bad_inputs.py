@@ -44,6 +44,7 @@ tiny = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(tiny)
 
 TIMEOUT_S = 60
+VERBOSE = "-v" in sys.argv  # print the message of each clear error too
 CLEAR_TYPES: tuple = (ValueError, TypeError, FileNotFoundError)
 COUNTS: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
 UNEXPECTED: list[tuple[str, str, str]] = []
@@ -90,14 +91,17 @@ def case(kind: str, row: str, name: str, fn, *, names=(), check=None, error_ok=T
         msg = getattr(e, "message", None) or str(e)
         msg = " ".join(msg.split())
         tf_invalid = type(e).__name__ == "InvalidArgumentError"
-        if not isinstance(e, CLEAR_TYPES) and not tf_invalid:
+        if "REPLACED BY _Timeout" in msg:  # the alarm fired inside a TensorFlow op
+            original = msg.split("ORIGINAL ", 1)[1].split(" ", 1)[0]
+            why = f"no answer within {TIMEOUT_S} s, then {original}"
+        elif not isinstance(e, CLEAR_TYPES) and not tf_invalid:
             why = f"{type(e).__name__}: {msg[:200]}"
         elif not error_ok:
             why = f"raised {type(e).__name__}: {msg[:200]} where a result is documented"
         elif names and not any(n.lower() in msg.lower() for n in names):
             why = f"{type(e).__name__} names none of {list(names)}: {msg[:200]}"
         else:
-            outcome = "clear"
+            outcome, why = "clear", f"{type(e).__name__}: {msg[:160]}"
     finally:
         signal.alarm(0)
     elapsed = time.perf_counter() - start
@@ -106,6 +110,8 @@ def case(kind: str, row: str, name: str, fn, *, names=(), check=None, error_ok=T
     COUNTS[row][outcome] += 1
     if outcome == "unexpected":
         UNEXPECTED.append((row, name, why))
+    if outcome == "clear" and not VERBOSE:
+        why = ""
     print(f"[{outcome:10s}] {row} / {name}" + (f": {why}" if why else ""), flush=True)
 
 
@@ -1261,6 +1267,7 @@ def exports(fitted: dict, tmp: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--no-write", action="store_true", help="print, do not write RESULTS.md")
+    parser.add_argument("-v", action="store_true", help="print the message of each clear error")
     args = parser.parse_args()
     load_at_start = os.getloadavg()[0]
     start = time.perf_counter()
