@@ -279,6 +279,13 @@ def _read_word2vec_binary(path: Path, limit: int | None) -> KeyedVectors:
                     f"entry {i + 1} ({bytes(chars[:40]).decode('utf-8', 'replace')!r}) has {len(data)} bytes of vector; "
                     f"expected {nbytes} (dim {dim})",
                 )
+            if i == 0 and nbytes >= 8 and not data.strip(b"0123456789.-+eE \t\r\n"):
+                raise DataFormatError(
+                    path,
+                    2,
+                    f"the first vector is text ({data[:40]!r}), not float32 bytes: this is a "
+                    "text file; pass format='word2vec' (or 'glove' without a header).",
+                )
             try:
                 words.append(chars.decode("utf-8"))
             except UnicodeDecodeError:
