@@ -1034,7 +1034,7 @@ def pipelines(tmp: Path) -> dict:
             row,
             "save(None)",
             lambda: pipe.save(None),
-            names=("directory", "dir", "None"),
+            names=("`directory`",),
         )
         case(
             "pipeline",

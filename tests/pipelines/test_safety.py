@@ -620,3 +620,8 @@ def test_none_token_lists_and_surrogate_prompts_name_the_argument(fitted):
         tagger.predict(None)
     with pytest.raises(ValueError, match=r"`prompt` item 0 holds a lone surrogate"):
         chargen.generate(prompt="a\ud800", max_length=2)
+
+
+def test_save_names_a_directory_that_is_not_a_path(fitted):
+    with pytest.raises(TypeError, match=r"`directory` must be a path.*Received: directory=None"):
+        get(fitted, "chargen").save(None)
