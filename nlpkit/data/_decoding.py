@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import codecs
+import gzip
+import zlib
 from pathlib import Path
 
 from nlpkit.errors import DataFormatError
 
-__all__ = ["decode", "text_encoding"]
+__all__ = ["decode", "open_gzip", "text_encoding"]
 
 
 def text_encoding(encoding: str, *, first: bool) -> str:
@@ -57,3 +59,40 @@ def decode(
             f"not valid {encoding} text: cannot decode byte {data[e.start : e.start + 1]!r} as {encoding} ({e.reason}). "
             f"Re-save the file as {encoding} or pass the right `encoding=` (e.g. 'latin-1').",
         ) from e
+
+
+class _CheckedGzipFile(gzip.GzipFile):
+    """A `GzipFile` whose truncated or corrupt data raises `DataFormatError` naming the file
+    (gzip itself raises a bare `EOFError` or `BadGzipFile` that names nothing)."""
+
+    def _checked(name):
+        def method(self, *args):
+            try:
+                return getattr(super(), name)(*args)
+            except (EOFError, gzip.BadGzipFile, zlib.error) as e:
+                raise DataFormatError(
+                    self.name, None, f"the gzip data is truncated or corrupt ({e})."
+                ) from e
+
+        method.__name__ = name
+        return method
+
+    for _name in ("read", "read1", "readline", "readinto", "readinto1", "peek"):
+        locals()[_name] = _checked(_name)
+    del _name, _checked
+
+
+def open_gzip(path: str | Path, mode: str = "rb") -> gzip.GzipFile:
+    """Open a `.gz` file for binary reading; truncated or corrupt data raises `DataFormatError`.
+
+    Example:
+        >>> data = gzip.compress(bytes(range(256)) * 8)
+        >>> _ = Path("cut.txt.gz").write_bytes(data[: len(data) // 2])
+        >>> open_gzip("cut.txt.gz").read()
+        Traceback (most recent call last):
+        ...
+        nlpkit.errors.DataFormatError: cut.txt.gz: the gzip data is truncated or corrupt (Compressed file ended before the end-of-stream marker was reached).
+    """
+    if mode not in ("r", "rb"):
+        raise ValueError(f"open_gzip reads only: mode must be 'rb'. Received: mode={mode!r}")
+    return _CheckedGzipFile(str(path), "rb")

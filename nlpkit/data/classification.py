@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import gzip
 import io
 import json
 import os
 from pathlib import Path
 
-from nlpkit.data._decoding import decode, text_encoding
+from nlpkit.data._decoding import decode, open_gzip, text_encoding
 from nlpkit.errors import DataFormatError, OfflineError
 
 __all__ = [
@@ -37,7 +36,7 @@ def open_text(path: str | os.PathLike, encoding: str = "utf-8") -> io.TextIOBase
         raise FileNotFoundError(f"Data file {path} does not exist.")
     if path.suffix == ".gz":
         return io.TextIOWrapper(
-            gzip.open(path, "rb"), encoding=text_encoding(encoding, first=True), newline=""
+            open_gzip(path), encoding=text_encoding(encoding, first=True), newline=""
         )
     return open(path, encoding=text_encoding(encoding, first=True), newline="")
 
@@ -51,7 +50,7 @@ def iter_lines(path: str | os.PathLike, encoding: str = "utf-8", *, keepends: bo
     if not path.is_file():
         raise FileNotFoundError(f"Data file {path} does not exist.")
     text_encoding(encoding, first=True)  # an unknown codec fails before any work
-    opener = gzip.open if path.suffix == ".gz" else open
+    opener = open_gzip if path.suffix == ".gz" else open
     with opener(path, "rb") as fh:
         for i, raw in enumerate(fh, start=1):
             line = decode(path, raw, encoding, line=i, first=i == 1)

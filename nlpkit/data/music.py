@@ -69,6 +69,14 @@ def _expand(parsed) -> list:
 def _list_files(paths, recursive: bool) -> list[Path]:
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
+    if not isinstance(paths, (list, tuple)) and not hasattr(paths, "__iter__"):
+        raise TypeError(
+            "`paths` must be a file, a folder or a list of them. "
+            f"Received: paths={paths!r} of type {type(paths).__name__}"
+        )
+    paths = list(paths)
+    if not paths:
+        raise ValueError("`paths` is empty: pass a music file, a folder or a list of them.")
     files: list[Path] = []
     for p in paths:
         p = Path(p)

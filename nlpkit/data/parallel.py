@@ -5,13 +5,12 @@ Gzipped files (`.gz`) are read transparently.
 
 from __future__ import annotations
 
-import gzip
 import itertools
 import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from nlpkit.data._decoding import decode
+from nlpkit.data._decoding import decode, open_gzip
 from nlpkit.errors import DataFormatError
 from nlpkit.utils.validation import check_int
 
@@ -19,7 +18,7 @@ __all__ = ["read_parallel", "read_lines", "iter_lines", "iter_parallel"]
 
 
 def _open(path: Path):
-    return gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")
+    return open_gzip(path) if path.suffix == ".gz" else open(path, "rb")
 
 
 def read_lines(path: str | os.PathLike, max_lines: int | None = None) -> list[str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import bz2
-import gzip
 import io
 import os
 import struct
@@ -12,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from nlpkit.data._decoding import open_gzip
 from nlpkit.errors import DataFormatError
 from nlpkit.utils.validation import check_choice, check_int
 
@@ -162,10 +162,10 @@ def detect_format(path: str | os.PathLike, *, binary: bool | None = None) -> str
 def _open_text(path: Path) -> io.TextIOBase:
     name = path.name.lower()
     if name.endswith(".gz"):
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8", errors="strict")
+        return io.TextIOWrapper(open_gzip(path), encoding="utf-8-sig", errors="strict")
     if name.endswith(".bz2"):
         return io.TextIOWrapper(bz2.open(path, "rb"), encoding="utf-8", errors="strict")
-    return open(path, encoding="utf-8")
+    return open(path, encoding="utf-8-sig")
 
 
 def _read_text(path: Path, *, header: bool, limit: int | None) -> KeyedVectors:
@@ -244,7 +244,7 @@ def _read_word2vec_binary(path: Path, limit: int | None) -> KeyedVectors:
     """Read the original word2vec binary format (``count dim\\n`` then word, space, float32s)."""
     from gensim.models import KeyedVectors
 
-    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    opener = open_gzip if path.name.lower().endswith(".gz") else open
     with opener(path, "rb") as fh:
         header = fh.readline()
         try:
@@ -278,6 +278,13 @@ def _read_word2vec_binary(path: Path, limit: int | None) -> KeyedVectors:
                     None,
                     f"entry {i + 1} ({bytes(chars[:40]).decode('utf-8', 'replace')!r}) has {len(data)} bytes of vector; "
                     f"expected {nbytes} (dim {dim})",
+                )
+            if i == 0 and nbytes >= 8 and not data.strip(b"0123456789.-+eE \t\r\n"):
+                raise DataFormatError(
+                    path,
+                    2,
+                    f"the first vector is text ({data[:40]!r}), not float32 bytes: this is a "
+                    "text file; pass format='word2vec' (or 'glove' without a header).",
                 )
             try:
                 words.append(chars.decode("utf-8"))

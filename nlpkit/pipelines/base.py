@@ -227,6 +227,11 @@ class Pipeline:
             The directory written.
         """
         self._check_fitted("save")
+        if not isinstance(directory, (str, os.PathLike)):
+            raise TypeError(
+                "`directory` must be a path (a string or a pathlib.Path). "
+                f"Received: directory={directory!r:.60} of type {type(directory).__name__}"
+            )
         directory = Path(directory)
         with atomic_directory(directory) as tmp:
             write_json(

@@ -885,6 +885,7 @@ class CharGenerator(Pipeline):
         self._check_fitted("generate")
         if not isinstance(prompt, str):
             raise TypeError(f"`prompt` must be a string. Received: prompt={prompt!r:.60}")
+        check_texts("prompt", [prompt])  # a lone surrogate is named, not a tensor error
         n = check_int("n", n, 1)
         if max_length is None:
             max_length = 2 * self.max_item_length_ if self.mode == "lines" else 200

@@ -236,6 +236,11 @@ def atomic_directory(target: str | os.PathLike) -> Iterator[Path]:
         raise ValueError(
             f"Cannot write a directory to {target}: a file or link with that name exists."
         )
+    blocked = next((p for p in target.parents if p.exists() and not p.is_dir()), None)
+    if blocked is not None:
+        raise ValueError(
+            f"Cannot write a directory to {target}: {blocked} is a file, not a directory."
+        )
     target.parent.mkdir(parents=True, exist_ok=True)
     clean_leftovers(target)
     tmp = _sibling(target, _TMP)

@@ -169,6 +169,10 @@ def check_ordered(name: str, value: Any) -> list:
 
 
 def _check_ordered(name: str, value: Any, what: str) -> None:
+    if value is None or not hasattr(value, "__iter__"):
+        raise TypeError(
+            f"`{name}` must be {what}. Received: {name}={value!r:.60} of type {type(value).__name__}"
+        )
     if isinstance(value, Mapping | set | frozenset):
         raise TypeError(
             f"`{name}` must be {what} (in order). Received a {type(value).__name__}; pass a "
@@ -198,6 +202,11 @@ def check_token_lists(name: str, seqs: Any, *, allow_empty: bool = False) -> lis
     """Return `seqs` as a list of lists of `str` tokens, or raise a clear error."""
     if isinstance(seqs, str):
         raise TypeError(f"`{name}` must be a list of token lists. Received a single string.")
+    if seqs is None or not hasattr(seqs, "__iter__"):
+        raise TypeError(
+            f"`{name}` must be a list of token lists. Received: {name}={seqs!r:.60} "
+            f"of type {type(seqs).__name__}"
+        )
     seqs = list(seqs)
     if not seqs and not allow_empty:
         raise ValueError(f"`{name}` is empty: at least one example is needed.")

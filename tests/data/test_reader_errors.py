@@ -1,6 +1,8 @@
 """Bad bytes in every reader raise DataFormatError naming the file and line; a UTF-8 BOM (Excel's
 CSV export) is invisible (issue 15). The property-based versions are in test_properties.py."""
 
+import gzip
+
 import pytest
 
 from nlpkit.data.classification import read_csv, read_fasttext, read_jsonl
@@ -65,3 +67,32 @@ def test_csv_field_over_the_csv_limit_names_file_and_line(tmp_path):
         read_csv(path)
     with pytest.raises(DataFormatError, match=r"raise the limit with csv.field_size_limit"):
         read_csv(path)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".txt"])
+def test_a_truncated_gzip_names_the_file(tmp_path, suffix):
+    from nlpkit.data import parallel
+
+    content = {
+        ".csv": "text,label\nGreat,pos\n",
+        ".jsonl": '{"text": "Great", "label": "pos"}\n',
+        ".txt": "__label__pos Great\n",
+    }[suffix]
+    data = gzip.compress(content.encode() * 200)
+    path = tmp_path / f"train{suffix}.gz"
+    path.write_bytes(data[: len(data) // 2])
+    read = {".csv": read_csv, ".jsonl": read_jsonl, ".txt": read_fasttext}[suffix]
+    with pytest.raises(DataFormatError, match=rf"train{suffix}.gz: the gzip data is truncated"):
+        read(path)
+    with pytest.raises(DataFormatError, match=rf"train{suffix}.gz: the gzip data is truncated"):
+        parallel.read_lines(path)
+
+
+def test_read_music_names_paths_when_none_or_empty():
+    pytest.importorskip("music21")
+    from nlpkit.data.music import read_music
+
+    with pytest.raises(TypeError, match=r"`paths` must be a file, a folder or a list"):
+        read_music(None)
+    with pytest.raises(ValueError, match=r"`paths` is empty"):
+        read_music([])

@@ -136,3 +136,25 @@ def test_argument_errors(tmp_path):
         emb.load("glove-7B")
     with pytest.raises(TypeError, match="`source` must be a KeyedVectors"):
         emb.load(42)
+
+
+def test_text_vectors_drop_a_bom_and_name_a_truncated_gzip(tmp_path):
+    from nlpkit.embeddings.loaders import load
+
+    path = tmp_path / "bom.txt"
+    path.write_bytes(b"\xef\xbb\xbfthe 0.1 0.2\ncat 0.3 0.4\n")
+    assert load(path, format="glove").index_to_key == ["the", "cat"]
+    data = gzip.compress(b"the 0.1 0.2\ncat 0.3 0.4\n" * 300)
+    cut = tmp_path / "cut.txt.gz"
+    cut.write_bytes(data[: len(data) // 2])
+    with pytest.raises(DataFormatError, match=r"cut.txt.gz: the gzip data is truncated"):
+        load(cut, format="glove")
+
+
+def test_a_text_file_read_as_word2vec_binary_is_refused(tmp_path):
+    from nlpkit.embeddings.loaders import load
+
+    path = tmp_path / "text.bin"
+    path.write_text("2 2\nthe 0.1 0.2\ncat 0.3 0.4\n")
+    with pytest.raises(DataFormatError, match=r"text.bin, line 2: the first vector is text"):
+        load(path, format="word2vec-binary")

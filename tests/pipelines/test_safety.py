@@ -612,3 +612,16 @@ def test_pipeline_registry_knows_every_task():
         assert issubclass(resolve_pipeline_class(name), Pipeline)
     with pytest.raises(ValueError, match="not an nlpkit pipeline"):
         resolve_pipeline_class("os.system")
+
+
+def test_none_token_lists_and_surrogate_prompts_name_the_argument(fitted):
+    tagger, chargen = get(fitted, "tagger"), get(fitted, "chargen")
+    with pytest.raises(TypeError, match=r"`x` must be a list.*Received: x=None"):
+        tagger.predict(None)
+    with pytest.raises(ValueError, match=r"`prompt` item 0 holds a lone surrogate"):
+        chargen.generate(prompt="a\ud800", max_length=2)
+
+
+def test_save_names_a_directory_that_is_not_a_path(fitted):
+    with pytest.raises(TypeError, match=r"`directory` must be a path.*Received: directory=None"):
+        get(fitted, "chargen").save(None)

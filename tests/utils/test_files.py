@@ -271,3 +271,10 @@ def test_clean_leftovers_in_a_folder_of_versions(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["1", "3", live.name])
     assert _version_of(tmp_path / "3") == 3
     assert clean_leftovers_in(tmp_path / "absent") == []
+
+
+def test_refuses_a_target_under_a_file(tmp_path):
+    (tmp_path / "f").write_text("x")
+    with pytest.raises(ValueError, match=r"f is a file, not a directory"):
+        with atomic_directory(tmp_path / "f" / "model"):
+            pass
