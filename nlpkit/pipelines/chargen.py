@@ -66,6 +66,7 @@ from nlpkit.utils.files import (
     write_vocabulary,
 )
 from nlpkit.utils.validation import (
+    MAX_BEAM_WIDTH,
     MAX_GENERATION_SEED,
     check_bool,
     check_choice,
@@ -896,7 +897,7 @@ class CharGenerator(Pipeline):
         top_p = 1.0 if top_p is None else top_p
         seed = check_seed("seed", seed, maximum=MAX_GENERATION_SEED)
         method = check_choice("method", method, METHODS)
-        beam_width = check_int("beam_width", beam_width, 1)
+        beam_width = check_int("beam_width", beam_width, 1, maximum=MAX_BEAM_WIDTH)
         return_log_probs = check_bool("return_log_probs", return_log_probs)
         self.vocabulary_.encode(prompt)  # raises for unknown='error'
         if method == "beam":
@@ -1038,7 +1039,7 @@ class CharGenerator(Pipeline):
         `predict`), `generate`, `generate_filtered`, `score` and, in 'lines' mode,
         `beam_search` (see `_CharLM`). Arguments are checked in the graph as in Python:
         `max_length >= 1`, `temperature` finite and >= 0, `seed >= 0`, `top_k >= 0`, `top_p`
-        in (0, 1], `beam_width >= 1`; a bad value raises InvalidArgumentError naming it. `assets.extra/` holds the vocabulary and the configuration."""
+        in (0, 1], `1 <= beam_width <= 1024`; a bad value raises InvalidArgumentError naming it. `assets.extra/` holds the vocabulary and the configuration."""
         lm = self._graph()
         default_length = self._default_max_length()
 
@@ -1106,6 +1107,11 @@ class CharGenerator(Pipeline):
                     ),
                     tf.debugging.assert_greater_equal(
                         beam_width, 1, message="`beam_width` must be >= 1"
+                    ),
+                    tf.debugging.assert_less_equal(
+                        beam_width,
+                        MAX_BEAM_WIDTH,
+                        message=f"`beam_width` must be <= {MAX_BEAM_WIDTH}",
                     ),
                 ]
                 with tf.control_dependencies(checks):

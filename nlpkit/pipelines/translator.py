@@ -75,6 +75,7 @@ from nlpkit.utils.files import (
 )
 from nlpkit.utils.inference import cached_function
 from nlpkit.utils.validation import (
+    MAX_BEAM_WIDTH,
     check_bool,
     check_choice,
     check_float,
@@ -594,7 +595,7 @@ class Translator(Pipeline):
             "max_vocab_size", max_vocab_size, len(SPECIALS) + 1, allow_none=True
         )
         self.min_count = check_int("min_count", min_count, 1)
-        self.beam_width = check_int("beam_width", beam_width, 1)
+        self.beam_width = check_int("beam_width", beam_width, 1, maximum=MAX_BEAM_WIDTH)
         self.length_penalty = check_float("length_penalty", length_penalty, 0.0)
         self.max_length = check_int("max_length", max_length, 1, allow_none=True)
         self.batch_size = check_int("batch_size", batch_size, 1)
@@ -1190,7 +1191,9 @@ class Translator(Pipeline):
     # ------------------------------------------------------------------ predict / evaluate
     def _decode_options(self, beam_width, length_penalty, max_length):
         beam_width = (
-            self.beam_width if beam_width is None else check_int("beam_width", beam_width, 1)
+            self.beam_width
+            if beam_width is None
+            else check_int("beam_width", beam_width, 1, maximum=MAX_BEAM_WIDTH)
         )
         if beam_width > len(self.target_vocabulary_):
             raise ValueError(

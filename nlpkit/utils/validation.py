@@ -52,6 +52,9 @@ def check_int(
 MAX_SEED = 2**32 - 1
 #: Largest generation seed (an int64 in the exported signatures).
 MAX_GENERATION_SEED = 2**63 - 1
+#: Widest beam search accepted in Python and in exported signatures: wider beams only allocate
+#: (a beam of 2**31 - 1 ran out of memory after a minute instead of failing at once).
+MAX_BEAM_WIDTH = 1024
 
 
 def check_seed(name: str, value: Any, *, maximum: int = MAX_SEED) -> int | None:

@@ -440,6 +440,8 @@ def test_bad_calls(gen, tmp_path):
         gen.generate(method="nucleus")
     with pytest.raises(ValueError, match="`beam_width` must be >= n"):
         gen.generate(n=4, method="beam", beam_width=2)
+    with pytest.raises(ValueError, match="`beam_width` must be <= 1024"):
+        gen.generate(method="beam", beam_width=1025)
     with pytest.raises(TypeError, match="`prompt` must be a string"):
         gen.generate(["a"])
     bad = tmp_path / "bad.txt"

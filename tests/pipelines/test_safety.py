@@ -534,6 +534,9 @@ def test_exported_generate_checks_the_other_arguments(exported):
         ("max_length", -1, "`max_length` must be >= 1"),
         ("beam_width", 0, "`beam_width` must be >= 1"),
         ("beam_width", -1, "`beam_width` must be >= 1"),
+        # the census's one unexpected case: 2**31 - 1 allocated for a minute, then ran out
+        ("beam_width", 2**31 - 1, "`beam_width` must be <= 1024"),
+        ("beam_width", 1025, "`beam_width` must be <= 1024"),
     ]:
         with pytest.raises(tf.errors.InvalidArgumentError, match=msg):
             beam(**{**good, key: tf.constant(bad)})
