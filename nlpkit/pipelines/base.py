@@ -420,6 +420,27 @@ class Pipeline:
         label counts with output units (see `check_rows`).
         """
 
+    def _fit_model(self, model, train_data, validation, epochs, callbacks, trainer):
+        """Train `model` through the engine with this pipeline's early-stopping and verbosity
+        settings, then keep it: `model_`, `history_` (lists per metric) and `training_` (the
+        engine's TrainingResult: steps, stop_reason, ...). Returns the TrainingResult."""
+        from nlpkit.training.utils import fit_keras_model, history_to_dict
+
+        history = fit_keras_model(
+            model,
+            train_data,
+            validation=validation,
+            epochs=epochs,
+            callbacks=callbacks,
+            early_stopping=self.early_stopping,
+            verbose=self.verbose,
+            trainer=trainer,
+        )
+        self.model_ = model
+        self.history_ = history_to_dict(history)
+        self.training_ = history
+        return history
+
 
 def check_rows(directory: Path, filename: str, count: int, rows: int, what: str) -> None:
     """Raise `IntegrityError` unless a file's `count` entries match the model's `rows`.

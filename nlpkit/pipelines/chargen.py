@@ -46,7 +46,7 @@ from nlpkit.errors import IntegrityError
 from nlpkit.layers.recurrent_stack import CELLS, RecurrentStack
 from nlpkit.metrics.language_model import lm_metrics
 from nlpkit.pipelines.base import Pipeline, check_rows
-from nlpkit.pipelines.training import fit_keras_model, history_to_dict, set_seed
+from nlpkit.pipelines.training import set_seed
 from nlpkit.text.char_vocabulary import (
     BOS_ID,
     EOS_ID,
@@ -573,19 +573,7 @@ class CharGenerator(Pipeline):
         with trainer.scope():
             model = self._build_model(vocab.size)
         start = time.perf_counter()
-        history = fit_keras_model(
-            model,
-            train,
-            validation=val,
-            epochs=epochs,
-            callbacks=callbacks,
-            early_stopping=self.early_stopping,
-            verbose=self.verbose,
-            trainer=trainer,
-        )
-        self.model_ = model
-        self.history_ = history_to_dict(history)
-        self.training_ = history  # the engine's TrainingResult: steps, stop_reason, ...
+        self._fit_model(model, train, val, epochs, callbacks, trainer)
         metrics = {"train_seconds": round(time.perf_counter() - start, 2)}
         if val_texts is not None:
             for k, v in self._evaluate_items(self._items(val_texts)).items():
@@ -741,19 +729,7 @@ class CharGenerator(Pipeline):
         with trainer.scope():
             model = self._build_model(vocab.size)
         start = time.perf_counter()
-        history = fit_keras_model(
-            model,
-            train_data,
-            validation=val,
-            epochs=epochs,
-            callbacks=callbacks,
-            early_stopping=self.early_stopping,
-            verbose=self.verbose,
-            trainer=trainer,
-        )
-        self.model_ = model
-        self.history_ = history_to_dict(history)
-        self.training_ = history
+        self._fit_model(model, train_data, val, epochs, callbacks, trainer)
         metrics = {"train_seconds": round(time.perf_counter() - start, 2)}
         if val_texts is not None:
             for k, v in self._evaluate_items(self._items(val_texts)).items():

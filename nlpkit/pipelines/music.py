@@ -54,7 +54,7 @@ from nlpkit.layers.recurrent_stack import CELLS, RecurrentStack
 from nlpkit.layers.windowed_self_attention import WindowedSelfAttention
 from nlpkit.metrics.language_model import lm_metrics, sequence_nll
 from nlpkit.pipelines.base import LAYOUT, Pipeline, check_rows
-from nlpkit.pipelines.training import fit_keras_model, history_to_dict, set_seed
+from nlpkit.pipelines.training import set_seed
 from nlpkit.text.special_ids import (
     BOS_ID,
     EOS_ID,
@@ -809,19 +809,7 @@ class MusicGenerator(Pipeline):
             model = self._build_model()
         train_ds = self._dataset(train, shuffle=True)
         val_ds = self._dataset(val, shuffle=False) if val else None
-        history = fit_keras_model(
-            model,
-            train_ds,
-            validation=val_ds,
-            epochs=epochs,
-            callbacks=callbacks,
-            early_stopping=self.early_stopping,
-            verbose=self.verbose,
-            trainer=trainer,
-        )
-        self.model_ = model
-        self.history_ = history_to_dict(history)
-        self.training_ = history  # the engine's TrainingResult: steps, stop_reason, ...
+        history = self._fit_model(model, train_ds, val_ds, epochs, callbacks, trainer)
         if self.representation == "tokens":
             data_hash = hash_strings(" ".join(p) for p in pieces)
         else:
@@ -981,19 +969,7 @@ class MusicGenerator(Pipeline):
             return ds.batch(self.batch_size).prefetch(tf.data.AUTOTUNE)
 
         val_ds = self._dataset(val, shuffle=False) if val else None
-        history = fit_keras_model(
-            model,
-            train_data,
-            validation=val_ds,
-            epochs=epochs,
-            callbacks=callbacks,
-            early_stopping=self.early_stopping,
-            verbose=self.verbose,
-            trainer=trainer,
-        )
-        self.model_ = model
-        self.history_ = history_to_dict(history)
-        self.training_ = history
+        history = self._fit_model(model, train_data, val_ds, epochs, callbacks, trainer)
         self.card_ = {
             "seed": self.seed,
             "data_hash": digest.hexdigest()[:16],

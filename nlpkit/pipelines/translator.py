@@ -51,7 +51,7 @@ from nlpkit.layers.bahdanau_attention import BahdanauAttention
 from nlpkit.layers.luong_attention import SCORES, LuongAttention
 from nlpkit.layers.recurrent_stack import CELLS, RecurrentStack
 from nlpkit.pipelines.base import Pipeline, check_rows
-from nlpkit.pipelines.training import fit_keras_model, history_to_dict, set_seed
+from nlpkit.pipelines.training import set_seed
 from nlpkit.text.special_ids import BOS_ID, EOS_ID, PAD_ID, UNK_ID  # noqa: F401 (re-exported)
 from nlpkit.text.subword import STREAM_SENTENCES, SUBWORD_MODELS, SubwordVocabulary
 from nlpkit.text.token_vocabulary import (
@@ -868,19 +868,7 @@ class Translator(Pipeline):
             model = self._build_model()
         train_ds = self._dataset(sources, targets, shuffle=True)
         val_ds = self._dataset(*val, shuffle=False) if val is not None else None
-        history = fit_keras_model(
-            model,
-            train_ds,
-            validation=val_ds,
-            epochs=epochs,
-            callbacks=callbacks,
-            early_stopping=self.early_stopping,
-            verbose=self.verbose,
-            trainer=trainer,
-        )
-        self.model_ = model
-        self.history_ = history_to_dict(history)
-        self.training_ = history  # the engine's TrainingResult: steps, stop_reason, ...
+        self._fit_model(model, train_ds, val_ds, epochs, callbacks, trainer)
         self.__dict__.pop("_decoders", None)
         metrics = {k: vals[-1] for k, vals in self.history_.items()}
         self.card_ = {
@@ -1090,19 +1078,7 @@ class Translator(Pipeline):
             return ds.map(lambda s, i, o: ((s, i), o)).prefetch(tf.data.AUTOTUNE)
 
         val_ds = self._dataset(*val, shuffle=False) if val is not None else None
-        history = fit_keras_model(
-            model,
-            train_data,
-            validation=val_ds,
-            epochs=epochs,
-            callbacks=callbacks,
-            early_stopping=self.early_stopping,
-            verbose=self.verbose,
-            trainer=trainer,
-        )
-        self.model_ = model
-        self.history_ = history_to_dict(history)
-        self.training_ = history
+        self._fit_model(model, train_data, val_ds, epochs, callbacks, trainer)
         self.__dict__.pop("_decoders", None)
         metrics = {k: vals[-1] for k, vals in self.history_.items()}
         self.card_ = {
