@@ -434,7 +434,8 @@ class EntityTagger(Pipeline):
         chars = Counter(c for seq in x for w in seq for c in w[: self.max_word_length])
         matrix, trained_rows, rare_ids, card = self._learn_vocabularies(counts, chars)
 
-        train_ds = self._dataset(x, internal, shuffle=True)
+        encoded = self._encode_batches(x, internal)
+        train_ds = self._dataset(x, internal, shuffle=True, encoded=encoded)
         lr = self.learning_rate
         if self.learning_rate_decay:
             lr = keras.optimizers.schedules.InverseTimeDecay(
@@ -451,7 +452,9 @@ class EntityTagger(Pipeline):
         def train_data(epoch):
             # Keras fit: one dataset reshuffling each pass; the engine's loop: epoch's order.
             return (
-                train_ds if epoch is None else self._dataset(x, internal, shuffle=True, epoch=epoch)
+                train_ds
+                if epoch is None
+                else self._dataset(x, internal, shuffle=True, epoch=epoch, encoded=encoded)
             )
 
         val_ds = None
@@ -897,31 +900,40 @@ class EntityTagger(Pipeline):
                     chars[i, j, k] = ci.get(ch, 1)
         return words, chars, casing
 
+    def _encode_batches(self, x, internal_tags) -> list:
+        """`((words, chars, casing), tags)` arrays of each batch: sentences of similar length,
+        `batch_size` at a time. The input is in memory already, so `fit` encodes it once, not on
+        every pass (encoding in Python each epoch competed with training for the CPU)."""
+        order = sorted(range(len(x)), key=lambda i: len(x[i]))
+        tag_index = self._tag_index
+        encoded = []
+        for start in range(0, len(order), self.batch_size):
+            b = order[start : start + self.batch_size]
+            words, chars, casing = self._encode_batch([x[i] for i in b])
+            tags = np.zeros(words.shape, np.int32)
+            for r, i in enumerate(b):
+                # A tag never seen in training (possible in validation data) counts as O.
+                tags[r, : len(internal_tags[i])] = [tag_index.get(t, 0) for t in internal_tags[i]]
+            encoded.append(((words, chars, casing), tags))
+        return encoded
+
     def _dataset(
-        self, x, internal_tags, *, shuffle: bool, epoch: int | None = None
+        self, x, internal_tags, *, shuffle: bool, epoch: int | None = None, encoded=None
     ) -> tf.data.Dataset:
         """Batches of sentences of similar length; with `shuffle`, the batch order changes on
-        each pass (`epoch=None`) or is that of epoch `epoch` (the engine's resumable loop)."""
-        order = sorted(range(len(x)), key=lambda i: len(x[i]))
-        batches = [order[i : i + self.batch_size] for i in range(0, len(order), self.batch_size)]
+        each pass (`epoch=None`) or is that of epoch `epoch` (the engine's resumable loop).
+        `encoded`: the batches from `_encode_batches(x, internal_tags)`, if already made."""
+        if encoded is None:
+            encoded = self._encode_batches(x, internal_tags)
         seed = self.seed if epoch is None else (self.seed or 0) * 1_000_003 + epoch + 1
         rng = random.Random(seed)
-        tag_index = self._tag_index
 
         def gen():
-            chosen = list(batches)
+            chosen = list(range(len(encoded)))
             if shuffle:
                 rng.shuffle(chosen)
-            for b in chosen:
-                sents = [x[i] for i in b]
-                words, chars, casing = self._encode_batch(sents)
-                tags = np.zeros(words.shape, np.int32)
-                for r, i in enumerate(b):
-                    # A tag never seen in training (possible in validation data) counts as O.
-                    tags[r, : len(internal_tags[i])] = [
-                        tag_index.get(t, 0) for t in internal_tags[i]
-                    ]
-                yield (words, chars, casing), tags
+            for k in chosen:
+                yield encoded[k]
 
         sig = (
             (
@@ -932,7 +944,7 @@ class EntityTagger(Pipeline):
             tf.TensorSpec((None, None), tf.int32),
         )
         ds = tf.data.Dataset.from_generator(gen, output_signature=sig)
-        return ds.apply(tf.data.experimental.assert_cardinality(len(batches))).prefetch(2)
+        return ds.apply(tf.data.experimental.assert_cardinality(len(encoded))).prefetch(2)
 
     def _decode_fn(self):
         """The traced `(words, chars, casing) -> tag ids` function of the current model.
