@@ -593,9 +593,12 @@ class MusicGenerator(Pipeline):
                 item = item.tolist()
             if isinstance(item, (list, tuple)) and all(isinstance(t, (str, bytes)) for t in item):
                 toks = [t.decode("utf-8") if isinstance(t, bytes) else t for t in item]
-                for t in toks:
+                for j, t in enumerate(toks):
                     if t not in me.SPECIAL_TOKENS:
-                        me.token_to_event(t)  # raises a clear ValueError
+                        try:
+                            me.token_to_event(t)
+                        except ValueError as e:  # say which piece and event it is
+                            raise ValueError(f"{where}[{j}]: {e}") from None
                 return [t for t in toks if t not in me.SPECIAL_TOKENS]
             raise TypeError(
                 f"{where}: expected a music21 score or a list of event tokens like 'n60:1'. "

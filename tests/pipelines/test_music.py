@@ -457,8 +457,8 @@ def test_bad_inputs_raise_documented_errors(tok_gen):
         MusicGenerator().fit("folder/of/midi")
     with pytest.raises(ValueError, match="`y` must be None"):
         MusicGenerator().fit(MELODIES, [1, 2, 3])
-    with pytest.raises(ValueError, match="Received: 'do-re-mi'"):
-        MusicGenerator().fit([["n60:1", "do-re-mi"]])
+    with pytest.raises(ValueError, match=r"^x\[1\]\[2\]: Expected an event.*Received: 'do-re-mi'"):
+        MusicGenerator().fit([["n60:1"], ["n60:1", "n62:1", "do-re-mi"]])
     with pytest.raises(ValueError, match="piano roll must have shape"):
         MusicGenerator(representation="piano_roll").fit([np.zeros((4, 12))])
     with pytest.raises(ValueError, match="`x` is empty"):
