@@ -320,6 +320,43 @@ def write_corpus(
     return files
 
 
+MUSIC_MODEL = dict(
+    representation="piano_roll",
+    hidden_size=16,
+    num_layers=1,
+    sequence_length=32,
+    batch_size=256,
+    early_stopping=None,
+    seed=0,
+    verbose=0,
+)
+
+
+def write_music_corpus(folder: Path, target_mb: float, shard_mb: float = 5.0, seed: int = 0):
+    """About `target_mb` MB of random four-part chorales in JSB Chorales JSON shards of about
+    `shard_mb` MB (`{"train": [piece, ...]}`; a piece is 32-192 quarter-note steps, each step
+    the MIDI pitches of up to four voices moving by small intervals). Returns the shard paths."""
+    rng = random.Random(seed)
+    target, shard = int(target_mb * 2**20), int(shard_mb * 2**20)
+    files: list[Path] = []
+    written = 0
+    while written < target:
+        pieces, size = [], 0
+        while size < shard and written + size < target:
+            voices = [rng.randint(lo, lo + 12) for lo in (36, 48, 55, 62)]
+            piece = []
+            for _ in range(rng.randint(32, 192)):
+                voices = [min(81, max(36, v + rng.choice((-2, -1, 0, 0, 1, 2)))) for v in voices]
+                piece.append(sorted({v for v in voices if rng.random() > 0.1}))
+            pieces.append(piece)
+            size += len(json.dumps(piece)) + 2
+        path = folder / f"jsb-{len(files):05d}.json"
+        path.write_text(json.dumps({"train": pieces}))
+        files.append(path)
+        written += path.stat().st_size
+    return files
+
+
 def child(folder: str, mode: str) -> None:
     """Runs in a fresh process: fit once, print a JSON line of measurements."""
     import threading
@@ -333,8 +370,14 @@ def child(folder: str, mode: str) -> None:
                     return int(line.split()[1]) / 1024
         return float("nan")
 
-    files = sorted(str(p) for p in Path(folder).glob("part-*.csv"))
-    clf = TextClassifier(**MODEL)
+    music = sorted(Path(folder).glob("jsb-*.json"))  # a list of paths (strings would be pieces)
+    files = music or sorted(str(p) for p in Path(folder).glob("part-*.csv"))
+    if music:
+        from nlpkit import MusicGenerator
+
+        clf = MusicGenerator(**MUSIC_MODEL)
+    else:
+        clf = TextClassifier(**MODEL)
     import tensorflow as tf  # noqa: F401  (imported by nlpkit; here to settle its memory)
 
     before = rss_mb()
@@ -363,7 +406,7 @@ def child(folder: str, mode: str) -> None:
     seconds = time.perf_counter() - start
     stop.set()
     thread.join()
-    n = clf.card_["train_examples"]
+    n = clf.card_["pieces"] if music else clf.card_["train_examples"]
     print(
         "RESULT "
         + json.dumps(
@@ -404,10 +447,14 @@ def memory(args) -> None:
     for size in sizes:
         with tempfile.TemporaryDirectory(prefix="nlpkit-scale-") as tmp:
             t0 = time.perf_counter()
-            files = write_corpus(Path(tmp), size, args.doc_bytes, args.shard_mb)
+            if args.task == "music":
+                files = write_music_corpus(Path(tmp), size, args.shard_mb)
+            else:
+                files = write_corpus(Path(tmp), size, args.doc_bytes, args.shard_mb)
             written = time.perf_counter() - t0
             mb = sum(f.stat().st_size for f in files) / 2**20
-            for mode in ("stream", "memory") if args.in_memory else ("stream",):
+            in_memory = args.in_memory and args.task == "classifier"
+            for mode in ("stream", "memory") if in_memory else ("stream",):
                 load = load_average()
                 r = run_one(Path(tmp), mode)
                 r.update(
@@ -423,6 +470,8 @@ def memory(args) -> None:
 
 
 def write_memory(args, rows: list[dict]) -> None:
+    if args.task == "music":
+        return write_music_memory(args, rows)
     (Path(tempfile.gettempdir()) / "nlpkit-scale-memory.json").write_text(json.dumps(rows))
     first = {r["mode"]: r for r in rows if r["corpus_mb"] == rows[0]["corpus_mb"]}
     lines = [
@@ -458,6 +507,36 @@ def write_memory(args, rows: list[dict]) -> None:
     print("\n".join(lines))
 
 
+def write_music_memory(args, rows: list[dict]) -> None:
+    (Path(tempfile.gettempdir()) / "nlpkit-scale-music.json").write_text(json.dumps(rows))
+    first = rows[0]["peak_rss_mb"]
+    settings = {k: MUSIC_MODEL[k] for k in ("hidden_size", "sequence_length", "batch_size")}
+    lines = [
+        "### Streamed music: memory against corpus size (`benchmarks/scale.py --memory "
+        "--task music`)",
+        "",
+        f"Command: `python benchmarks/scale.py --memory --task music --corpus-mb {args.corpus_mb} "
+        f"--shard-mb {args.shard_mb:g}`. {machine_line()}. One epoch of a small piano-roll "
+        f"`MusicGenerator` ({json.dumps(settings)}, default transpositions and `shuffle_buffer`) "
+        "streaming a generated JSB-Chorales-layout JSON corpus (random four-voice chorales of "
+        "32-192 steps, in shards); each size in a fresh process, RSS sampled every 20 ms during "
+        "`fit` (the piece-counting pass and the epoch). Peak vs first: peak RSS divided by the "
+        "smallest corpus's.",
+        "",
+        "| corpus MB | pieces | files | steps | RSS before fit MB | peak RSS in fit MB "
+        "| peak vs first | pieces/s | fit s | load at start / end |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['corpus_mb']} | {r['examples']:,} | {r['files']} | {r['steps']:,} "
+            f"| {r['rss_before_mb']} | {r['peak_rss_mb']} | {r['peak_rss_mb'] / first:.2f} "
+            f"| {r['examples_per_s']} | {r['fit_seconds']} | {r['load_start']} / {r['load_end']} |"
+        )
+    write_section("scale-music", "\n".join(lines))
+    print("\n".join(lines))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--replicas", action="store_true", help="the replicas benchmark")
@@ -471,6 +550,12 @@ def main() -> None:
     parser.add_argument("--doc-bytes", type=int, default=3000, help="mean document size")
     parser.add_argument("--shard-mb", type=float, default=25.0, help="MB per CSV shard")
     parser.add_argument("--in-memory", action="store_true", help="also fit from Python lists")
+    parser.add_argument(
+        "--task",
+        choices=("classifier", "music"),
+        default="classifier",
+        help="--memory: the TextClassifier on CSV shards, or MusicGenerator on JSB JSON shards",
+    )
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     parser.add_argument("--replicas-child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
