@@ -5,7 +5,8 @@ MusicGenerator (JSB Chorales JSON files) and Translator (TSV files of pairs).
   shares together are exactly the single-worker stream (fast, in process: the pipelines'
   `worker_shard` answer is set by the test).
 - Resume: a streamed run interrupted mid-epoch and run again with the same `checkpoint_dir`
-  ends with the weights and losses of an uninterrupted run (in process, exact on the CPU).
+  ends with the weights and losses of an uninterrupted run (in process, exact on the CPU; slow:
+  the default suite's resume test is tests/training/test_engine.py's, on a plain model).
 - Two workers on loopback ports stream the files sharded by file and finish with identical
   weights and a falling loss (`_worker.py streamed_pipelines`; slow).
 """
@@ -138,7 +139,8 @@ def _fit(kind, files, ckpt, callbacks=None):
 @pytest.mark.parametrize(
     "kind",
     [
-        "chargen",
+        # three fits each: chargen 56 s, music 35 s, translator 119 s on the shared 2 cores
+        pytest.param("chargen", marks=pytest.mark.slow),
         pytest.param("music", marks=pytest.mark.slow),
         pytest.param("translator", marks=pytest.mark.slow),
     ],
