@@ -412,8 +412,8 @@ class _CustomLoop:
         """True when the strategy's one replica runs on this host's CPU (OneDeviceStrategy on
         the CPU, a one-device MirroredStrategy, the default strategy): batches are then read
         from the dataset itself, as Keras `fit` does on one device. A distributed dataset would
-        only add a per-step device prefetch and partial-batch check (about a third more host
-        time per step of a small model, measured) for a replica that reads host memory."""
+        only add a per-step device prefetch and partial-batch check for a replica that reads
+        host memory (measured once on a small model: 2.2 against 1.5 ms of CPU a step)."""
         if self.multi_worker or self.strategy.num_replicas_in_sync != 1:
             return False
         try:
