@@ -25,8 +25,12 @@ size (RSS, `/proc/self/status`) every 20 ms during `fit`: peak RSS, RSS before `
 With `--in-memory` the corpora are also read into lists and fitted from memory, for contrast
 (only for small corpora).
 
+`--memory --task music` (section `scale-music`): the same for a small piano-roll
+`MusicGenerator` streaming generated JSB-Chorales-layout JSON shards (random chorales).
+
     python benchmarks/scale.py --replicas --rounds 2 --sentiment 2000 --ner 2000
     python benchmarks/scale.py --memory --corpus-mb 100,1000 --doc-bytes 3000
+    python benchmarks/scale.py --memory --task music --corpus-mb 5,50 --shard-mb 5
 
 The memory corpus is synthetic (a Zipf vocabulary of 20,000 words; the label follows cue words),
 so its figures are about memory and throughput, not accuracy.
