@@ -8,6 +8,8 @@ reviews) and NER (`EntityTagger` on CoNLL-2003) pipelines trained with
 - `fit`: 1 replica, the default (Keras `Model.fit`);
 - `custom-1`: 1 replica through the engine's strategy loop (`OneDeviceStrategy`), to measure
   the loop's overhead against `fit` on one device;
+- `custom-ckpt`: 1 replica through the engine's loop without a strategy (selected by a
+  checkpoint folder; checkpoints only at epoch ends, after the epoch's timing);
 - `mirrored-2`: `MirroredStrategy` over the CPU split into two logical devices;
 - `workers-2`: `MultiWorkerMirroredStrategy`, two worker processes on loopback ports;
 
@@ -23,8 +25,12 @@ size (RSS, `/proc/self/status`) every 20 ms during `fit`: peak RSS, RSS before `
 With `--in-memory` the corpora are also read into lists and fitted from memory, for contrast
 (only for small corpora).
 
+`--memory --task music` (section `scale-music`): the same for a small piano-roll
+`MusicGenerator` streaming generated JSB-Chorales-layout JSON shards (random chorales).
+
     python benchmarks/scale.py --replicas --rounds 2 --sentiment 2000 --ner 2000
     python benchmarks/scale.py --memory --corpus-mb 100,1000 --doc-bytes 3000
+    python benchmarks/scale.py --memory --task music --corpus-mb 5,50 --shard-mb 5
 
 The memory corpus is synthetic (a Zipf vocabulary of 20,000 words; the label follows cue words),
 so its figures are about memory and throughput, not accuracy.
@@ -60,7 +66,7 @@ MODEL = dict(
     seed=0,
     verbose=0,
 )
-SETUPS = ("fit", "custom-1", "mirrored-2", "workers-2")
+SETUPS = ("fit", "custom-1", "custom-ckpt", "mirrored-2", "workers-2")
 TASKS = ("sentiment", "ner")
 
 
@@ -109,8 +115,14 @@ def replicas_child(task: str, setup: str, n: int) -> None:
     from nlpkit import EntityTagger, TextClassifier
     from nlpkit.training import cluster_info
 
+    engine: dict = {}
     if setup == "fit":
         distribution = None
+    elif setup == "custom-ckpt":  # no strategy; a checkpoint folder selects the custom loop
+        distribution = None
+        engine = dict(
+            checkpoint_dir=tempfile.mkdtemp(prefix="nlpkit-scale-ckpt-"), checkpoint_every=10**9
+        )
     elif setup == "custom-1":
         distribution = tf.distribute.OneDeviceStrategy("/cpu:0")
     elif setup == "mirrored-2":
@@ -124,11 +136,14 @@ def replicas_child(task: str, setup: str, n: int) -> None:
             super().__init__()
             self.seconds: list[float] = []
 
+            self.cpu: list[float] = []
+
         def on_epoch_begin(self, epoch, logs=None):
-            self.t0 = time.perf_counter()
+            self.t0, self.c0 = time.perf_counter(), time.process_time()
 
         def on_epoch_end(self, epoch, logs=None):
             self.seconds.append(time.perf_counter() - self.t0)
+            self.cpu.append(time.process_time() - self.c0)
 
     common = dict(batch_size=32, early_stopping=None, seed=0, verbose=0)
     if task == "sentiment":
@@ -139,6 +154,7 @@ def replicas_child(task: str, setup: str, n: int) -> None:
             embedding_dim=32,
             max_length=128,
             distribution=distribution,
+            **engine,
             **common,
         )
     else:
@@ -146,9 +162,13 @@ def replicas_child(task: str, setup: str, n: int) -> None:
 
         x, y = read_conll(data_path("ner", "conll2003", "train.txt"))
         x, y = x[:n], y[:n]
-        pipe = EntityTagger(embedding_dim=32, hidden_size=32, distribution=distribution, **common)
+        pipe = EntityTagger(
+            embedding_dim=32, hidden_size=32, distribution=distribution, **engine, **common
+        )
     timer = EpochTimer()
     pipe.fit(x, y, epochs=2, callbacks=[timer])
+    if engine:
+        shutil.rmtree(engine["checkpoint_dir"], ignore_errors=True)
     if cluster_info()["is_chief"]:
         result = {
             "task": task,
@@ -156,6 +176,8 @@ def replicas_child(task: str, setup: str, n: int) -> None:
             "examples": len(x),
             "epoch_seconds": [round(s, 2) for s in timer.seconds],
             "examples_per_s": round(len(x) / timer.seconds[-1], 1),
+            "epoch_cpu_seconds": [round(s, 2) for s in timer.cpu],
+            "cpu_ms_per_example": round(1000 * timer.cpu[-1] / len(x), 3),
             "loop": pipe.training_.loop,
             "loss": [round(v, 4) for v in pipe.history_["loss"]],
         }
@@ -219,6 +241,11 @@ def replicas(args) -> None:
         / args.rounds
         for t, s in plan
     }
+    cpu = {
+        (t, s): sum(x["cpu_ms_per_example"] for x in rows if (x["task"], x["setup"]) == (t, s))
+        / args.rounds
+        for t, s in plan
+    }
     lines = [
         "### Replicas side by side (`benchmarks/scale.py --replicas`)",
         "",
@@ -231,14 +258,17 @@ def replicas(args) -> None:
         f"on {args.sentiment:,} IMDB training reviews; NER: `EntityTagger(embedding_dim=32, "
         f"hidden_size=32)` (BiLSTM + char LSTM + CRF) on the first {args.ner:,} CoNLL-2003 training "
         "sentences; global batch 32, 2 epochs, examples/s of the second epoch. Each set-up in "
-        "fresh processes, rounds interleaved.",
+        "fresh processes, rounds interleaved. CPU ms/example: the second epoch's CPU time of the "
+        "(chief) process (`time.process_time`, all its threads) per example, which other jobs "
+        "on a shared machine disturb less than the wall clock; for `workers-2` it leaves out "
+        "the second worker's CPU.",
         "",
         "| task | set-up | replicas | loop | "
         + " | ".join(f"round {r + 1} ex/s" for r in range(args.rounds))
-        + " | mean ex/s | vs fit |",
-        "|---|---|---:|---|" + "---:|" * (args.rounds + 2),
+        + " | mean ex/s | vs fit | CPU ms/example | CPU vs fit |",
+        "|---|---|---:|---|" + "---:|" * (args.rounds + 4),
     ]
-    replicas_of = {"fit": 1, "custom-1": 1, "mirrored-2": 2, "workers-2": 2}
+    replicas_of = {"fit": 1, "custom-1": 1, "custom-ckpt": 1, "mirrored-2": 2, "workers-2": 2}
     for t, s in plan:
         per = [x for x in rows if (x["task"], x["setup"]) == (t, s)]
         per.sort(key=lambda x: x["round"])
@@ -247,13 +277,19 @@ def replicas(args) -> None:
             + " | ".join(f"{x['examples_per_s']:.1f}" for x in per)
             + f" | {mean[t, s]:.1f} | "
             + (f"{mean[t, s] / mean[t, 'fit']:.2f} |" if (t, "fit") in mean else "- |")
+            + f" {cpu[t, s]:.2f} | "
+            + (f"{cpu[t, s] / cpu[t, 'fit']:.2f} |" if (t, "fit") in cpu else "- |")
         )
     lines.append("")
-    for t in TASKS if {"fit", "custom-1"} <= set(setups) else ():
-        over = 1 - mean[t, "custom-1"] / mean[t, "fit"]
+    for t, s in [(t, s) for t in TASKS for s in ("custom-1", "custom-ckpt")]:
+        if not {"fit", s} <= set(setups):
+            continue
+        over = 1 - mean[t, s] / mean[t, "fit"]
+        over_cpu = cpu[t, s] / cpu[t, "fit"] - 1
         lines.append(
-            f"- {t}: custom loop on one device against `fit`: {100 * over:+.1f}% "
-            "(positive: the custom loop is slower; target within 5%)."
+            f"- {t}: custom loop on one device ({s}) against `fit`: {100 * over:+.1f}% by "
+            f"examples/s, {100 * over_cpu:+.1f}% by CPU time per example (positive: the custom "
+            "loop is slower; target within 5%)."
         )
     write_section(args.section, "\n".join(lines))
     (Path(tempfile.gettempdir()) / f"nlpkit-{args.section}.json").write_text(json.dumps(rows))
@@ -303,6 +339,43 @@ def write_corpus(
     return files
 
 
+MUSIC_MODEL = dict(
+    representation="piano_roll",
+    hidden_size=16,
+    num_layers=1,
+    sequence_length=32,
+    batch_size=256,
+    early_stopping=None,
+    seed=0,
+    verbose=0,
+)
+
+
+def write_music_corpus(folder: Path, target_mb: float, shard_mb: float = 5.0, seed: int = 0):
+    """About `target_mb` MB of random four-part chorales in JSB Chorales JSON shards of about
+    `shard_mb` MB (`{"train": [piece, ...]}`; a piece is 32-192 quarter-note steps, each step
+    the MIDI pitches of up to four voices moving by small intervals). Returns the shard paths."""
+    rng = random.Random(seed)
+    target, shard = int(target_mb * 2**20), int(shard_mb * 2**20)
+    files: list[Path] = []
+    written = 0
+    while written < target:
+        pieces, size = [], 0
+        while size < shard and written + size < target:
+            voices = [rng.randint(lo, lo + 12) for lo in (36, 48, 55, 62)]
+            piece = []
+            for _ in range(rng.randint(32, 192)):
+                voices = [min(81, max(36, v + rng.choice((-2, -1, 0, 0, 1, 2)))) for v in voices]
+                piece.append(sorted({v for v in voices if rng.random() > 0.1}))
+            pieces.append(piece)
+            size += len(json.dumps(piece)) + 2
+        path = folder / f"jsb-{len(files):05d}.json"
+        path.write_text(json.dumps({"train": pieces}))
+        files.append(path)
+        written += path.stat().st_size
+    return files
+
+
 def child(folder: str, mode: str) -> None:
     """Runs in a fresh process: fit once, print a JSON line of measurements."""
     import threading
@@ -316,8 +389,14 @@ def child(folder: str, mode: str) -> None:
                     return int(line.split()[1]) / 1024
         return float("nan")
 
-    files = sorted(str(p) for p in Path(folder).glob("part-*.csv"))
-    clf = TextClassifier(**MODEL)
+    music = sorted(Path(folder).glob("jsb-*.json"))  # a list of paths (strings would be pieces)
+    files = music or sorted(str(p) for p in Path(folder).glob("part-*.csv"))
+    if music:
+        from nlpkit import MusicGenerator
+
+        clf = MusicGenerator(**MUSIC_MODEL)
+    else:
+        clf = TextClassifier(**MODEL)
     import tensorflow as tf  # noqa: F401  (imported by nlpkit; here to settle its memory)
 
     before = rss_mb()
@@ -346,7 +425,7 @@ def child(folder: str, mode: str) -> None:
     seconds = time.perf_counter() - start
     stop.set()
     thread.join()
-    n = clf.card_["train_examples"]
+    n = clf.card_["pieces"] if music else clf.card_["train_examples"]
     print(
         "RESULT "
         + json.dumps(
@@ -387,10 +466,14 @@ def memory(args) -> None:
     for size in sizes:
         with tempfile.TemporaryDirectory(prefix="nlpkit-scale-") as tmp:
             t0 = time.perf_counter()
-            files = write_corpus(Path(tmp), size, args.doc_bytes, args.shard_mb)
+            if args.task == "music":
+                files = write_music_corpus(Path(tmp), size, args.shard_mb)
+            else:
+                files = write_corpus(Path(tmp), size, args.doc_bytes, args.shard_mb)
             written = time.perf_counter() - t0
             mb = sum(f.stat().st_size for f in files) / 2**20
-            for mode in ("stream", "memory") if args.in_memory else ("stream",):
+            in_memory = args.in_memory and args.task == "classifier"
+            for mode in ("stream", "memory") if in_memory else ("stream",):
                 load = load_average()
                 r = run_one(Path(tmp), mode)
                 r.update(
@@ -406,6 +489,8 @@ def memory(args) -> None:
 
 
 def write_memory(args, rows: list[dict]) -> None:
+    if args.task == "music":
+        return write_music_memory(args, rows)
     (Path(tempfile.gettempdir()) / "nlpkit-scale-memory.json").write_text(json.dumps(rows))
     first = {r["mode"]: r for r in rows if r["corpus_mb"] == rows[0]["corpus_mb"]}
     lines = [
@@ -441,6 +526,36 @@ def write_memory(args, rows: list[dict]) -> None:
     print("\n".join(lines))
 
 
+def write_music_memory(args, rows: list[dict]) -> None:
+    (Path(tempfile.gettempdir()) / "nlpkit-scale-music.json").write_text(json.dumps(rows))
+    first = rows[0]["peak_rss_mb"]
+    settings = {k: MUSIC_MODEL[k] for k in ("hidden_size", "sequence_length", "batch_size")}
+    lines = [
+        "### Streamed music: memory against corpus size (`benchmarks/scale.py --memory "
+        "--task music`)",
+        "",
+        f"Command: `python benchmarks/scale.py --memory --task music --corpus-mb {args.corpus_mb} "
+        f"--shard-mb {args.shard_mb:g}`. {machine_line()}. One epoch of a small piano-roll "
+        f"`MusicGenerator` ({json.dumps(settings)}, default transpositions and `shuffle_buffer`) "
+        "streaming a generated JSB-Chorales-layout JSON corpus (random four-voice chorales of "
+        "32-192 steps, in shards); each size in a fresh process, RSS sampled every 20 ms during "
+        "`fit` (the piece-counting pass and the epoch). Peak vs first: peak RSS divided by the "
+        "smallest corpus's.",
+        "",
+        "| corpus MB | pieces | files | steps | RSS before fit MB | peak RSS in fit MB "
+        "| peak vs first | pieces/s | fit s | load at start / end |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['corpus_mb']} | {r['examples']:,} | {r['files']} | {r['steps']:,} "
+            f"| {r['rss_before_mb']} | {r['peak_rss_mb']} | {r['peak_rss_mb'] / first:.2f} "
+            f"| {r['examples_per_s']} | {r['fit_seconds']} | {r['load_start']} / {r['load_end']} |"
+        )
+    write_section("scale-music", "\n".join(lines))
+    print("\n".join(lines))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--replicas", action="store_true", help="the replicas benchmark")
@@ -454,6 +569,12 @@ def main() -> None:
     parser.add_argument("--doc-bytes", type=int, default=3000, help="mean document size")
     parser.add_argument("--shard-mb", type=float, default=25.0, help="MB per CSV shard")
     parser.add_argument("--in-memory", action="store_true", help="also fit from Python lists")
+    parser.add_argument(
+        "--task",
+        choices=("classifier", "music"),
+        default="classifier",
+        help="--memory: the TextClassifier on CSV shards, or MusicGenerator on JSB JSON shards",
+    )
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     parser.add_argument("--replicas-child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()

@@ -53,6 +53,9 @@ class TrainingResult:
         steps: Optimizer steps, counting any before a resume.
         loop: 'fit' (Keras `Model.fit`) or 'custom' (the strategy loop).
         resumed_at: `(epoch, step in epoch)` the run resumed from, or None.
+        traces: The custom loop's `{"train": n, "test": n}`: how many times its step functions
+            were traced (1 each: every batch shape, bucketed lengths included, shares one
+            trace); None for Keras `fit`.
     """
 
     history: dict[str, list[float]] = field(default_factory=dict)
@@ -62,6 +65,7 @@ class TrainingResult:
     steps: int = 0
     loop: str = "fit"
     resumed_at: tuple[int, int] | None = None
+    traces: dict[str, int] | None = None
 
     @property
     def epoch(self) -> list[int]:
@@ -302,6 +306,7 @@ class _CustomLoop:
         self.strategy = trainer.strategy or tf.distribute.get_strategy()
         self.multi_worker = isinstance(self.strategy, tf.distribute.MultiWorkerMirroredStrategy)
         self.info = cluster_info() if self.multi_worker else {"is_chief": True, "index": 0}
+        self.traces = {"train": 0, "test": 0}  # times each step function was traced
 
     # ------------------------------------------------------------------ steps
     def _make_steps(self, element_spec):
@@ -376,28 +381,63 @@ class _CustomLoop:
                 loss = forward()
             return loss * n, n
 
-        def reduced(fn):
-            def step(batch):
-                total, n = strategy.run(fn, args=(batch,))
-                sum_ = tf.distribute.ReduceOp.SUM
-                return strategy.reduce(sum_, total, axis=None), strategy.reduce(sum_, n, axis=None)
+        def reduced(fn, name):
+            # As Keras `fit` does, the step takes the iterator and reads the next batch in the
+            # graph: the function is traced once for every batch shape (the iterator's element
+            # spec has unknown batch and length dimensions; bucketed batches no longer retrace)
+            # and no batch is converted from Python per step. At the end of the data the step
+            # returns n = -1 (under multi-worker, once every worker's input is exhausted; a
+            # worker that ran out earlier gets empty batches, handled by the replica function).
+            sum_ = tf.distribute.ReduceOp.SUM
+
+            def step(iterator):
+                self.traces[name] += 1  # a Python side effect: runs once per trace
+                optional = iterator.get_next_as_optional()
+
+                def run():
+                    total, n = strategy.run(fn, args=(optional.get_value(),))
+                    total = strategy.reduce(sum_, total, axis=None)
+                    return tf.stack([total, strategy.reduce(sum_, n, axis=None)])
+
+                def end():
+                    return tf.constant([0.0, -1.0], tf.float64)
+
+                return tf.cond(optional.has_value(), run, end)
 
             return tf.function(step, reduce_retracing=True)
 
-        return reduced(replica_train), reduced(replica_test)
+        return reduced(replica_train, "train"), reduced(replica_test, "test")
+
+    def _host_input(self) -> bool:
+        """True when the strategy's one replica runs on this host's CPU (OneDeviceStrategy on
+        the CPU, a one-device MirroredStrategy, the default strategy): batches are then read
+        from the dataset itself, as Keras `fit` does on one device. A distributed dataset would
+        only add a per-step device prefetch and partial-batch check for a replica that reads
+        host memory (measured once on a small model: 2.2 against 1.5 ms of CPU a step)."""
+        if self.multi_worker or self.strategy.num_replicas_in_sync != 1:
+            return False
+        try:
+            devices = self.strategy.extended.worker_devices
+        except RuntimeError:  # the default strategy
+            return True
+        return all(tf.DeviceSpec.from_string(d).device_type == "CPU" for d in devices)
 
     def _distribute(self, dataset: tf.data.Dataset):
-        return self.strategy.experimental_distribute_dataset(
-            self.trainer.distribute_options(dataset)
-        )
+        dataset = self.trainer.distribute_options(dataset)
+        if self._host_input():
+            return dataset
+        return self.strategy.experimental_distribute_dataset(dataset)
 
     def _evaluate(self, validation, test_step) -> dict[str, float]:
         self.model.reset_metrics()
         total = count = 0.0
-        for batch in self._distribute(validation):
-            t, n = test_step(batch)
-            total += float(t)
-            count += float(n)
+        iterator = iter(self._distribute(validation))
+        while True:
+            t, n = test_step(iterator).numpy()
+            if n < 0:
+                break
+            total += t
+            count += n
         logs = self._metrics()
         logs["loss"] = total / max(count, 1.0)
         return {f"val_{k}": v for k, v in logs.items()}
@@ -553,9 +593,14 @@ class _CustomLoop:
             dist = self._distribute(ds)
             if train_step is None:
                 train_step, test_step = self._make_steps(dist.element_spec)
-            for batch in dist:
+            iterator = iter(dist)
+            while True:
+                # As in Keras `fit` on data of unknown length, `on_train_batch_begin` is called
+                # once more at the end of the epoch, before the step that finds no data.
                 cbl.on_train_batch_begin(step)
-                total, n = train_step(batch)
+                total, n = train_step(iterator).numpy()
+                if n < 0:
+                    break
                 loss_sum += float(total)
                 loss_count += float(n)
                 step += 1
@@ -598,6 +643,7 @@ class _CustomLoop:
             steps=global_step,
             loop="custom",
             resumed_at=resumed_at,
+            traces=dict(self.traces),
         )
 
 

@@ -12,6 +12,8 @@ MODE:
 - `multi_worker_resume`: the classifier under 'multi_worker' with `checkpoint_dir` set to
   NLPKIT_TEST_CKPT (one folder shared by the workers, as on a shared file system); with
   NLPKIT_TEST_KILL_AT=n the process SIGKILLs itself after its n-th step (mid-epoch).
+- `streamed_pipelines`: CharGenerator, MusicGenerator and Translator under 'multi_worker',
+  each streaming the files in NLPKIT_TEST_DATA (written by test_streamed_pipelines.py).
 - `mirrored`: split the CPU into two logical devices; train the classifier and the tagger with
   MirroredStrategy over both and with OneDeviceStrategy; write the loss curves.
 """
@@ -157,6 +159,21 @@ elif MODE == "multi_worker_resume":
     )
     save("classifier", clf)
     (OUT / "resumed_at.json").write_text(json.dumps(clf.training_.resumed_at))
+elif MODE == "streamed_pipelines":
+    # CharGenerator, MusicGenerator and Translator under 'multi_worker', each streaming the
+    # three files the test wrote to NLPKIT_TEST_DATA (sharded by file: worker 0 reads files 0
+    # and 2, worker 1 file 1); the same small settings as test_streamed_pipelines.tiny.
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    from tests.training.test_streamed_pipelines import tiny
+
+    data = Path(os.environ["NLPKIT_TEST_DATA"])
+    patterns = {"chargen": "names-*.txt", "music": "jsb-*.json", "translator": "pairs-*.tsv"}
+    for name, pattern in patterns.items():
+        files = sorted(data.glob(pattern))
+        assert len(files) == 3, files
+        pipe = tiny(name, distribution="multi_worker").fit(files, epochs=4)
+        save(name, pipe)
+        (OUT / f"{name}_steps.json").write_text(json.dumps(pipe.training_.steps))
 elif MODE == "mirrored":
     import tensorflow as tf
 

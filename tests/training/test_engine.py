@@ -241,3 +241,40 @@ def test_train_function_and_bad_settings():
         Trainer(loop="fast")
     with pytest.raises(ValueError, match="max_steps"):
         Trainer(max_steps=0)
+
+
+def test_custom_loop_traces_its_steps_once_for_every_batch_length():
+    """Length-bucketed batches (a new padded length and a short last batch) share one trace of
+    the train step and one of the test step, however many epochs run."""
+    rng = np.random.RandomState(0)
+    lengths = rng.randint(1, 12, size=40)
+    seqs = [rng.randint(1, 20, size=n).astype("int32") for n in lengths]
+    labels = np.array([int(s[0] > 10) for s in seqs], dtype="int32")
+
+    def ragged(epoch=None):
+        ds = tf.data.Dataset.from_generator(
+            lambda: iter(zip(seqs, labels, strict=True)),
+            output_signature=(
+                tf.TensorSpec([None], tf.int32),
+                tf.TensorSpec([], tf.int32),
+            ),
+        )
+        return ds.padded_batch(6)  # 7 batches of padded lengths from 7 to 11, the last of 4
+
+    shapes = {tuple(x.shape) for x, _ in ragged()}
+    assert len(shapes) >= 3, shapes  # the data really varies in shape
+    set_seed(0)
+    m = keras.Sequential(
+        [
+            keras.Input((None,), dtype="int32"),
+            keras.layers.Embedding(20, 4, mask_zero=True),
+            keras.layers.GRU(4),
+            keras.layers.Dense(2, activation="softmax"),
+        ]
+    )
+    m.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    result = Trainer(verbose=0, loop="custom").fit(
+        m, ragged, epochs=3, validation=ragged(), monitor=None
+    )
+    assert result.steps == 21 and len(result.history["val_loss"]) == 3
+    assert result.traces == {"train": 1, "test": 1}
