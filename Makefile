@@ -43,8 +43,11 @@ browser:
 	else echo "note: $(CHROMIUM) missing and no root/sudo; browser test will skip"; fi
 
 # Lint first, so a change that breaks the house style fails before the long test run.
+# Two pytest-xdist workers, one test file each at a time (module-scoped fitted pipelines are
+# fitted once); `make test XDIST=` runs in one process.
+XDIST ?= -n 2 --dist loadfile
 test: lint browser
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q $(XDIST)
 
 lint: $(STAMP_DEV)
 	$(BIN)/ruff check nlpkit tests benchmarks setup.py conftest.py

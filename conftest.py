@@ -31,6 +31,30 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.slow)
 
 
+#: Folders whose test files share session-scoped fixtures (tests/serving/conftest.py fits and
+#: exports the tiny models once): under pytest-xdist's `--dist loadfile` each runs on one worker.
+SHARED_SESSION_FOLDERS = ("tests/serving/",)
+
+
+@pytest.hookimpl(optionalhook=True)  # a pytest-xdist hook: ignored when xdist is not installed
+def pytest_xdist_make_scheduler(config, log):
+    """`make test` runs `-n 2 --dist loadfile`: every test file runs on one worker, so each
+    module-scoped fitted pipeline is fitted once; here the files of a folder in
+    `SHARED_SESSION_FOLDERS` also count as one, so its session fixtures are built once.
+    (`--dist loadgroup` would need `xdist_group` marks, which pytest-xdist 3.8 cannot apply
+    under pytest 9.)"""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class _FolderAwareLoadFile(LoadFileScheduling):
+        def _split_scope(self, nodeid):
+            scope = super()._split_scope(nodeid)
+            return next((f for f in SHARED_SESSION_FOLDERS if scope.startswith(f)), scope)
+
+    return _FolderAwareLoadFile(config, log)
+
+
 @pytest.fixture(autouse=True)
 def _doctest_in_tmp_path(request, tmp_path, monkeypatch):
     """Docstring examples that write files (exports, MIDI) write them in a temporary folder."""

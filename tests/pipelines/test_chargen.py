@@ -493,11 +493,17 @@ def _tiny(**kwargs):
     return CharGenerator(cell="gru", hidden_size=8, batch_size=4, seed=0, verbose=0, **kwargs)
 
 
-def test_streamed_files_build_the_in_memory_vocabulary(tmp_path):
+@pytest.fixture(scope="module")
+def tiny_in_memory():
+    """`_tiny()` fitted in memory on NAMES: what the streamed fits below must match."""
+    return _tiny().fit(NAMES, epochs=1)
+
+
+def test_streamed_files_build_the_in_memory_vocabulary(tmp_path, tiny_in_memory):
     (tmp_path / "a.txt").write_text("\n".join(NAMES[:5]) + "\n", encoding="utf-8")
     (tmp_path / "b.txt").write_text("\r\n".join(NAMES[5:]) + "\r\n\r\n", encoding="utf-8")
     streamed = _tiny(shuffle_buffer=3).fit(str(tmp_path / "*.txt"), epochs=2)
-    in_memory = _tiny().fit(NAMES, epochs=1)
+    in_memory = tiny_in_memory
     assert streamed.vocabulary_ == in_memory.vocabulary_
     assert streamed.card_["train_data"] == "streamed"
     assert streamed.card_["num_items"] == len(NAMES)
@@ -523,11 +529,11 @@ def test_streamed_text_is_cut_into_the_in_memory_windows(tmp_path):
     assert streamed.card_["num_chars"] == len(TEXT)
 
 
-def test_dataset_input_is_streamed():
+def test_dataset_input_is_streamed(tiny_in_memory):
     ds = tf.data.Dataset.from_tensor_slices(NAMES).batch(3)
     g = _tiny().fit(ds, epochs=1)
     assert g.card_["train_data"] == "streamed" and g.card_["num_items"] == len(NAMES)
-    assert g.vocabulary_ == _tiny().fit(NAMES, epochs=1).vocabulary_
+    assert g.vocabulary_ == tiny_in_memory.vocabulary_
     assert np.isfinite(g.evaluate(NAMES)["nats_per_char"])
 
 
