@@ -18,6 +18,7 @@ __all__ = [
     "check_ordered",
     "check_same_length",
     "check_token_lists",
+    "generation_checks",
 ]
 
 
@@ -236,3 +237,44 @@ def check_same_length(name_a: str, a: Sequence, name_b: str, b: Sequence) -> Non
             f"`{name_a}` and `{name_b}` must have the same length. "
             f"Received len({name_a})={len(a)} and len({name_b})={len(b)}"
         )
+
+
+def generation_checks(max_length, temperature, seed, top_k=None, top_p=None) -> list:
+    """In-graph twins of the generators' argument checks (`CharGenerator.generate`): each
+    fails with `InvalidArgumentError` naming the argument.
+
+    Args:
+        max_length: Scalar int tensor, >= 1.
+        temperature: Scalar float tensor, finite and >= 0.
+        seed: Scalar int tensor, >= 0.
+        top_k: Scalar int tensor, >= 0 (None: not checked).
+        top_p: Scalar float tensor in (0, 1] (None: not checked).
+
+    Returns:
+        The check ops; run the generation under `tf.control_dependencies` on them (and read its
+        inputs through `nlpkit.utils.inference.after_checks`), so a bad value is reported
+        before it can reach the sampler.
+    """
+    import tensorflow as tf
+
+    checks = [
+        tf.debugging.assert_greater_equal(
+            max_length, 1, message="`max_length` must be >= 1 (Received a smaller value)"
+        ),
+        tf.debugging.assert_all_finite(temperature, "`temperature` must be finite, not NaN or inf"),
+        tf.debugging.assert_greater_equal(
+            temperature, 0.0, message="`temperature` must be >= 0 (0 means greedy)"
+        ),
+        tf.debugging.assert_greater_equal(seed, 0, message="`seed` must be >= 0"),
+    ]
+    if top_k is not None:
+        checks.append(
+            tf.debugging.assert_greater_equal(top_k, 0, message="`top_k` must be >= 0 (0 = off)")
+        )
+    if top_p is not None:
+        checks += [
+            tf.debugging.assert_all_finite(top_p, "`top_p` must be finite, not NaN or inf"),
+            tf.debugging.assert_greater(top_p, 0.0, message="`top_p` must be in (0, 1]"),
+            tf.debugging.assert_less_equal(top_p, 1.0, message="`top_p` must be in (0, 1]"),
+        ]
+    return checks
