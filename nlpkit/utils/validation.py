@@ -19,6 +19,9 @@ __all__ = [
     "check_same_length",
     "check_token_lists",
     "generation_checks",
+    "valid_token",
+    "check_token",
+    "check_labels",
 ]
 
 
@@ -237,6 +240,59 @@ def check_same_length(name_a: str, a: Sequence, name_b: str, b: Sequence) -> Non
             f"`{name_a}` and `{name_b}` must have the same length. "
             f"Received len({name_a})={len(a)} and len({name_b})={len(b)}"
         )
+
+
+def valid_token(token: str) -> bool:
+    """Whether `token` can be one token of a tagged sentence: non-empty, without line breaks
+    (a CoNLL file holds one token a line).
+
+    Example:
+        >>> valid_token("Paris"), valid_token(""), valid_token("a\\nb")
+        (True, False, False)
+    """
+    return bool(token) and "\n" not in token and "\r" not in token
+
+
+def check_token(token: str, i: int) -> None:
+    """Raise `ValueError` naming sentence `i` unless `valid_token(token)`."""
+    if not valid_token(token):
+        raise ValueError(
+            f"Sentence {i}: tokens must be non-empty strings without line breaks. "
+            f"Received {token!r}"
+        )
+
+
+def check_labels(name: str, labels: Any) -> list:
+    """Class labels as a list of `str` or of `int` (bytes decoded, NumPy values converted).
+
+    Raises:
+        TypeError: `labels` is one string, holds something else than strings and integers,
+            or mixes the two.
+
+    Example:
+        >>> check_labels("y", [b"pos", "neg"])
+        ['pos', 'neg']
+    """
+    if isinstance(labels, (str, bytes)):
+        raise TypeError(f"`{name}` must be a list of labels, not a single string.")
+    if isinstance(labels, np.ndarray):
+        labels = labels.tolist()
+    labels = list(labels)
+    out = []
+    for i, v in enumerate(labels):
+        if isinstance(v, bytes):
+            v = v.decode("utf-8")
+        if isinstance(v, np.integer):
+            v = int(v)
+        if isinstance(v, bool) or not isinstance(v, (str, int)):
+            raise TypeError(
+                f"`{name}` must contain strings or integers. Received {type(v).__name__} at index {i}: {v!r:.60}"
+            )
+        out.append(v)
+    kinds = {type(v) for v in out}
+    if len(kinds) > 1:
+        raise TypeError(f"`{name}` mixes strings and integers; use one type for all labels.")
+    return out
 
 
 def generation_checks(max_length, temperature, seed, top_k=None, top_p=None) -> list:
