@@ -17,6 +17,9 @@ and decodes with `nlpkit.decoding` inside the graph: `Sampling` (temperature / t
 sampling and greedy decoding, `BeamSearch` for beam search. `generate()` calls exactly the graph
 functions that `export()` saves (`generate`, `generate_filtered`, `beam_search`), so a reloaded
 SavedModel gives the same texts for the same seed.
+
+The network and that graph module (`CharLM`) live in `nlpkit.models.char_lm`; this module holds
+the pipeline.
 """
 
 from __future__ import annotations

@@ -3,6 +3,8 @@
 `TextClassifier` vectorises inside the model (Keras `TextVectorization`), encodes with a
 recurrent stack (RNN, GRU or LSTM; stacked; optionally bidirectional) over trained or pretrained
 word embeddings, and exports a SavedModel that serves raw `tf.string` input.
+
+The network lives in `nlpkit.models.text_classifier`; this module holds the pipeline.
 """
 
 from __future__ import annotations

@@ -23,6 +23,9 @@ graph and give the same output for the same seed. Tokens are drawn with
 `nlpkit.ops.sample_logits`; piano-roll keys are drawn as Bernoulli variables with probability
 `sigmoid(logit / temperature)` from stateless uniform noise (with `key_model="nade"` one key at a
 time, lowest first, each conditioned on the keys already drawn in its step).
+
+The network, its losses and the generation graph (`MusicSampler`) live in
+`nlpkit.models.music_lm`; this module holds the pipeline.
 """
 
 from __future__ import annotations
@@ -108,7 +111,7 @@ _WEIGHTS = "model.weights.h5"  # nlpkit 0.1
 _VOCAB = "vocabulary.txt"
 
 
-# ============================================================================ model pieces
+# ============================================================================ arguments
 def _max_length(max_length, steps) -> int:
     """`max_length`, or the deprecated `steps` (with a DeprecationWarning) when that is given."""
     if steps is None:

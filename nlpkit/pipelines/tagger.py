@@ -7,6 +7,9 @@ character-level encoding (char-BiLSTM or char-CNN, `nlpkit.layers.CharEncoder`);
 chooses the tag sequence. Tags are learned in IOBES by default and returned in the scheme of the
 training data (IOB1, IOB2 or IOBES, detected).
 
+The network lives in `nlpkit.models.sequence_tagger`; this module holds the pipeline, its result
+types (`Entity`, `ScoredEntity`) and its serving module (`_NERServing`).
+
 Example:
     >>> from nlpkit import EntityTagger
     >>> tagger = EntityTagger(hidden_size=16, seed=0, verbose=0)

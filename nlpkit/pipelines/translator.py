@@ -17,6 +17,8 @@ default level is 'subword': a SentencePiece model (unigram or BPE, Kudo & Richar
 language, trained on the training text by `sentencepiece` and applied in the graph by
 `tensorflow-text`, so text keeps its case and the output is detokenised text; 'word' (words,
 punctuation split off and rejoined on output) and 'char' levels remain.
+
+The network (`Seq2Seq`) lives in `nlpkit.models.seq2seq`; this module holds the pipeline.
 """
 
 from __future__ import annotations
