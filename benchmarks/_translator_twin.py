@@ -1,6 +1,6 @@
 """A plain-Keras twin of `Translator`'s default network, for `benchmarks/speed.py` (issue 14).
 
-The same architecture, sizes and loss as `nlpkit.pipelines.translator._Seq2Seq` with LSTM cells
+The same architecture, sizes and loss as `nlpkit.models.seq2seq.Seq2Seq` with LSTM cells
 and Bahdanau attention, written the way a Keras user would write it: Keras layers, a
 bidirectional `LSTM` encoder, a `tf.scan` over a `LSTMCell` with input feeding, Bahdanau
 attention from `Dense` layers, the full `(batch, steps, vocab)` logits and Keras's

@@ -277,10 +277,10 @@ def main(argv=None) -> int:
 
     # Interleaved timing: the same batches through one more training step of each model,
     # alternating rounds, so that the load of the shared machine hits both alike.
-    from nlpkit.pipelines.tagger import _Trainer
+    from nlpkit.models.sequence_tagger import TaggerTrainer
 
     network = keras.Model(tagger.model_.inputs, tagger.model_.get_layer("potentials").output)
-    trainer = _Trainer(network, tagger.model_.get_layer("crf"), name="timing_trainer")
+    trainer = TaggerTrainer(network, tagger.model_.get_layer("crf"), name="timing_trainer")
     trainer.compile(optimizer=keras.optimizers.Adam(args.learning_rate, clipnorm=5.0))
     batches = list(tagger._dataset(x_train, internal, shuffle=True).take(args.timing_batches))
     for feats, tags in batches[:3]:  # trace both step functions first

@@ -6,7 +6,7 @@ P/R/F1 (NER, through the `tag_tokens`-style signature that takes token lists), B
 match/token accuracy (translation), nats and bits per character (chargen, `score` signature),
 and for music `MusicGenerator.evaluate`'s metrics (NLL per step and per event, bits, perplexity,
 next-event accuracy for tokens; NLL and bits per step for piano rolls) from the export's `score`
-signature through `nlpkit.pipelines.music.music_metrics`. Music DATA is read with the music
+signature through `nlpkit.metrics.music.music_metrics`. Music DATA is read with the music
 recipe's readers: MIDI/MusicXML/ABC files or a folder of them (`read_music`), or the JSB Chorales
 JSON (`read_jsb_json`, one split).
 """
@@ -100,7 +100,8 @@ def _music_metrics(model: SavedModelPredictor, x) -> dict[str, float]:
     converted with the exported configuration (`assets.extra/config.json`), as the pipeline
     converts them, then scored 64 at a time."""
     from nlpkit.data.music_events import NUM_KEYS
-    from nlpkit.pipelines.music import MusicGenerator, music_metrics
+    from nlpkit.metrics.music import music_metrics
+    from nlpkit.pipelines.music import MusicGenerator
     from nlpkit.utils.files import read_json
 
     served = model.model

@@ -12,6 +12,7 @@ import io
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 from nlpkit.data._decoding import decode, open_gzip, text_encoding
 from nlpkit.errors import DataFormatError, OfflineError
@@ -26,6 +27,8 @@ __all__ = [
     "read_tfds",
     "open_text",
     "iter_lines",
+    "file_kind",
+    "texts_and_labels",
 ]
 
 
@@ -344,4 +347,56 @@ def read_tfds(
         t = ex[text_key]
         texts.append(t.decode("utf-8") if isinstance(t, bytes) else str(t))
         labels.append(int(ex[label_key]))
+    return texts, labels
+
+
+def file_kind(path: str) -> str | None:
+    """'csv', 'tsv' or 'jsonl' from a file name (a trailing `.gz` is ignored), else None.
+
+    Example:
+        >>> file_kind("train.tsv.gz"), file_kind("dev.json"), file_kind("notes.txt")
+        ('tsv', 'jsonl', None)
+    """
+    name = path.lower().removesuffix(".gz")
+    for kind in ("csv", "tsv", "jsonl"):
+        if name.endswith("." + kind):
+            return kind
+    if name.endswith(".json"):
+        return "jsonl"
+    return None
+
+
+def texts_and_labels(x: Any, y: Any, name_x: str = "x", name_y: str = "y") -> tuple[list, list]:
+    """`(texts, labels)` from lists (`x` texts, `y` labels) or from a `tf.data.Dataset` of
+    `(text, label)` pairs (then `y` is None), checked: strings, labels of one type, as many
+    labels as texts. `name_x` / `name_y` name the arguments in error messages.
+
+    Raises:
+        ValueError: labels are missing, or given twice, or their count differs from the texts'.
+        TypeError: texts or labels of the wrong type.
+
+    Example:
+        >>> texts_and_labels(["good", "bad"], ["pos", "neg"])
+        (['good', 'bad'], ['pos', 'neg'])
+    """
+    import tensorflow as tf
+
+    from nlpkit.data.tfdata import dataset_to_lists
+    from nlpkit.utils.validation import check_labels, check_same_length, check_texts
+
+    if isinstance(x, tf.data.Dataset):
+        if y is not None:
+            raise ValueError(
+                f"When `{name_x}` is a tf.data.Dataset of (text, label) pairs, `{name_y}` must be None."
+            )
+        x, y = dataset_to_lists(x)
+        if y is None:
+            raise ValueError(
+                f"`{name_x}` is a dataset of texts only; labels are needed: yield (text, label) pairs."
+            )
+    texts = check_texts(name_x, x)
+    if y is None:
+        raise ValueError(f"`{name_y}` (the labels) is required.")
+    labels = check_labels(name_y, y)
+    check_same_length(name_x, texts, name_y, labels)
     return texts, labels

@@ -16,6 +16,7 @@ import os
 import warnings
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from nlpkit.data._decoding import decode
 from nlpkit.data.music_events import (
@@ -34,6 +35,7 @@ __all__ = [
     "read_corpus",
     "clean_score",
     "read_jsb_json",
+    "music_files",
 ]
 
 #: File name endings read from folders (files named explicitly are tried whatever their ending).
@@ -276,3 +278,21 @@ def read_jsb_json(path: str | os.PathLike) -> dict[str, list[list[list[int]]]]:
                         f"{PIANO_LOW}..{PIANO_HIGH}, got {step!r:.60}",
                     )
     return data
+
+
+def music_files(x: Any, name: str = "x") -> list[str] | None:
+    """The music files `x` names (a path, a glob, a folder searched recursively for
+    `MUSIC_SUFFIXES`, or a list of `pathlib.Path`s), else None (in-memory pieces). A `str`
+    counts only when it names an existing file or folder, or is a glob.
+
+    Raises:
+        FileNotFoundError: a named file does not exist, a glob matches nothing or a folder
+            holds no music files.
+
+    Example:
+        >>> music_files([["n60:1", "r:0.5"]]) is None
+        True
+    """
+    from nlpkit.data.streaming import named_files
+
+    return named_files(x, name, folder_files=lambda folder: _list_files([folder], recursive=True))

@@ -9,12 +9,13 @@ import itertools
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from nlpkit.data._decoding import decode, open_gzip
 from nlpkit.errors import DataFormatError
 from nlpkit.utils.validation import check_int
 
-__all__ = ["read_parallel", "read_lines", "iter_lines", "iter_parallel"]
+__all__ = ["read_parallel", "read_lines", "iter_lines", "iter_parallel", "parallel_files"]
 
 
 def _open(path: Path):
@@ -167,3 +168,51 @@ def read_parallel(
         if max_examples is not None and len(sources) >= max_examples:
             break
     return sources, targets
+
+
+def parallel_files(x: Any, y: Any, name: str = "x") -> list[tuple[str, str | None]] | None:
+    """`[(source file, target file or None for TSV)]` when `x` (and `y`) name parallel text
+    files, else None (in-memory sentences).
+
+    `x` and `y` name files as for `nlpkit.data.streaming.named_files` (a glob counts only when
+    it matches a file, since a sentence may hold `?`); source and target files pair in order.
+    Without `y`, `x` names TSV files (source and target on one line) or lists
+    `(source file, target file)` pairs.
+
+    Raises:
+        ValueError: `x` and `y` name different numbers of files.
+        FileNotFoundError: a named file does not exist.
+
+    Example:
+        >>> parallel_files(["Hallo Welt"], ["Hello world"]) is None
+        True
+    """
+    from nlpkit.data.streaming import named_files
+
+    if y is not None:
+        sources = named_files(x, name, match_globs=True)
+        targets = named_files(y, "y" if name == "x" else name, match_globs=True)
+        if sources is None or targets is None:
+            return None
+        if len(sources) != len(targets):
+            raise ValueError(
+                f"`{name}` names {len(sources)} source file(s) but the targets name "
+                f"{len(targets)}: source and target files are paired in order, one target file "
+                f"per source file. Received: {sources[:3]} and {targets[:3]}"
+            )
+        return list(zip(sources, targets, strict=True))
+    if (
+        isinstance(x, (list, tuple))
+        and x
+        and all(
+            isinstance(p, (list, tuple))
+            and len(p) == 2
+            and all(
+                isinstance(v, os.PathLike) or (isinstance(v, str) and Path(v).is_file()) for v in p
+            )
+            for p in x
+        )
+    ):
+        return [(os.fspath(src), os.fspath(tgt)) for src, tgt in x]
+    files = named_files(x, name, match_globs=True)
+    return None if files is None else [(f, None) for f in files]

@@ -47,6 +47,7 @@ __all__ = [
     "is_file_source",
     "file_source",
     "expand_files",
+    "named_files",
     "worker_shard",
     "files_dataset",
     "shuffled",
@@ -124,6 +125,73 @@ def expand_files(source: Any, name: str = "x") -> list[str]:
 def file_source(x: Any, name: str = "x", *, str_lists: bool = False) -> list[str] | None:
     """`expand_files(x)` when `is_file_source(x, str_lists=...)`, else None."""
     return expand_files(x, name) if is_file_source(x, str_lists=str_lists) else None
+
+
+def named_files(
+    x: Any,
+    name: str = "x",
+    *,
+    match_globs: bool = False,
+    folder_files: Callable[[Path], list] | None = None,
+) -> list[str] | None:
+    """The data files `x` names, or None when `x` is in-memory data (texts, token lists).
+
+    `x` names files when it is an `os.PathLike`, a non-empty list/tuple of them, or a `str`
+    that is an existing file, an existing folder (only with `folder_files`) or a glob. A `str`
+    that is none of these is data (a sentence), which the caller's in-memory checks judge.
+
+    Args:
+        x: The argument a pipeline received (`fit(x)`, `evaluate(x)`, ...).
+        name: Its name, for error messages.
+        match_globs: A `str` glob names files only when it matches at least one file (for
+            inputs whose single strings are sentences, which may contain `?` or `[`); else any
+            `str` holding `*`, `?` or `[` is a glob, and one that matches nothing raises.
+        folder_files: Expand a folder into its data files (`Path -> list of paths`); None
+            treats folders as data (a `str`) or as missing files (a path).
+
+    Returns:
+        The files in order (each glob sorted, as `expand_files`), or None.
+
+    Raises:
+        FileNotFoundError: a named file does not exist or a glob matches nothing.
+
+    Example:
+        >>> named_files(["a sentence", "another"]) is None
+        True
+        >>> named_files("What is it?", match_globs=True) is None
+        True
+        >>> named_files("no-such-*.txt")
+        Traceback (most recent call last):
+        ...
+        FileNotFoundError: `x`: no file matches 'no-such-*.txt'.
+    """
+    if isinstance(x, str):
+        path = Path(x).expanduser()
+        if path.is_file() or (folder_files is not None and path.is_dir()):
+            pass
+        elif not any(c in x for c in _GLOB_CHARS):
+            return None
+        elif match_globs and not any(
+            Path(p).is_file() for p in glob.iglob(os.fspath(path), recursive=True)
+        ):
+            return None
+        items = [x]
+    elif isinstance(x, os.PathLike):
+        items = [x]
+    elif isinstance(x, (list, tuple)) and x and all(isinstance(v, os.PathLike) for v in x):
+        items = list(x)
+    else:
+        return None
+    if folder_files is None:
+        return expand_files(items, name)
+    files: list[str] = []
+    for item in items:
+        path = Path(item).expanduser()
+        if path.is_dir():
+            files += [str(f) for f in folder_files(path)]
+        else:
+            files += expand_files(item, name)
+    return files
 
 
 def worker_shard(strategy: tf.distribute.Strategy | None) -> tuple[int, int] | None:

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
-__all__ = ["dataset_to_lists", "to_python"]
+__all__ = ["dataset_to_lists", "to_python", "sentences_from_dataset"]
 
 
 def to_python(value: Any) -> Any:
@@ -122,3 +122,32 @@ def dataset_to_lists(
             x = _component(element, item_rank, "element")
         xs.extend(x)
     return xs, (ys if paired else None)
+
+
+def sentences_from_dataset(x: Any) -> Any:
+    """The sentences of a `tf.data.Dataset` given to a tagger's `predict`, as Python lists
+    (anything else is returned unchanged).
+
+    Scalar elements are raw sentences, 1-D elements token lists, 2-D elements (batched, padded
+    with `""` or ragged) batches of token lists, whose padding is dropped; of a `(tokens, tags)`
+    pair the first item is used.
+
+    Example:
+        >>> import tensorflow as tf
+        >>> ds = tf.data.Dataset.from_tensor_slices([["New", "York", ""], ["Oslo", "", ""]])
+        >>> sentences_from_dataset(ds.batch(2))
+        [['New', 'York'], ['Oslo']]
+    """
+    if not isinstance(x, tf.data.Dataset):
+        return x
+    out = []
+    for el in x:
+        if isinstance(el, (tuple, list)):
+            el = el[0]
+        rank = el.shape.rank
+        val = to_python(el)
+        if rank == 2:
+            out.extend([t for t in v if t != ""] for v in val)
+        else:
+            out.append(val)
+    return out

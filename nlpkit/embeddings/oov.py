@@ -12,7 +12,14 @@ import numpy as np
 
 from nlpkit.utils.validation import check_choice, check_int
 
-__all__ = ["OOVReport", "embedding_matrix", "STAGES", "PAD_TOKEN", "UNK_TOKEN"]
+__all__ = [
+    "OOVReport",
+    "embedding_matrix",
+    "add_pretrained_words",
+    "STAGES",
+    "PAD_TOKEN",
+    "UNK_TOKEN",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -220,3 +227,24 @@ def _has_subwords(kv) -> bool:
 def _vector_std(kv, sample: int = 100_000) -> float:
     vecs = np.asarray(kv.vectors[:sample], dtype=np.float64)
     return float(vecs.std()) if vecs.size else 1.0
+
+
+def add_pretrained_words(vocabulary: list[str], vectors, limit: int | None) -> list[str]:
+    """`vocabulary` followed by the `limit` most frequent pretrained words it lacks (None: all).
+
+    Only words that whitespace splitting can produce are added; the lookup is exact (the
+    pretrained key itself), so every added word has a vector.
+
+    Example:
+        >>> class Vectors:
+        ...     index_to_key = ["the", "new york", "cat", "dog"]
+        >>> add_pretrained_words(["<pad>", "cat"], Vectors(), 3)
+        ['<pad>', 'cat', 'the']
+    """
+    seen = set(vocabulary)
+    out = list(vocabulary)
+    for w in vectors.index_to_key[:limit]:
+        if w and w not in seen and not any(c.isspace() for c in w):
+            out.append(w)
+            seen.add(w)
+    return out

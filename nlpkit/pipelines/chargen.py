@@ -17,6 +17,9 @@ and decodes with `nlpkit.decoding` inside the graph: `Sampling` (temperature / t
 sampling and greedy decoding, `BeamSearch` for beam search. `generate()` calls exactly the graph
 functions that `export()` saves (`generate`, `generate_filtered`, `beam_search`), so a reloaded
 SavedModel gives the same texts for the same seed.
+
+The network and that graph module (`CharLM`) live in `nlpkit.models.char_lm`; this module holds
+the pipeline.
 """
 
 from __future__ import annotations
@@ -32,27 +35,25 @@ import tensorflow as tf
 
 from nlpkit.data.streaming import (
     DEFAULT_SHUFFLE_BUFFER,
-    expand_files,
     files_dataset,
     length_buckets,
+    named_files,
     shuffled,
     unbatched,
     worker_shard,
 )
 from nlpkit.data.text_lines import iter_lines, iter_text_chunks, read_lines, read_text
 from nlpkit.data.tfdata import dataset_to_lists
-from nlpkit.decoding import BeamSearch, Sampling
 from nlpkit.errors import IntegrityError
-from nlpkit.layers.recurrent_stack import CELLS, RecurrentStack
+from nlpkit.layers.recurrent_stack import CELLS
 from nlpkit.metrics.language_model import lm_metrics
+from nlpkit.models.char_lm import CharLM, build_char_lm
 from nlpkit.pipelines.base import Pipeline, check_rows
 from nlpkit.pipelines.training import set_seed
 from nlpkit.text.char_vocabulary import (
     BOS_ID,
-    EOS_ID,
     PAD_ID,
     SPECIAL_TOKENS,
-    UNK_ID,
     UNKNOWN_POLICIES,
     CharVocabulary,
 )
@@ -65,6 +66,7 @@ from nlpkit.utils.files import (
     write_json,
     write_vocabulary,
 )
+from nlpkit.utils.inference import after_checks, with_spare_row
 from nlpkit.utils.validation import (
     MAX_BEAM_WIDTH,
     MAX_GENERATION_SEED,
@@ -74,6 +76,7 @@ from nlpkit.utils.validation import (
     check_int,
     check_seed,
     check_texts,
+    generation_checks,
 )
 
 __all__ = ["CharGenerator", "run_recipe", "MODES", "METHODS"]
@@ -87,186 +90,8 @@ _MODEL_FILE = "model.keras"
 _VOCAB_FILE = "vocabulary.txt"
 _OLD_VOCAB_FILE = "vocabulary.json"  # nlpkit 0.1
 _STATE_FILE = "state.json"
-
-
-# ---------------------------------------------------------------------------------------------
-# The graph module shared by generate() and export()
-# ---------------------------------------------------------------------------------------------
-class _CharLM(tf.Module):
-    """Encoding, stateful stepping, sampling and scoring as `tf.function`s over a trained model.
-
-    The same object serves `CharGenerator.generate/score` in Python and is what `export()` saves.
-    """
-
-    def __init__(self, model: keras.Model, vocab: CharVocabulary, mode: str, cell: str):
-        super().__init__(name="char_lm")
-        self.model = model
-        self.lookup = vocab.lookup()
-        self.embedding = model.get_layer("embedding")
-        self.recurrent = model.get_layer("recurrent")
-        self.head = model.get_layer("logits")
-        self._lines = mode == "lines"
-        banned = [PAD_ID, UNK_ID, BOS_ID] + ([] if self._lines else [EOS_ID])
-        ban = np.zeros(vocab.size, np.float32)
-        ban[banned] = _NEG
-        self.ban = tf.constant(ban)
-
-    # ---------------------------------------------------------------- building blocks
-    def _zero_states(self, batch):
-        return self.recurrent.initial_state(batch)
-
-    def _step(self, ids, states):
-        """One character for every row: `(batch,)` ids -> `(batch, vocab)` logits, new states."""
-        x, states = self.recurrent.step(self.embedding(ids), states)
-        return self.head(x), states
-
-    def _step_fn(self, ids, states, index):
-        """The `nlpkit.decoding` step function: logits with the never-generated ids banned."""
-        logits, states = self._step(ids, states)
-        return logits + self.ban, states
-
-    def _frame(self, texts):
-        """Strings -> padded `[start] ids ([end])` matrix `(batch, time)` and row lengths."""
-        ids = self.lookup.encode(texts)
-        batch = ids.nrows(out_type=tf.int32)
-        parts = [tf.RaggedTensor.from_tensor(tf.fill([batch, 1], BOS_ID)), ids]
-        if self._lines:
-            parts.append(tf.RaggedTensor.from_tensor(tf.fill([batch, 1], EOS_ID)))
-        framed = tf.concat(parts, axis=1)
-        return framed.to_tensor(PAD_ID), tf.cast(framed.row_lengths(), tf.int32)
-
-    def _prime(self, prompts):
-        """Run `[start] prompt` but its last character through the cells; return that last
-        character `(batch,)` and the states, the starting point of decoding."""
-        ids = self.lookup.encode(prompts)
-        batch = ids.nrows(out_type=tf.int32)
-        framed = tf.concat([tf.RaggedTensor.from_tensor(tf.fill([batch, 1], BOS_ID)), ids], axis=1)
-        padded = framed.to_tensor(PAD_ID)
-        lengths = tf.cast(framed.row_lengths(), tf.int32)
-        states = self._zero_states(batch)
-        for t in tf.range(tf.shape(padded)[1] - 1):
-            _, new_states = self.recurrent.step(self.embedding(padded[:, t]), states)
-            active = (t < lengths - 1)[:, None]
-            states = tuple(tf.where(active, n, o) for n, o in zip(new_states, states, strict=True))
-        return tf.gather(padded, lengths - 1, batch_dims=1), states
-
-    def _generate(self, prompts, max_length, temperature, seed, top_k, top_p):
-        """`{"text": prompt + generated, "token_log_probs": (batch, steps)}`: the model's
-        log-probability of each generated character (the end marker included in 'lines' mode;
-        never-generated ids excluded from the softmax; 0 after the end)."""
-        last, states = self._prime(prompts)
-        out = Sampling(temperature, top_k, top_p)(
-            self._step_fn,
-            states,
-            last,
-            max_length=max_length,
-            end_id=EOS_ID,
-            pad_id=PAD_ID,
-            seed=seed,
-        )
-        return {
-            "text": tf.strings.join([prompts, self.lookup.decode(out.tokens)]),
-            "token_log_probs": out.token_log_probs,
-        }
-
-    def _beam(self, prompts, max_length, beam_width):
-        last, states = self._prime(prompts)
-        decoder = BeamSearch(beam_width, finished_in_beam=False)
-        out = decoder(
-            self._step_fn, states, last, max_length=max_length, end_id=EOS_ID, pad_id=PAD_ID
-        )
-        batch = tf.shape(out.beams)[0]
-        width = tf.shape(out.beams)[1]
-        flat = tf.reshape(out.beams, [batch * width, -1])
-        texts = self.lookup.decode(flat)
-        texts = tf.strings.join([tf.repeat(prompts, width), texts])
-        return tf.reshape(texts, [batch, width]), out.beam_scores
-
-    # ---------------------------------------------------------------- exported signatures
-    @tf.function(
-        input_signature=[
-            tf.TensorSpec([None], tf.string, name="prompts"),
-            tf.TensorSpec([], tf.int32, name="max_length"),
-            tf.TensorSpec([], tf.float32, name="temperature"),
-            tf.TensorSpec([], tf.int32, name="seed"),
-        ]
-    )
-    def generate(self, prompts, max_length, temperature, seed):
-        """Sample continuations of `prompts`; returns `{"text": prompt + generated}`."""
-        return {"text": self._generate(prompts, max_length, temperature, seed, 0, 1.0)["text"]}
-
-    @tf.function(
-        input_signature=[
-            tf.TensorSpec([None], tf.string, name="prompts"),
-            tf.TensorSpec([], tf.int32, name="max_length"),
-            tf.TensorSpec([], tf.float32, name="temperature"),
-            tf.TensorSpec([], tf.int32, name="seed"),
-            tf.TensorSpec([], tf.int32, name="top_k"),
-            tf.TensorSpec([], tf.float32, name="top_p"),
-        ]
-    )
-    def generate_filtered(self, prompts, max_length, temperature, seed, top_k, top_p):
-        """`generate` with top-k (0 = off) and top-p (1.0 = off) filtering."""
-        out = self._generate(prompts, max_length, temperature, seed, top_k, top_p)
-        return {"text": out["text"]}
-
-    @tf.function(
-        input_signature=[
-            tf.TensorSpec([None], tf.string, name="prompts"),
-            tf.TensorSpec([], tf.int32, name="max_length"),
-            tf.TensorSpec([], tf.float32, name="temperature"),
-            tf.TensorSpec([], tf.int32, name="seed"),
-            tf.TensorSpec([], tf.int32, name="top_k"),
-            tf.TensorSpec([], tf.float32, name="top_p"),
-        ]
-    )
-    def generate_scored(self, prompts, max_length, temperature, seed, top_k, top_p):
-        """`generate_filtered` that also returns `token_log_probs` `(batch, steps)`: the model's
-        log-probability of each generated character (before temperature and filtering; the end
-        marker included in 'lines' mode), 0 after the end. The same texts as
-        `generate_filtered` for the same arguments. A separate signature, so that the
-        single-output `generate` keeps its REST answer format."""
-        return self._generate(prompts, max_length, temperature, seed, top_k, top_p)
-
-    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="texts")])
-    def score(self, texts):
-        """Per-item log-likelihood (nats) and the number of characters predicted."""
-        framed, _ = self._frame(texts)
-        inputs, targets = framed[:, :-1], framed[:, 1:]
-        logits = self.model(inputs, training=False)
-        logp = tf.nn.log_softmax(logits, axis=-1)
-        picked = tf.gather(logp, targets, batch_dims=2)
-        mask = tf.not_equal(targets, PAD_ID)
-        ll = tf.reduce_sum(tf.where(mask, picked, 0.0), axis=1)
-        return {"log_likelihood": ll, "num_chars": tf.reduce_sum(tf.cast(mask, tf.int32), axis=1)}
-
-    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="texts")])
-    def token_log_probs(self, texts):
-        """Teacher-forced `(batch, time)` log p of each character of `texts` (and of the end
-        marker in 'lines' mode) given those before it, with the never-generated ids left out of
-        the softmax as the decoders do; 0 at padding."""
-        framed, _ = self._frame(texts)
-        inputs, targets = framed[:, :-1], framed[:, 1:]
-        logp = tf.nn.log_softmax(self.model(inputs, training=False) + self.ban, axis=-1)
-        picked = tf.gather(logp, targets, batch_dims=2)
-        return {"token_log_probs": tf.where(tf.not_equal(targets, PAD_ID), picked, 0.0)}
-
-    @tf.function(
-        input_signature=[
-            tf.TensorSpec([None], tf.string, name="prompts"),
-            tf.TensorSpec([], tf.int32, name="max_length"),
-            tf.TensorSpec([], tf.int32, name="beam_width"),
-        ]
-    )
-    def beam_search(self, prompts, max_length, beam_width):
-        """Beam search ('lines' mode): the `beam_width` most probable continuations of each
-        prompt that end with the end marker (or reach `max_length`), best first.
-
-        Returns `{"text": (batch, beam_width) prompt + generated, "log_likelihood": (batch,
-        beam_width) summed log-probabilities of the generated characters and the end marker}`.
-        """
-        texts, scores = self._beam(prompts, max_length, beam_width)
-        return {"text": texts, "log_likelihood": scores}
+# The graph module moved to nlpkit.models.char_lm; the old private name stays.
+_CharLM = CharLM
 
 
 # ---------------------------------------------------------------------------------------------
@@ -388,7 +213,7 @@ class CharGenerator(Pipeline):
     def _texts(self, x: Any, name: str) -> list[str]:
         """Accept a list of strings, a `tf.data.Dataset` of strings, or text files (read whole:
         validation, `evaluate` and `score` data; `fit` streams its training files)."""
-        files = _text_files(x, name)
+        files = named_files(x, name)
         if files is not None:
             if self.mode == "lines":
                 return [line for f in files for line in read_lines(f)]
@@ -466,29 +291,15 @@ class CharGenerator(Pipeline):
 
     # ------------------------------------------------------------------ model
     def _build_model(self, vocab_size: int) -> keras.Model:
-        ids = keras.Input((None,), dtype="int32", name="ids")
-        if self.input_encoding == "embedding":
-            x = keras.layers.Embedding(vocab_size, self.embedding_dim, name="embedding")(ids)
-        else:
-            x = keras.layers.Embedding(
-                vocab_size,
-                vocab_size,
-                embeddings_initializer="identity",
-                trainable=False,
-                name="embedding",
-            )(ids)
-        h = RecurrentStack(
-            self.cell,
-            self.hidden_size,
+        model = build_char_lm(
+            vocab_size,
+            input_encoding=self.input_encoding,
+            embedding_dim=self.embedding_dim,
+            cell=self.cell,
+            hidden_size=self.hidden_size,
             num_layers=self.num_layers,
             dropout=self.dropout,
-            return_sequences=True,
-            name="recurrent",
-        )(x)
-        if self.dropout:
-            h = keras.layers.Dropout(self.dropout, name="output_dropout")(h)
-        logits = keras.layers.Dense(vocab_size, name="logits")(h)
-        model = keras.Model(ids, logits, name="char_lm")
+        )
         self._compile(model)
         return model
 
@@ -498,10 +309,10 @@ class CharGenerator(Pipeline):
             loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=PAD_ID),
         )
 
-    def _graph(self) -> _CharLM:
+    def _graph(self) -> CharLM:
         lm = getattr(self, "_lm", None)
         if lm is None or lm.model is not self.model_:  # rebuilt when the model is replaced
-            self._lm = _CharLM(self.model_, self.vocabulary_, self.mode, self.cell)
+            self._lm = CharLM(self.model_, self.vocabulary_, self.mode)
         return self._lm
 
     # ------------------------------------------------------------------ fit
@@ -646,7 +457,7 @@ class CharGenerator(Pipeline):
                 )
 
             return raw, encoded
-        files = _text_files(x, name)
+        files = named_files(x, name)
         if files is None:
             return None
 
@@ -1013,7 +824,7 @@ class CharGenerator(Pipeline):
     def _export(self, directory: Path) -> None:
         """SavedModel signatures: `serving_default` (prompts -> greedy completions, as
         `predict`), `generate`, `generate_filtered`, `score` and, in 'lines' mode,
-        `beam_search` (see `_CharLM`). Arguments are checked in the graph as in Python:
+        `beam_search` (see `nlpkit.models.char_lm.CharLM`). Arguments are checked in the graph as in Python:
         `max_length >= 1`, `temperature` finite and >= 0, `seed >= 0`, `top_k >= 0`, `top_p`
         in (0, 1], `1 <= beam_width <= 1024`; a bad value raises InvalidArgumentError naming it. `assets.extra/` holds the vocabulary and the configuration."""
         lm = self._graph()
@@ -1023,7 +834,7 @@ class CharGenerator(Pipeline):
             input_signature=[tf.TensorSpec([None], tf.string, name="prompts")], autograph=False
         )
         def chargen_serving_default(prompts):
-            return _with_spare_row(
+            return with_spare_row(
                 lambda p: lm.generate(
                     p, tf.constant(default_length), tf.constant(0.0), tf.constant(0)
                 ),
@@ -1032,39 +843,39 @@ class CharGenerator(Pipeline):
 
         @tf.function(input_signature=lm.generate.input_signature, autograph=False)
         def chargen_generate(prompts, max_length, temperature, seed):
-            with tf.control_dependencies(_check_generation_args(max_length, temperature, seed)):
-                prompts, max_length, temperature, seed = _after_checks(
+            with tf.control_dependencies(generation_checks(max_length, temperature, seed)):
+                prompts, max_length, temperature, seed = after_checks(
                     prompts, max_length, temperature, seed
                 )
-            return _with_spare_row(lambda p: lm.generate(p, max_length, temperature, seed), prompts)
+            return with_spare_row(lambda p: lm.generate(p, max_length, temperature, seed), prompts)
 
         @tf.function(input_signature=lm.generate_filtered.input_signature, autograph=False)
         def chargen_generate_filtered(prompts, max_length, temperature, seed, top_k, top_p):
-            checks = _check_generation_args(max_length, temperature, seed, top_k, top_p)
+            checks = generation_checks(max_length, temperature, seed, top_k, top_p)
             with tf.control_dependencies(checks):
-                prompts, max_length, temperature, seed, top_k, top_p = _after_checks(
+                prompts, max_length, temperature, seed, top_k, top_p = after_checks(
                     prompts, max_length, temperature, seed, top_k, top_p
                 )
-            return _with_spare_row(
+            return with_spare_row(
                 lambda p: lm.generate_filtered(p, max_length, temperature, seed, top_k, top_p),
                 prompts,
             )
 
         @tf.function(input_signature=lm.generate_scored.input_signature, autograph=False)
         def chargen_generate_scored(prompts, max_length, temperature, seed, top_k, top_p):
-            checks = _check_generation_args(max_length, temperature, seed, top_k, top_p)
+            checks = generation_checks(max_length, temperature, seed, top_k, top_p)
             with tf.control_dependencies(checks):
-                prompts, max_length, temperature, seed, top_k, top_p = _after_checks(
+                prompts, max_length, temperature, seed, top_k, top_p = after_checks(
                     prompts, max_length, temperature, seed, top_k, top_p
                 )
-            return _with_spare_row(
+            return with_spare_row(
                 lambda p: lm.generate_scored(p, max_length, temperature, seed, top_k, top_p),
                 prompts,
             )
 
         @tf.function(input_signature=lm.score.input_signature, autograph=False)
         def chargen_score(texts):
-            return _with_spare_row(lm.score, texts)
+            return with_spare_row(lm.score, texts)
 
         signatures = {
             "serving_default": chargen_serving_default,
@@ -1091,7 +902,7 @@ class CharGenerator(Pipeline):
                     ),
                 ]
                 with tf.control_dependencies(checks):
-                    prompts, max_length, beam_width = _after_checks(prompts, max_length, beam_width)
+                    prompts, max_length, beam_width = after_checks(prompts, max_length, beam_width)
                 return lm.beam_search(prompts, max_length, beam_width)
 
             signatures["beam_search"] = chargen_beam_search
@@ -1103,65 +914,6 @@ class CharGenerator(Pipeline):
 
 
 _PAIR_SPEC = (tf.TensorSpec((None,), tf.int32), tf.TensorSpec((None,), tf.int32))
-
-
-def _text_files(x: Any, name: str) -> list[str] | None:
-    """The text files `x` names (a path, a glob, or a list of `pathlib.Path`s), else None. A
-    `str` counts as files only when such a file exists or it is a glob (a single string that
-    names no file is text, which `_texts` refuses with its own message)."""
-    if isinstance(x, str):
-        if not any(c in x for c in "*?[") and not Path(x).expanduser().is_file():
-            return None
-        return expand_files(x, name)
-    if isinstance(x, os.PathLike) or (
-        isinstance(x, (list, tuple)) and x and all(isinstance(v, os.PathLike) for v in x)
-    ):
-        return expand_files(x, name)
-    return None
-
-
-def _with_spare_row(fn, strings):
-    """`fn(strings)` with one spare row appended and cut off again, so that an empty batch runs
-    the same graph and gives empty outputs (the decoding loops need at least one row)."""
-    out = fn(tf.concat([strings, tf.constant([""])], axis=0))
-    n = tf.shape(strings)[0]
-    return {key: value[:n] for key, value in out.items()}
-
-
-def _after_checks(*tensors):
-    """`tf.identity` of each input, to be called under `tf.control_dependencies(checks)`: every
-    op that reads an input then waits for the checks (gating one input only lets ops on the
-    others, e.g. a `Fill` of `beam_width`, fail first with an unclear message)."""
-    return tuple(tf.identity(t) for t in tensors)
-
-
-def _check_generation_args(max_length, temperature, seed, top_k=None, top_p=None) -> list:
-    """In-graph twins of `CharGenerator.generate`'s argument checks (InvalidArgumentError).
-
-    Returns the check ops; run the generation under `tf.control_dependencies` on them, so a
-    bad value is reported before it can reach the sampler.
-    """
-    checks = [
-        tf.debugging.assert_greater_equal(
-            max_length, 1, message="`max_length` must be >= 1 (Received a smaller value)"
-        ),
-        tf.debugging.assert_all_finite(temperature, "`temperature` must be finite, not NaN or inf"),
-        tf.debugging.assert_greater_equal(
-            temperature, 0.0, message="`temperature` must be >= 0 (0 means greedy)"
-        ),
-        tf.debugging.assert_greater_equal(seed, 0, message="`seed` must be >= 0"),
-    ]
-    if top_k is not None:
-        checks.append(
-            tf.debugging.assert_greater_equal(top_k, 0, message="`top_k` must be >= 0 (0 = off)")
-        )
-    if top_p is not None:
-        checks += [
-            tf.debugging.assert_all_finite(top_p, "`top_p` must be finite, not NaN or inf"),
-            tf.debugging.assert_greater(top_p, 0.0, message="`top_p` must be in (0, 1]"),
-            tf.debugging.assert_less_equal(top_p, 1.0, message="`top_p` must be in (0, 1]"),
-        ]
-    return checks
 
 
 # ---------------------------------------------------------------------------------------------

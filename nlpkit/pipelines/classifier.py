@@ -3,6 +3,8 @@
 `TextClassifier` vectorises inside the model (Keras `TextVectorization`), encodes with a
 recurrent stack (RNN, GRU or LSTM; stacked; optionally bidirectional) over trained or pretrained
 word embeddings, and exports a SavedModel that serves raw `tf.string` input.
+
+The network lives in `nlpkit.models.text_classifier`; this module holds the pipeline.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from nlpkit.data.classification import file_kind, texts_and_labels
 from nlpkit.data.streaming import (
     DEFAULT_SHUFFLE_BUFFER,
     CappedCounter,
@@ -27,13 +30,14 @@ from nlpkit.data.streaming import (
     worker_shard,
 )
 from nlpkit.data.tfdata import dataset_to_lists
+from nlpkit.embeddings.oov import add_pretrained_words
 from nlpkit.errors import IntegrityError
-from nlpkit.layers.masked_average import MaskedAverage
-from nlpkit.layers.partly_trainable_embedding import PartlyTrainableEmbedding
-from nlpkit.layers.recurrent_stack import CELLS, RecurrentStack
+from nlpkit.layers.recurrent_stack import CELLS
 from nlpkit.metrics.classification import classification_report
+from nlpkit.models.text_classifier import build_text_classifier
 from nlpkit.pipelines.base import LAYOUT, Pipeline, check_rows
 from nlpkit.training import Trainer, check_training_settings, set_seed
+from nlpkit.training.epochs import auto_epochs
 from nlpkit.utils.files import (
     hash_strings,
     load_keras_model,
@@ -48,7 +52,6 @@ from nlpkit.utils.validation import (
     check_choice,
     check_float,
     check_int,
-    check_same_length,
     check_seed,
     check_texts,
 )
@@ -59,59 +62,6 @@ logger = logging.getLogger("nlpkit")
 
 STANDARDIZE = ("lower_and_strip_punctuation", "lower", "strip_punctuation", None)
 ENCODERS = ("recurrent", "mean")
-
-
-def _check_labels(name: str, labels: Any) -> list:
-    if isinstance(labels, (str, bytes)):
-        raise TypeError(f"`{name}` must be a list of labels, not a single string.")
-    if isinstance(labels, np.ndarray):
-        labels = labels.tolist()
-    labels = list(labels)
-    out = []
-    for i, v in enumerate(labels):
-        if isinstance(v, bytes):
-            v = v.decode("utf-8")
-        if isinstance(v, np.integer):
-            v = int(v)
-        if isinstance(v, bool) or not isinstance(v, (str, int)):
-            raise TypeError(
-                f"`{name}` must contain strings or integers. Received {type(v).__name__} at index {i}: {v!r:.60}"
-            )
-        out.append(v)
-    kinds = {type(v) for v in out}
-    if len(kinds) > 1:
-        raise TypeError(f"`{name}` mixes strings and integers; use one type for all labels.")
-    return out
-
-
-def _xy(x, y, name_x="x", name_y="y"):
-    if isinstance(x, tf.data.Dataset):
-        if y is not None:
-            raise ValueError(
-                f"When `{name_x}` is a tf.data.Dataset of (text, label) pairs, `{name_y}` must be None."
-            )
-        x, y = dataset_to_lists(x)
-        if y is None:
-            raise ValueError(
-                f"`{name_x}` is a dataset of texts only; labels are needed: yield (text, label) pairs."
-            )
-    texts = check_texts(name_x, x)
-    if y is None:
-        raise ValueError(f"`{name_y}` (the labels) is required.")
-    labels = _check_labels(name_y, y)
-    check_same_length(name_x, texts, name_y, labels)
-    return texts, labels
-
-
-def _file_kind(path: str) -> str | None:
-    """'csv', 'tsv' or 'jsonl' from a file name (a trailing `.gz` is ignored), else None."""
-    name = path.lower().removesuffix(".gz")
-    for kind in ("csv", "tsv", "jsonl"):
-        if name.endswith("." + kind):
-            return kind
-    if name.endswith(".json"):
-        return "jsonl"
-    return None
 
 
 class TextClassifier(Pipeline):
@@ -283,54 +233,23 @@ class TextClassifier(Pipeline):
     def _build_model(
         self, vocab_size: int, matrix: np.ndarray | None, trained_rows: int | None = None
     ) -> keras.Model:
-        ids = keras.Input(shape=(None,), dtype="int64", name="token_ids")
-        # Pretrained vectors are assigned after building, not through a Constant initializer,
-        # which would copy the whole matrix into the saved model's JSON config.
-        dim = matrix.shape[1] if matrix is not None else self.embedding_dim
-        multiplier = (self.embedding_learning_rate or self.learning_rate) / self.learning_rate
-        if (
-            matrix is not None
-            and self.trainable_embeddings
-            and ((trained_rows or vocab_size) < vocab_size or multiplier != 1.0)
-        ):
-            # Only the training words' rows are fine-tuned; added pretrained words stay put.
-            # The fine-tuned rows move at `embedding_learning_rate`.
-            emb = PartlyTrainableEmbedding(
-                vocab_size,
-                dim,
-                trained_rows or vocab_size,
-                learning_rate_multiplier=multiplier,
-                name="embedding",
-            )
-        else:
-            emb = keras.layers.Embedding(
-                vocab_size,
-                dim,
-                mask_zero=True,
-                trainable=matrix is None or self.trainable_embeddings,
-                name="embedding",
-            )
-        x = emb(ids)
-        if self.encoder == "mean":
-            # Average over known words: padding (0) and [UNK] (1) are left out.
-            x = MaskedAverage(name="encoder")(x, mask=keras.ops.greater(ids, 1))
-        else:
-            x = RecurrentStack(
-                self.cell,
-                self.hidden_size,
-                num_layers=self.num_layers,
-                bidirectional=self.bidirectional,
-                dropout=self.dropout,
-                name="encoder",
-            )(x)
-        x = keras.layers.Dropout(self.dropout, name="output_dropout")(x)
-        probs = keras.layers.Dense(len(self.classes_), activation="softmax", name="classes")(x)
-        model = keras.Model(ids, probs, name="text_classifier")
-        if matrix is not None:
-            if isinstance(emb, PartlyTrainableEmbedding):
-                emb.set_table(matrix)
-            else:
-                emb.set_weights([matrix])
+        model = build_text_classifier(
+            vocab_size,
+            len(self.classes_),
+            matrix=matrix,
+            trained_rows=trained_rows,
+            embedding_dim=self.embedding_dim,
+            trainable_embeddings=self.trainable_embeddings,
+            embedding_learning_rate_multiplier=(
+                (self.embedding_learning_rate or self.learning_rate) / self.learning_rate
+            ),
+            encoder=self.encoder,
+            cell=self.cell,
+            hidden_size=self.hidden_size,
+            num_layers=self.num_layers,
+            bidirectional=self.bidirectional,
+            dropout=self.dropout,
+        )
         model.compile(
             optimizer=keras.optimizers.Adam(self.learning_rate),
             loss="sparse_categorical_crossentropy",
@@ -400,7 +319,7 @@ class TextClassifier(Pipeline):
                 f"When `{name}` names data files, `y` must be None (labels come from the files)."
             )
         for f in files:
-            kind = _file_kind(f)
+            kind = file_kind(f)
             if kind is None:
                 raise ValueError(
                     f"`{name}`: cannot tell the format of {f!r}: expected a .csv, .tsv or .jsonl "
@@ -411,7 +330,7 @@ class TextClassifier(Pipeline):
         def read(path: str):
             from nlpkit.data.classification import iter_csv, iter_jsonl
 
-            rows = iter_jsonl(path) if _file_kind(path) == "jsonl" else iter_csv(path)
+            rows = iter_jsonl(path) if file_kind(path) == "jsonl" else iter_csv(path)
             for text, label in rows:
                 yield text, str(label)
 
@@ -512,7 +431,7 @@ class TextClassifier(Pipeline):
                         "`validation_data` must be (texts, labels), data files or a "
                         f"tf.data.Dataset. Received: {type(validation_data).__name__}"
                     )
-                val = _xy(*validation_data, "validation_data[0]", "validation_data[1]")
+                val = texts_and_labels(*validation_data, "validation_data[0]", "validation_data[1]")
         vectors = None
         if self.embeddings is not None:
             from nlpkit import embeddings as nlpkit_embeddings
@@ -645,7 +564,7 @@ class TextClassifier(Pipeline):
         if stream is not None:
             epochs = 10 if epochs is None else epochs
             return self._fit_stream(stream, validation_data, epochs, callbacks, trainer)
-        texts, labels = _xy(x, y)
+        texts, labels = texts_and_labels(x, y)
         if epochs is None:
             epochs = auto_epochs(len(texts), self.batch_size)
         classes = sorted(set(labels))
@@ -657,10 +576,10 @@ class TextClassifier(Pipeline):
                 f"Received {len(classes)}: {classes[:10]}. Use TextClassifier for more."
             )
         val = (
-            _xy(*validation_data, "validation_data[0]", "validation_data[1]")
+            texts_and_labels(*validation_data, "validation_data[0]", "validation_data[1]")
             if isinstance(validation_data, (tuple, list))
             else (
-                _xy(validation_data, None, "validation_data")
+                texts_and_labels(validation_data, None, "validation_data")
                 if validation_data is not None
                 else None
             )
@@ -684,7 +603,7 @@ class TextClassifier(Pipeline):
             matrix, oov = None, None
             if vectors is not None:
                 if self.pretrained_words != 0:
-                    vocabulary = _add_pretrained_words(vocabulary, vectors, self.pretrained_words)
+                    vocabulary = add_pretrained_words(vocabulary, vectors, self.pretrained_words)
                     if len(vocabulary) > trained_rows:
                         vectorizer = self._make_vectorizer(vocabulary=vocabulary[2:])
                 matrix, oov = nlpkit_embeddings.embedding_matrix(
@@ -818,7 +737,7 @@ class TextClassifier(Pipeline):
             ValueError: a label was never seen in fit (the message lists it).
         """
         self._check_fitted("evaluate")
-        texts, labels = _xy(x, y)
+        texts, labels = texts_and_labels(x, y)
         ids = self._label_ids(labels, "y")
         probs = self.predict_proba(texts)
         report = classification_report(ids, probs.argmax(-1), [str(c) for c in self.classes_])
@@ -890,34 +809,6 @@ class TextClassifier(Pipeline):
         write_json(
             extra / "config.json", {"class": type(self).__name__, "config": self.get_config()}
         )
-
-
-def auto_epochs(
-    n_examples: int, batch_size: int, *, min_steps: int = 300, low: int = 10, high: int = 100
-) -> int:
-    """Epochs for at least `min_steps` optimizer steps, clipped to `[low, high]`.
-
-    Example:
-        >>> auto_epochs(132, 32), auto_epochs(25_000, 32)
-        (60, 10)
-    """
-    steps_per_epoch = max(1, -(-n_examples // batch_size))
-    return int(min(high, max(low, -(-min_steps // steps_per_epoch))))
-
-
-def _add_pretrained_words(vocabulary: list[str], vectors, limit: int | None) -> list[str]:
-    """`vocabulary` followed by the `limit` most frequent pretrained words it lacks (None: all).
-
-    Only words that whitespace splitting can produce are added; the lookup is exact (the
-    pretrained key itself), so every added word has a vector.
-    """
-    seen = set(vocabulary)
-    out = list(vocabulary)
-    for w in vectors.index_to_key[:limit]:
-        if w and w not in seen and not any(c.isspace() for c in w):
-            out.append(w)
-            seen.add(w)
-    return out
 
 
 class SentimentClassifier(TextClassifier):

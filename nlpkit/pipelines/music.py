@@ -23,6 +23,9 @@ graph and give the same output for the same seed. Tokens are drawn with
 `nlpkit.ops.sample_logits`; piano-roll keys are drawn as Bernoulli variables with probability
 `sigmoid(logit / temperature)` from stateless uniform noise (with `key_model="nade"` one key at a
 time, lowest first, each conditioned on the keys already drawn in its step).
+
+The network, its losses and the generation graph (`MusicSampler`) live in
+`nlpkit.models.music_lm`; this module holds the pipeline.
 """
 
 from __future__ import annotations
@@ -38,21 +41,27 @@ import numpy as np
 import tensorflow as tf
 
 from nlpkit.data import music_events as me
+from nlpkit.data.music import music_files
 from nlpkit.data.music_events import DEFAULT_TEMPO, timing_metadata
 from nlpkit.data.streaming import (
     DEFAULT_SHUFFLE_BUFFER,
     CappedCounter,
-    expand_files,
     files_dataset,
     shuffled,
     worker_shard,
 )
-from nlpkit.decoding import Decoder, Sampling
 from nlpkit.errors import IntegrityError
-from nlpkit.layers.nade import NADE
-from nlpkit.layers.recurrent_stack import CELLS, RecurrentStack
-from nlpkit.layers.windowed_self_attention import WindowedSelfAttention
-from nlpkit.metrics.language_model import lm_metrics, sequence_nll
+from nlpkit.layers.recurrent_stack import CELLS
+from nlpkit.metrics.language_model import sequence_nll
+from nlpkit.metrics.music import music_metrics
+from nlpkit.models.music_lm import (
+    MusicSampler,
+    _WindowedSelfAttention,  # noqa: F401 (old location)
+    build_music_lm,
+    has_legacy_attention,
+    pianoroll_loss,
+    token_loss,
+)
 from nlpkit.pipelines.base import LAYOUT, Pipeline, check_rows
 from nlpkit.pipelines.training import set_seed
 from nlpkit.text.special_ids import (
@@ -97,65 +106,12 @@ KEY_MODELS = ("nade", "independent")
 # before the ids were shared lists `<pad> <start> <end> <unk>`: its ids are read from the saved
 # token list (`MusicGenerator._special`), so old models load and generate as before.
 PAD, UNK, START, END = PAD_ID, UNK_ID, BOS_ID, EOS_ID
-_NEG = -1e9
 _MODEL = "model.keras"
 _WEIGHTS = "model.weights.h5"  # nlpkit 0.1
 _VOCAB = "vocabulary.txt"
 
 
-def music_metrics(
-    representation: str,
-    total_nll: float,
-    steps: int,
-    pieces: int,
-    correct: int | None = None,
-) -> dict[str, float]:
-    """The metrics of `MusicGenerator.evaluate` from summed counts, so that the pipeline and
-    `nlpkit evaluate` on an export (its `score` signature) report the same figures.
-
-    Args:
-        representation: `"tokens"` or `"piano_roll"`.
-        total_nll: Summed negative log-likelihood (nats) over every predicted step: for tokens
-            each event and the closing `<end>` of each piece; for piano roll each step's 88 keys.
-        steps: Predicted steps the sum runs over (tokens: events + one `<end>` per piece).
-        pieces: Pieces scored.
-        correct: Tokens only: predicted steps whose most likely event is the true one.
-
-    Returns:
-        Tokens: `nll_per_step`, `nll_per_event`, `bits_per_step`, `perplexity`, `accuracy`,
-        `steps`, `events`. Piano roll: `nll_per_step`, `bits_per_step`, `steps`.
-
-    Example:
-        >>> m = music_metrics("tokens", total_nll=12.0, steps=6, pieces=1, correct=3)
-        >>> m["nll_per_step"], m["nll_per_event"], m["accuracy"], m["events"]
-        (2.0, 2.4, 0.5, 5.0)
-    """
-    m = lm_metrics(total_nll, steps)
-    if representation == "tokens":
-        events = steps - pieces
-        return {
-            "nll_per_step": m["nll"],
-            "nll_per_event": total_nll / max(events, 1),
-            "bits_per_step": m["bits_per_unit"],
-            "perplexity": m["perplexity"],
-            "accuracy": (correct or 0) / steps,
-            "steps": float(steps),
-            "events": float(events),
-        }
-    return {
-        "nll_per_step": m["nll"],
-        "bits_per_step": m["bits_per_unit"],
-        "steps": float(steps),
-    }
-
-
-# ============================================================================ model pieces
-class _WindowedSelfAttention(WindowedSelfAttention):
-    """`nlpkit.layers.WindowedSelfAttention` under the class name that music models saved before
-    it moved were written with: Keras keys the weights file by class name
-    (`layers/__windowed_self_attention`), so those files are loaded into this subclass."""
-
-
+# ============================================================================ arguments
 def _max_length(max_length, steps) -> int:
     """`max_length`, or the deprecated `steps` (with a DeprecationWarning) when that is given."""
     if steps is None:
@@ -172,246 +128,6 @@ def _max_length(max_length, steps) -> int:
             f"Received: max_length={max_length}, steps={steps}"
         )
     return check_int("steps", steps, 0)
-
-
-def _has_legacy_attention(weights_file: Path) -> bool:
-    """True for a weights file written while the attention layer was `_WindowedSelfAttention`."""
-    import io
-    import zipfile
-
-    import h5py  # a Keras dependency
-
-    try:
-        if Path(weights_file).suffix == ".keras":  # the weights inside a .keras archive
-            with zipfile.ZipFile(weights_file) as zf:
-                with h5py.File(io.BytesIO(zf.read("model.weights.h5")), "r") as f:
-                    return "layers/__windowed_self_attention" in f
-        with h5py.File(weights_file, "r") as f:
-            return "layers/__windowed_self_attention" in f
-    except (OSError, KeyError, zipfile.BadZipFile):
-        return False  # a damaged file: loading it reports the damage
-
-
-def _per_position_mean(per_position, mask):
-    """Scale per-position losses so that Keras's mean over all positions equals the mean over the
-    unpadded ones (sum of loss * mask / number of real positions)."""
-    mask = tf.cast(mask, per_position.dtype)
-    scale = tf.cast(tf.size(mask), per_position.dtype) / tf.maximum(tf.reduce_sum(mask), 1.0)
-    return per_position * mask * scale
-
-
-def _token_loss(y_true, y_pred):
-    """Next-event cross-entropy (nats) averaged over real positions; target id 0 is padding."""
-    labels = tf.cast(y_true, tf.int32)
-    ce = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=y_pred)
-    return _per_position_mean(ce, labels != PAD)  # <pad> is id 0 in old and new vocabularies
-
-
-def _pianoroll_loss(y_true, y_pred):
-    """NLL per piano-roll step (binary cross-entropy summed over the 88 keys, nats) averaged over
-    real steps; `y_true` carries an 89th column that is 1 on real steps and 0 on padding."""
-    labels = tf.cast(y_true[..., : me.NUM_KEYS], y_pred.dtype)
-    bce = tf.reduce_sum(tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=y_pred), -1)
-    return _per_position_mean(bce, y_true[..., me.NUM_KEYS])
-
-
-class _KeySampling(Decoder):
-    """Piano-roll steps: every key a Bernoulli draw with probability `sigmoid(logit / temperature)`
-    from stateless uniform noise seeded `[seed, index]` (with the NADE, one key at a time, lowest
-    first, each conditioned on the keys drawn below it); `temperature <= 0` turns on the keys with
-    probability > 0.5. The step function returns the recurrent context as its "logits"."""
-
-    def __init__(self, out: keras.layers.Layer, nade: bool, temperature):
-        self.out = out
-        self.nade = nade
-        self.temperature = temperature
-
-    def __call__(
-        self,
-        step_fn,
-        state,
-        start_tokens,
-        *,
-        max_length,
-        end_id=None,
-        pad_id=0,
-        prompt=None,
-        seed=None,
-    ):
-        seed = tf.cast(0 if seed is None else seed, tf.int32)
-        return self._loop(step_fn, state, start_tokens, max_length, end_id, pad_id, prompt, seed)
-
-    def _select(self, context, index, seed):
-        batch = tf.shape(context)[0]
-        step_seed = tf.stack([seed, tf.cast(index, tf.int32)])
-        noise = tf.random.stateless_uniform([batch, me.NUM_KEYS], seed=step_seed)
-        temperature = self.temperature
-        if self.nade:
-            drawn = self.out.sample(context, noise, temperature)
-            logits = self.out([context, drawn])  # each key given the keys drawn below it
-        else:
-            logits = self.out(context)
-            temp = tf.maximum(temperature, 1e-6)
-            drawn = tf.where(
-                temperature <= 0,
-                tf.cast(logits > 0, tf.float32),
-                tf.cast(noise < tf.sigmoid(logits / temp), tf.float32),
-            )
-        # log p(step) under the model (temperature 1): the sum of the keys' Bernoulli log-probs
-        log_prob = -tf.reduce_sum(
-            tf.nn.sigmoid_cross_entropy_with_logits(labels=drawn, logits=logits), axis=-1
-        )
-        return drawn, log_prob
-
-
-class _Sampler(tf.Module):
-    """The in-graph generation, shared by `MusicGenerator.generate` and the export: one step
-    function over `RecurrentStack.step` (and the windowed attention), decoded by
-    `nlpkit.decoding.Sampling` (tokens) or `_KeySampling` (piano roll)."""
-
-    def __init__(self, gen: MusicGenerator):
-        super().__init__(name="music_sampler")
-        model = gen.model_
-        self.model = model  # tracks every variable for the SavedModel
-        self._variables = list(model.weights)
-        self.tokens = gen.representation == "tokens"
-        self.stack = model.get_layer("recurrent")
-        self.units = gen.hidden_size
-        self.window = gen.attention_window
-        self.attention = model.get_layer("attention") if self.window else None
-        self.out = model.get_layer("logits")
-        self.nade = isinstance(self.out, NADE)
-        if self.tokens:
-            self.embedding = model.get_layer("embedding")
-            self.vocab = tf.constant(gen.vocabulary_)
-            special = gen._special
-            self.start_id = special.bos
-            forbid = np.zeros(len(gen.vocabulary_), np.float32)
-            forbid[list(special)] = _NEG
-            self.forbid = tf.constant(forbid)
-            primer_spec = tf.TensorSpec([None, None], tf.int32, name="primer")
-        else:
-            primer_spec = tf.TensorSpec([None, None, me.NUM_KEYS], tf.float32, name="primer")
-        inputs = [
-            primer_spec,
-            tf.TensorSpec([], tf.int32, name="max_length"),
-            tf.TensorSpec([], tf.float32, name="temperature"),
-            tf.TensorSpec([], tf.int64, name="seed"),
-        ]
-        self.generate_scored = tf.function(self._generate, input_signature=inputs)
-        # `generate` without `log_probs` keeps its outputs (and REST answers) as they were
-        self.generate = tf.function(
-            lambda *a: {k: v for k, v in self._generate(*a).items() if k != "log_probs"},
-            input_signature=inputs,
-        )
-        if self.tokens:
-            self.pad_id, self.end_id = special.pad, special.eos
-            self.lookup = tf.lookup.StaticHashTable(
-                tf.lookup.KeyValueTensorInitializer(
-                    self.vocab, tf.range(len(gen.vocabulary_), dtype=tf.int32)
-                ),
-                default_value=special.unk,
-            )
-            self.score = tf.function(
-                self._score_tokens,
-                input_signature=[tf.TensorSpec([None, None], tf.string, name="events")],
-            )
-        else:
-            self.score = tf.function(
-                self._score_roll,
-                input_signature=[
-                    tf.TensorSpec([None, None, me.NUM_KEYS], tf.float32, name="piano_roll"),
-                    tf.TensorSpec([None], tf.int32, name="lengths"),
-                ],
-            )
-
-    def _step_fn(self, tokens, state, index):
-        """`nlpkit.decoding` step: the previous event (id, or 88 keys) -> next logits/context."""
-        states, buffer, valid = state
-        if self.tokens:
-            x = self.embedding(tokens)
-        else:  # the 89th input column marks the start step
-            flag = tf.fill([tf.shape(tokens)[0], 1], tf.cast(tf.equal(index, 0), tf.float32))
-            x = tf.concat([tokens, flag], axis=1)
-        x, states = self.stack.step(x, states)
-        if self.window:
-            buffer = tf.concat([buffer[:, 1:], x[:, None, :]], axis=1)
-            valid = tf.concat([valid[:, 1:], tf.ones_like(valid[:, :1])], axis=1)
-            x = self.attention.step(x, buffer, valid)
-        logits = self.out(x) + self.forbid if self.tokens else x
-        return logits, (states, buffer, valid)
-
-    def _score_tokens(self, events):
-        """Teacher-forced scores of event-token rows ("" pads a row at its end), as `evaluate`:
-        the inputs are `<start>` + the events, the targets the events + `<end>`; tokens outside
-        the vocabulary are `<unk>`."""
-        real = tf.not_equal(events, "")
-        lengths = tf.reduce_sum(tf.cast(real, tf.int32), axis=1)
-        batch = tf.shape(events)[0]
-        ids = tf.where(real, self.lookup.lookup(events), self.pad_id)
-        inputs = tf.concat([tf.fill([batch, 1], self.start_id), ids], axis=1)
-        pos = tf.range(tf.shape(inputs)[1])[None, :]
-        targets = tf.concat([ids, tf.fill([batch, 1], self.pad_id)], axis=1)
-        targets = tf.where(pos == lengths[:, None], self.end_id, targets)
-        mask = tf.cast(pos <= lengths[:, None], tf.float32)
-        logits = self.model(inputs, training=False)
-        nll = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=targets, logits=logits)
-        hits = tf.cast(tf.equal(tf.argmax(logits, -1, output_type=tf.int32), targets), tf.float32)
-        return {
-            "log_likelihood": -tf.reduce_sum(nll * mask, axis=1),
-            "num_steps": lengths + 1,
-            "num_correct": tf.cast(tf.reduce_sum(hits * mask, axis=1), tf.int32),
-        }
-
-    def _score_roll(self, roll, lengths):
-        """Teacher-forced scores of piano rolls (`(batch, steps, 88)`, the first `lengths[i]`
-        steps of row `i` are real), as `evaluate`: each step's summed binary cross-entropy."""
-        steps = tf.shape(roll)[1]
-        lengths = tf.clip_by_value(lengths, 0, steps)
-        mask = tf.sequence_mask(lengths, steps, dtype=tf.float32)
-        roll = tf.cast(roll > 0.5, tf.float32) * mask[..., None]
-        batch = tf.shape(roll)[0]
-        start = tf.concat([tf.zeros([batch, 1, me.NUM_KEYS]), tf.ones([batch, 1, 1])], axis=2)
-        shifted = tf.concat([start, tf.pad(roll, [[0, 0], [0, 0], [0, 1]])], axis=1)
-        if self.nade:  # one spare step so that an empty roll still runs the network
-            keys = tf.pad(roll, [[0, 0], [0, 1], [0, 0]])
-            logits = self.model([shifted, keys], training=False)[:, :steps]
-        else:
-            logits = self.model(shifted, training=False)[:, :steps]
-        bce = tf.reduce_sum(
-            tf.nn.sigmoid_cross_entropy_with_logits(labels=roll, logits=logits), axis=-1
-        )
-        return {
-            "log_likelihood": -tf.reduce_sum(bce * mask, axis=1),
-            "num_steps": lengths,
-        }
-
-    def _generate(self, primer, max_length, temperature, seed):
-        batch = tf.shape(primer)[0]
-        steps = tf.maximum(max_length, 0)
-        w = max(self.window, 1)
-        state = (
-            self.stack.initial_state(batch),
-            tf.zeros([batch, w, self.units]),
-            tf.zeros([batch, w], tf.bool),
-        )
-        seed32 = tf.cast(tf.math.floormod(seed, 2**31 - 1), tf.int32)
-        if self.tokens:
-            decoder = Sampling(temperature)
-            start = tf.fill([batch], self.start_id)
-        else:
-            decoder = _KeySampling(self.out, self.nade, temperature)
-            start = tf.zeros([batch, me.NUM_KEYS])
-        # the decoding loop runs at least one step; max_length=0 cuts it off again, so it
-        # gives zero new events, as in Python
-        run = tf.maximum(steps, 1)
-        out = decoder(self._step_fn, state, start, max_length=run, prompt=primer, seed=seed32)
-        log_probs = tf.reshape(out.token_log_probs, [batch, run])[:, :steps]
-        if self.tokens:
-            ids = tf.reshape(out.tokens, [batch, run])[:, :steps]
-            return {"ids": ids, "tokens": tf.gather(self.vocab, ids), "log_probs": log_probs}
-        roll = tf.reshape(out.tokens, [batch, run, me.NUM_KEYS])[:, :steps]
-        return {"piano_roll": tf.cast(roll, tf.int32), "log_probs": log_probs}
 
 
 # ============================================================================ the pipeline
@@ -682,44 +398,23 @@ class MusicGenerator(Pipeline):
 
     # ------------------------------------------------------------------ model
     def _build_model(self) -> keras.Model:
-        if self.representation == "tokens":
-            inputs = keras.Input((None,), dtype="int32", name="events")
-            x = keras.layers.Embedding(len(self.vocabulary_), self.embedding_dim, name="embedding")(
-                inputs
-            )
-            n_out = len(self.vocabulary_)
-        else:
-            inputs = keras.Input((None, me.NUM_KEYS + 1), dtype="float32", name="steps")
-            x = inputs
-            n_out = me.NUM_KEYS
-        x = RecurrentStack(
-            self.cell,
-            self.hidden_size,
-            self.num_layers,
+        model = build_music_lm(
+            self.representation,
+            vocab_size=len(self.vocabulary_) if self.representation == "tokens" else None,
+            embedding_dim=self.embedding_dim,
+            cell=self.cell,
+            hidden_size=self.hidden_size,
+            num_layers=self.num_layers,
             dropout=self.dropout,
-            return_sequences=True,
-            name="recurrent",
-        )(x)
-        if self.attention_window:
-            # a model saved before the layer moved keys its weights by the old class name
-            attention = (
-                _WindowedSelfAttention
-                if getattr(self, "_legacy_attention", False)
-                else WindowedSelfAttention
-            )
-            x = attention(
-                self.attention_window, self.attention_heads, self.hidden_size, name="attention"
-            )(x)
-        if self._nade:
-            keys = keras.Input((None, me.NUM_KEYS), dtype="float32", name="keys")
-            logits = NADE(me.NUM_KEYS, self.nade_hidden, name="logits")([x, keys])
-            inputs = [inputs, keys]
-        else:
-            logits = keras.layers.Dense(n_out, name="logits")(x)
-        model = keras.Model(inputs, logits, name="music_generator")
+            attention_window=self.attention_window,
+            attention_heads=self.attention_heads,
+            key_model=self.key_model,
+            nade_hidden=self.nade_hidden,
+            legacy_attention=getattr(self, "_legacy_attention", False),
+        )
         model.compile(
             optimizer=keras.optimizers.Adam(self.learning_rate, clipnorm=1.0),
-            loss=_token_loss if self.representation == "tokens" else _pianoroll_loss,
+            loss=token_loss if self.representation == "tokens" else pianoroll_loss,
         )
         return model
 
@@ -875,7 +570,7 @@ class MusicGenerator(Pipeline):
                 )
 
             return raw, windows
-        files = _music_files(x, name)
+        files = music_files(x, name)
         if files is None:
             return None
 
@@ -923,7 +618,7 @@ class MusicGenerator(Pipeline):
         trainer.loop = "custom"  # streams of unknown length: the engine's own loop
         val = None
         if validation_data is not None:
-            val_files = _music_files(validation_data, "validation_data")
+            val_files = music_files(validation_data, "validation_data")
             if val_files is not None:
                 val = [p for f in val_files for p in self._file_pieces(f, split="valid")]
                 if not val:
@@ -1106,9 +801,16 @@ class MusicGenerator(Pipeline):
         return out
 
     # ------------------------------------------------------------------ generation
-    def _sampler_module(self) -> _Sampler:
+    def _sampler_module(self) -> MusicSampler:
         if getattr(self, "_sampler", None) is None:
-            self._sampler = _Sampler(self)
+            tokens = self.representation == "tokens"
+            self._sampler = MusicSampler(
+                self.model_,
+                hidden_size=self.hidden_size,
+                attention_window=self.attention_window,
+                vocabulary=self.vocabulary_ if tokens else None,
+                special=self._special if tokens else None,
+            )
         return self._sampler
 
     def _primer_array(self, primer) -> np.ndarray:
@@ -1238,7 +940,7 @@ class MusicGenerator(Pipeline):
         if not weights.is_file() and (directory / _WEIGHTS).is_file():
             weights = directory / _WEIGHTS  # nlpkit 0.1
         # a model first trained before the layer moved keeps its old name when saved again
-        self._legacy_attention = weights.is_file() and _has_legacy_attention(weights)
+        self._legacy_attention = weights.is_file() and has_legacy_attention(weights)
         model = self._build_model()
         model.optimizer.build(model.trainable_variables)  # the weights file holds its state too
         try:
@@ -1359,30 +1061,6 @@ class MusicGenerator(Pipeline):
 
 
 # ============================================================================ recipes
-def _music_files(x: Any, name: str) -> list[str] | None:
-    """The music files `x` names (a path, a glob, a folder, or a list of `pathlib.Path`s),
-    else None. A `str` counts only when it names an existing file or folder, or a glob."""
-    from nlpkit.data.music import _list_files
-
-    if isinstance(x, str):
-        if not any(c in x for c in "*?[") and not Path(x).expanduser().exists():
-            return None
-        items = [x]
-    elif isinstance(x, os.PathLike):
-        items = [x]
-    elif isinstance(x, (list, tuple)) and x and all(isinstance(v, os.PathLike) for v in x):
-        items = list(x)
-    else:
-        return None
-    files: list[str] = []
-    for item in items:
-        if Path(item).expanduser().is_dir():
-            files += [str(f) for f in _list_files([Path(item).expanduser()], recursive=True)]
-        else:
-            files += expand_files(item, name)
-    return files
-
-
 def run_recipe(recipe: dict, recipe_path: Path | None = None) -> dict:
     """Moved to `nlpkit.recipes.music.run_recipe`; this name keeps working."""
     from nlpkit.recipes.music import run_recipe as run

@@ -7,6 +7,9 @@ character-level encoding (char-BiLSTM or char-CNN, `nlpkit.layers.CharEncoder`);
 chooses the tag sequence. Tags are learned in IOBES by default and returned in the scheme of the
 training data (IOB1, IOB2 or IOBES, detected).
 
+The network lives in `nlpkit.models.sequence_tagger`; this module holds the pipeline, its result
+types (`Entity`, `ScoredEntity`) and its serving module (`_NERServing`).
+
 Example:
     >>> from nlpkit import EntityTagger
     >>> tagger = EntityTagger(hidden_size=16, seed=0, verbose=0)
@@ -30,8 +33,6 @@ from typing import Any, NamedTuple
 import keras
 import numpy as np
 import tensorflow as tf
-from keras import ops
-from keras.src.losses.loss import scale_loss_for_distribution
 
 from nlpkit.data.samples import write_sample_conll
 from nlpkit.data.streaming import (
@@ -44,25 +45,26 @@ from nlpkit.data.streaming import (
     unbatched,
     worker_shard,
 )
-from nlpkit.data.tfdata import dataset_to_lists, to_python
+from nlpkit.data.tfdata import dataset_to_lists, sentences_from_dataset
 from nlpkit.layers.argmax_tags import ArgmaxTags, _ArgmaxTags  # noqa: F401 (old name)
-from nlpkit.layers.char_encoder import CharEncoder
-from nlpkit.layers.crf import CRF
-from nlpkit.layers.partly_trainable_embedding import PartlyTrainableEmbedding
-from nlpkit.layers.recurrent_stack import CELLS, RecurrentStack
-from nlpkit.layers.unknown_word_dropout import UnknownWordDropout
+from nlpkit.layers.recurrent_stack import CELLS
 from nlpkit.metrics.entities import entity_scores
+from nlpkit.models.sequence_tagger import (
+    TaggerTrainer,
+    build_sequence_tagger,
+    scoring_parts,
+    span_log_probs,
+)
 from nlpkit.pipelines.base import LAYOUT, Pipeline, check_rows
 from nlpkit.text.tags import (
     SCHEMES,
-    allowed_transitions,
     chunk_tables,
     convert_tags,
     detect_scheme,
     get_spans,
     split_tag,
 )
-from nlpkit.text.tokenizer import CASING_CLASSES, casing_id, tf_casing_ids, tf_tokenize, tokenize
+from nlpkit.text.tokenizer import casing_id, tf_casing_ids, tf_tokenize, tokenize
 from nlpkit.training import Trainer, check_training_settings, set_seed
 from nlpkit.utils.files import (
     hash_strings,
@@ -82,7 +84,9 @@ from nlpkit.utils.validation import (
     check_same_length,
     check_seed,
     check_texts,
+    check_token,
     check_token_lists,
+    valid_token,
 )
 
 __all__ = ["EntityTagger", "Entity", "ScoredEntity", "run_recipe", "write_sample_conll"]
@@ -121,56 +125,6 @@ class ScoredEntity(NamedTuple):
     label: str
     text: str
     confidence: float
-
-
-def _span_log_probs(crf, potentials, ids, mask, segments):
-    """Log-probability of each segment `(row, first, last)` carrying its decoded tags `ids`."""
-    if crf is not None:
-        return crf.segment_log_probability(potentials, ids, segments, mask)
-    logp = tf.gather(tf.nn.log_softmax(potentials), ids, batch_dims=2)
-    logp = tf.where(mask, logp, tf.zeros_like(logp))
-    prefix = tf.cumsum(logp, axis=1)  # inclusive
-    rows, first, last = segments[:, 0], segments[:, 1], segments[:, 2]
-    at_first, at_last = tf.stack([rows, first], 1), tf.stack([rows, last], 1)
-    return (
-        tf.gather_nd(prefix, at_last)
-        - tf.gather_nd(prefix, at_first)
-        + tf.gather_nd(logp, at_first)
-    )
-
-
-def _scoring_parts(model: keras.Model):
-    """The potentials sub-network and the CRF layer (None for softmax) of a tagging model."""
-    scorer = keras.Model(model.inputs, model.get_layer("potentials").output, name="ner_potentials")
-    crf = next((layer for layer in model.layers if isinstance(layer, CRF)), None)
-    return scorer, crf
-
-
-class _Trainer(keras.Model):
-    """Wraps the scoring network for training: CRF negative log-likelihood or masked softmax
-    cross-entropy over the potentials (the decoding layer is not part of the training graph)."""
-
-    def __init__(self, network: keras.Model, crf: CRF | None, **kwargs):
-        super().__init__(**kwargs)
-        self.network = network
-        self.crf = crf
-
-    def call(self, inputs, training=False):
-        return self.network(inputs, training=training)
-
-    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
-        mask = ops.not_equal(x[0], 0)
-        if self.crf is not None:
-            loss = -ops.mean(self.crf.log_likelihood(y_pred, y, mask))
-        else:
-            ce = keras.losses.sparse_categorical_crossentropy(y, y_pred, from_logits=True)
-            maskf = ops.cast(mask, ce.dtype)
-            loss = ops.sum(ce * maskf) / ops.maximum(ops.sum(maskf), 1.0)
-        if self.losses:
-            loss = loss + ops.sum(self.losses)
-        # As Keras's own losses do: each replica's loss is divided by the replica count, so that
-        # the all-reduced (summed) gradients are the global batch's mean, not N times it.
-        return scale_loss_for_distribution(loss)
 
 
 class EntityTagger(Pipeline):
@@ -353,7 +307,7 @@ class EntityTagger(Pipeline):
                     "exactly one tag."
                 )
             for t in toks:
-                _check_token(t, i)
+                check_token(t, i)
             for tag in tags:
                 try:
                     split_tag(tag)
@@ -446,7 +400,7 @@ class EntityTagger(Pipeline):
             )
         with engine.scope():
             self.model_, network, crf = self._build(matrix, trained_rows, rare_ids)
-            trainer = _Trainer(network, crf, name="ner_trainer")
+            trainer = TaggerTrainer(network, crf, name="ner_trainer")
             trainer.compile(optimizer=keras.optimizers.Adam(lr, clipnorm=5.0))
 
         def train_data(epoch):
@@ -624,7 +578,7 @@ class EntityTagger(Pipeline):
             if not tokens:
                 continue
             for t in tokens:
-                _check_token(t, i)
+                check_token(t, i)
             try:
                 schemes.add(detect_scheme([tags]))
             except ValueError as e:
@@ -654,7 +608,7 @@ class EntityTagger(Pipeline):
             )
         with engine.scope():
             self.model_, network, crf = self._build(matrix, trained_rows, rare_ids)
-            trainer = _Trainer(network, crf, name="ner_trainer")
+            trainer = TaggerTrainer(network, crf, name="ner_trainer")
             trainer.compile(optimizer=keras.optimizers.Adam(lr, clipnorm=5.0))
         bounds = length_buckets(128)
 
@@ -735,7 +689,7 @@ class EntityTagger(Pipeline):
             seen = set(words)
             rare = {w for w, c in counts.items() if c < self.min_count}
             for w in list(rare) + list(kv.index_to_key[: self.pretrained_words]):
-                if (w in kv.key_to_index) and w not in seen and _valid_token(w):
+                if (w in kv.key_to_index) and w not in seen and valid_token(w):
                     words.append(w)
                     seen.add(w)
             vocab = [PAD, UNK, *words]
@@ -801,85 +755,31 @@ class EntityTagger(Pipeline):
 
     # ================================================================ model
     def _build(self, matrix: np.ndarray | None, trained_rows: int, rare_ids=None):
-        words_in = keras.Input((None,), dtype="int32", name="words")
-        chars_in = keras.Input((None, None), dtype="int32", name="chars")
-        casing_in = keras.Input((None,), dtype="int32", name="casing")
-        dim = self.embedding_dim if matrix is None else matrix.shape[1]
-        if self.trainable_embeddings and matrix is not None and len(matrix) > trained_rows:
-            # Fine-tune the training words only; words added from the pretrained vectors keep
-            # them (they get no gradient anyway), and the optimizer's dense update then covers
-            # the training words instead of the whole pretrained table.
-            emb_layer = PartlyTrainableEmbedding(
-                len(matrix), dim, trained_rows, name="word_embedding"
-            )
-        else:
-            emb_layer = keras.layers.Embedding(
-                len(self.vocabulary_),
-                dim,
-                mask_zero=True,
-                trainable=self.trainable_embeddings,
-                name="word_embedding",
-            )
-        word_ids = words_in
-        if self.word_dropout and rare_ids is not None:
-            word_ids = UnknownWordDropout(
-                *rare_ids, rate=self.word_dropout, seed=self.seed, name="word_dropout"
-            )(words_in)
-        feats = [emb_layer(word_ids)]
-        if matrix is not None:
-            # Assigned, not passed as a Constant initializer, which would copy the whole matrix
-            # into the saved model's JSON config.
-            if isinstance(emb_layer, PartlyTrainableEmbedding):
-                emb_layer.set_table(matrix)
-            else:
-                emb_layer.embeddings.assign(matrix)
-        if self.casing:
-            feats.append(
-                keras.layers.Embedding(len(CASING_CLASSES), 8, name="casing_embedding")(casing_in)
-            )
-        if self.char_encoder != "none":
-            modes = ("cnn", "lstm") if self.char_encoder == "both" else (self.char_encoder,)
-            for mode in modes:
-                enc = CharEncoder(
-                    len(self.characters_),
-                    self.char_embedding_dim,
-                    mode=mode,
-                    hidden_size=self.char_hidden_size,
-                    kernel_size=self.char_kernel_size,
-                    name="char_encoder" if len(modes) == 1 else f"char_encoder_{mode}",
-                )
-                feats.append(enc(chars_in))
-        h = feats[0] if len(feats) == 1 else keras.layers.Concatenate(name="features")(feats)
-        h = keras.layers.Dropout(self.dropout, name="feature_dropout")(h)
-        # The word mask is passed explicitly: Keras's Concatenate merges masks with "any", and
-        # the casing and character features carry none, so the padding would read as words
-        # (the backward LSTM would start on padded steps and the CRF decode through them).
-        word_mask = ops.not_equal(words_in, 0)
-        h = RecurrentStack(
-            self.cell,
-            self.hidden_size,
+        return build_sequence_tagger(
+            len(self.vocabulary_),
+            len(self.characters_),
+            self.tags_,
+            matrix=matrix,
+            trained_rows=trained_rows,
+            rare_ids=rare_ids,
+            embedding_dim=self.embedding_dim,
+            trainable_embeddings=self.trainable_embeddings,
+            word_dropout=self.word_dropout,
+            casing=self.casing,
+            char_encoder=self.char_encoder,
+            char_embedding_dim=self.char_embedding_dim,
+            char_hidden_size=self.char_hidden_size,
+            char_kernel_size=self.char_kernel_size,
+            cell=self.cell,
+            hidden_size=self.hidden_size,
             num_layers=self.num_layers,
             bidirectional=self.bidirectional,
-            dropout=self.dropout if self.num_layers > 1 else 0.0,
-            return_sequences=True,
-            name="encoder",
-        )(h, mask=word_mask)
-        h = keras.layers.Dropout(self.dropout, name="encoder_dropout")(h)
-        potentials = keras.layers.Dense(len(self.tags_), name="potentials")(h)
-        inputs = [words_in, chars_in, casing_in]
-        network = keras.Model(inputs, potentials, name="ner_scores")
-        crf = None
-        if self.output == "crf":
-            kwargs = {}
-            if self.constrained_decoding:
-                trans, start, end = allowed_transitions(self.tags_, self.scheme)
-                kwargs = dict(allowed_transitions=trans, allowed_start=start, allowed_end=end)
-            crf = CRF(name="crf", **kwargs)
-            tags = crf(potentials)
-        else:
-            tags = ArgmaxTags(name="decode")(potentials)
-        model = keras.Model(inputs, tags, name="ner_tagger")
-        return model, network, crf
+            dropout=self.dropout,
+            output=self.output,
+            constrained_decoding=self.constrained_decoding,
+            scheme=self.scheme,
+            seed=self.seed,
+        )
 
     # ================================================================ encoding
     def _encode_batch(self, sentences: Sequence[Sequence[str]]):
@@ -1014,7 +914,7 @@ class EntityTagger(Pipeline):
             TypeError: `x` is neither.
         """
         self._check_fitted("predict")
-        x = _materialise(x)
+        x = sentences_from_dataset(x)
         if isinstance(x, str):
             raise TypeError(
                 "`x` must be a list of sentences, not a single string. "
@@ -1056,7 +956,7 @@ class EntityTagger(Pipeline):
         sentences = check_token_lists("x", x, allow_empty=True)
         for i, s in enumerate(sentences):
             for t in s:
-                _check_token(t, i)
+                check_token(t, i)
         tags = self._tag_internal(sentences, batch_size)
         if confidences:
             return [
@@ -1074,7 +974,7 @@ class EntityTagger(Pipeline):
         """`[(TokenSpan, confidence), ...]` per sentence for the entities of `internal_tags`."""
         cache = getattr(self, "_span_scorer", None)
         if cache is None or cache[0] is not self.model_:
-            scorer, crf = _scoring_parts(self.model_)
+            scorer, crf = scoring_parts(self.model_)
 
             @tf.function(
                 input_signature=[
@@ -1089,7 +989,7 @@ class EntityTagger(Pipeline):
             def span_probs(words, chars, casing, ids, segments):
                 potentials = scorer([words, chars, casing], training=False)
                 mask = tf.not_equal(words, 0)
-                return tf.exp(_span_log_probs(crf, potentials, ids, mask, segments))
+                return tf.exp(span_log_probs(crf, potentials, ids, mask, segments))
 
             self._span_scorer = cache = (self.model_, span_probs)
         span_probs = cache[1]
@@ -1215,7 +1115,7 @@ class _NERServing(tf.Module):
         super().__init__()
         self.model = model
         # Potentials and decoding separately: the entity confidences need the potentials.
-        self.scorer, self.crf = _scoring_parts(model)
+        self.scorer, self.crf = scoring_parts(model)
         self.word_table = tf.lookup.StaticHashTable(
             tf.lookup.KeyValueTensorInitializer(
                 tf.constant(vocabulary), tf.range(len(vocabulary), dtype=tf.int32)
@@ -1341,7 +1241,7 @@ class _NERServing(tf.Module):
             tf.gather(sentences, rows), span_start, span_end - span_start, unit="UTF8_CHAR"
         )
         segments = tf.cast(tf.concat([start_idx, end_idx[:, 1:]], axis=1), tf.int32)
-        span_conf = tf.exp(_span_log_probs(self.crf, potentials, ids1, mask1, segments))
+        span_conf = tf.exp(span_log_probs(self.crf, potentials, ids1, mask1, segments))
 
         def ragged(values, default):
             return tf.RaggedTensor.from_value_rowids(values, rows, nrows=n_rows).to_tensor(default)
@@ -1365,17 +1265,6 @@ class _NERServing(tf.Module):
 
 
 # ==================================================================== helpers
-def _valid_token(t: str) -> bool:
-    return bool(t) and "\n" not in t and "\r" not in t
-
-
-def _check_token(t: str, i: int) -> None:
-    if not _valid_token(t):
-        raise ValueError(
-            f"Sentence {i}: tokens must be non-empty strings without line breaks. Received {t!r}"
-        )
-
-
 #: One encoded sentence: word ids, character ids, casing ids, tag ids.
 _SENTENCE_SPEC = (
     tf.TensorSpec((None,), tf.int32),
@@ -1388,29 +1277,6 @@ _SENTENCE_SPEC = (
 def _non_empty(x, y):
     keep = [i for i, s in enumerate(x) if s]
     return [x[i] for i in keep], [y[i] for i in keep]
-
-
-def _strip_padding(seq):
-    return [t for t in seq if t != ""]
-
-
-def _materialise(x):
-    """A Dataset for `predict`: scalar elements are raw sentences, 1-D elements token lists,
-    2-D (batched, '' padded or ragged) elements batches of token lists; a (tokens, tags) pair
-    uses its first item."""
-    if not isinstance(x, tf.data.Dataset):
-        return x
-    out = []
-    for el in x:
-        if isinstance(el, (tuple, list)):
-            el = el[0]
-        rank = el.shape.rank
-        val = to_python(el)
-        if rank == 2:
-            out.extend(_strip_padding(v) for v in val)
-        else:
-            out.append(val)
-    return out
 
 
 # ==================================================================== sample data and recipes

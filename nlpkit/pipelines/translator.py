@@ -17,6 +17,8 @@ default level is 'subword': a SentencePiece model (unigram or BPE, Kudo & Richar
 language, trained on the training text by `sentencepiece` and applied in the graph by
 `tensorflow-text`, so text keeps its case and the output is detokenised text; 'word' (words,
 punctuation split off and rejoined on output) and 'char' levels remain.
+
+The network (`Seq2Seq`) lives in `nlpkit.models.seq2seq`; this module holds the pipeline.
 """
 
 from __future__ import annotations
@@ -25,20 +27,18 @@ import math
 import os
 import re
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import keras
 import numpy as np
 import tensorflow as tf
-from keras import ops
-from keras.src.losses.loss import scale_loss_for_distribution
 
+from nlpkit.data.parallel import parallel_files
 from nlpkit.data.streaming import (
     DEFAULT_SHUFFLE_BUFFER,
     CappedCounter,
-    expand_files,
     files_dataset,
     length_buckets,
     shuffled,
@@ -46,10 +46,11 @@ from nlpkit.data.streaming import (
     worker_shard,
 )
 from nlpkit.decoding import BeamSearch, Decoder, GreedySearch, tile_beams  # noqa: F401
+from nlpkit.decoding.legacy import StepFn, beam_search, greedy_search  # noqa: F401 (re-exported)
 from nlpkit.errors import IntegrityError, MissingDependencyError
-from nlpkit.layers.bahdanau_attention import BahdanauAttention
-from nlpkit.layers.luong_attention import SCORES, LuongAttention
-from nlpkit.layers.recurrent_stack import CELLS, RecurrentStack
+from nlpkit.layers.luong_attention import SCORES
+from nlpkit.layers.recurrent_stack import CELLS
+from nlpkit.models.seq2seq import Seq2Seq
 from nlpkit.pipelines.base import Pipeline, check_rows
 from nlpkit.pipelines.training import set_seed
 from nlpkit.text.special_ids import BOS_ID, EOS_ID, PAD_ID, UNK_ID  # noqa: F401 (re-exported)
@@ -99,88 +100,6 @@ _SPM_FILES = ("source.spm.model", "target.spm.model")
 _BANNED_OUTPUT_IDS = (PAD_ID, UNK_ID, BOS_ID)
 _NEG = -1e9
 
-StepFn = Callable[[tf.Tensor, Any], tuple[tf.Tensor, Any, tf.Tensor]]
-
-
-# --------------------------------------------------------------------------- decoding (graph)
-# Decoding runs through nlpkit.decoding (GreedySearch / BeamSearch over one step function). The
-# two functions below keep the old entry points and their `step_fn(tokens, state)` signature.
-def _new_step(step_fn: StepFn):
-    def step(tokens, state, index):
-        log_probs, state, aux = step_fn(tokens, state)
-        return log_probs, state, aux
-
-    return step
-
-
-def greedy_search(
-    step_fn: StepFn, state: Any, batch_size, *, bos_id: int, eos_id: int, max_length: int
-):
-    """Greedy decoding in a `tf.while_loop` (kept for older code: use
-    `nlpkit.decoding.GreedySearch`, whose step function also receives the step index).
-
-    Args:
-        step_fn: `step_fn(tokens, state) -> (log_probs, new_state, aux)`: `tokens` is `(N,)` int32,
-            `log_probs` `(N, V)`, `state` any nest of `(N, ...)` tensors, `aux` a `(N, A)` tensor
-            recorded at every step (attention weights; `(N, 0)` if unused).
-        state: Initial state for `batch_size` rows.
-        batch_size: Number of rows (a scalar tensor or int).
-        bos_id: Start token fed at the first step.
-        eos_id: End token; a row stops once it emits it (later positions hold 0, the padding id).
-        max_length: At most this many tokens per row (the guard against never emitting EOS).
-
-    Returns:
-        `(tokens, scores, aux)`: `(batch, steps)` int32 tokens (EOS included), `(batch,)` summed
-        log-probabilities, `(batch, steps, A)` aux values.
-    """
-    out = GreedySearch()(
-        _new_step(step_fn),
-        state,
-        tf.fill([batch_size], tf.constant(bos_id, tf.int32)),
-        max_length=max_length,
-        end_id=eos_id,
-        pad_id=PAD_ID,
-    )
-    return out.tokens, out.scores, out.aux
-
-
-def beam_search(
-    step_fn: StepFn,
-    state: Any,
-    batch_size,
-    *,
-    beam_width: int,
-    bos_id: int,
-    eos_id: int,
-    max_length: int,
-    length_penalty: float = 0.0,
-):
-    """Beam search in a `tf.while_loop` (kept for older code: use `nlpkit.decoding.BeamSearch`).
-
-    Hypotheses are ranked by `sum(log p) / lp(length)` with the GNMT length penalty
-    `lp(n) = ((5 + n) / 6) ** length_penalty` (Wu et al. 2016; 0 disables it). A hypothesis that
-    emits EOS stays in the beam unchanged; the loop ends when every beam has finished or after
-    `max_length` steps. With `beam_width=1` the result equals `greedy_search`.
-
-    Args:
-        step_fn: As for `greedy_search`; it is called on `batch_size * beam_width` rows.
-        state: Initial state, already tiled to `batch_size * beam_width` rows (`tile_beams`).
-        batch_size: Number of source sentences.
-        beam_width: Hypotheses kept per sentence.
-        bos_id: Start token.
-        eos_id: End token.
-        max_length: At most this many tokens per hypothesis.
-        length_penalty: GNMT alpha.
-
-    Returns:
-        `(tokens, scores)`: `(batch, steps)` int32 tokens of the best hypothesis (EOS included,
-        padding id 0 after it) and its `(batch,)` length-normalised score.
-    """
-    decoder = BeamSearch(int(beam_width), length_penalty)
-    tokens = tf.fill([batch_size * int(beam_width)], tf.constant(bos_id, tf.int32))
-    out = decoder._search(_new_step(step_fn), state, tokens, batch_size, max_length, eos_id, PAD_ID)
-    return out.tokens, out.scores
-
 
 # --------------------------------------------------------------------------- text <-> ids
 # The vocabulary and the tokenizer live in nlpkit.text.token_vocabulary; the old private names
@@ -188,291 +107,8 @@ def beam_search(
 _tokenize = split_tokens
 _Vocabulary = TokenVocabulary
 _build_vocabulary = TokenVocabulary.build
-
-
-# --------------------------------------------------------------------------- the Keras model
-_CELL_CLASSES = {
-    "rnn": keras.layers.SimpleRNNCell,
-    "gru": keras.layers.GRUCell,
-    "lstm": keras.layers.LSTMCell,
-}
-
-
-def _lstm_gates(z, c):
-    """Keras `LSTMCell` gate math (sigmoid / tanh, gates in i, f, c, o order) on the summed
-    pre-activations `z = x @ W + h @ U + b`: `-> (h, c)`."""
-    i, f, g, o = tf.split(z, 4, axis=-1)
-    c = tf.sigmoid(f) * c + tf.sigmoid(i) * tf.tanh(g)
-    return tf.sigmoid(o) * tf.tanh(c), c
-
-
-class _Seq2Seq(keras.Model):
-    """Encoder-decoder with attention and input feeding (internal to `Translator`).
-
-    Speed (issue 14): with LSTM cells and Bahdanau attention (the defaults) the decoder steps
-    run a fused form of the same math on the same weights (`fast_path`): the embedding part of
-    the first layer's input projection (`emb @ W[:E] + b`) is one matrix multiply over every
-    time step before the teacher-forced loop, the fed-back attentional state and the recurrent
-    state share one matmul per step (`[feed; h] @ [W[E:]; U]`), and the Bahdanau keys are
-    computed once per batch. In training, `call` projects only the real (non-padding) target
-    positions onto the vocabulary and returns those logits as `(tokens, vocab)`; `compute_loss`
-    takes both that form and the full `(batch, steps, vocab)` logits of inference.
-    `fast_path = False` runs the Keras cells step by step and projects every position (the
-    code path before issue 14; the translator row of benchmarks/speed.py compares the two).
-    """
-
-    def __init__(
-        self,
-        source_vocab_size: int,
-        target_vocab_size: int,
-        *,
-        embedding_dim: int,
-        hidden_size: int,
-        num_layers: int,
-        cell: str,
-        bidirectional: bool,
-        attention: str,
-        attention_score: str,
-        dropout: float,
-        label_smoothing: float,
-        **kwargs,
-    ):
-        super().__init__(**kwargs)
-        # Constructor arguments, so that `save("model.keras")` can write the model's config
-        # (nlpkit loads only the weights from it, into a model rebuilt from `Translator`'s).
-        self._init_config = {
-            "source_vocab_size": source_vocab_size,
-            "target_vocab_size": target_vocab_size,
-            "embedding_dim": embedding_dim,
-            "hidden_size": hidden_size,
-            "num_layers": num_layers,
-            "cell": cell,
-            "bidirectional": bidirectional,
-            "attention": attention,
-            "attention_score": attention_score,
-            "dropout": dropout,
-            "label_smoothing": label_smoothing,
-        }
-        self.target_vocab_size = target_vocab_size
-        self.label_smoothing = label_smoothing
-        self.bidirectional = bidirectional
-        self.hidden_size = hidden_size
-        self.embedding_dim = embedding_dim
-        units = hidden_size * (2 if bidirectional else 1)
-        self.units = units
-        self.num_layers = num_layers
-        self.state_parts = 2 if cell == "lstm" else 1
-        self.source_embedding = keras.layers.Embedding(
-            source_vocab_size, embedding_dim, name="source_embedding"
-        )
-        self.target_embedding = keras.layers.Embedding(
-            target_vocab_size, embedding_dim, name="target_embedding"
-        )
-        self.encoder = RecurrentStack(
-            cell,
-            hidden_size,
-            num_layers,
-            bidirectional=bidirectional,
-            dropout=dropout,
-            return_sequences=True,
-            name="encoder",
-        )
-        self.bridge = keras.layers.Dense(
-            units * num_layers * self.state_parts, activation="tanh", name="bridge"
-        )
-        self.cells = [
-            _CELL_CLASSES[cell](units, name=f"decoder_{cell}_{i}") for i in range(num_layers)
-        ]
-        if attention == "bahdanau":
-            self.attention = BahdanauAttention(units, name="attention")
-        else:
-            self.attention = LuongAttention(attention_score, units, name="attention")
-        # Linear, as TensorFlow's AttentionWrapper `attention_layer` (GNMT): with Luong's tanh
-        # here, Adam drives almost every unit to +-1 within ~100 steps on Multi30k and training
-        # stalls at the unigram entropy (see docs/translation.md).
-        self.combine = keras.layers.Dense(units, use_bias=False, name="attentional")
-        self.dropout = keras.layers.Dropout(dropout, name="dropout")
-        self.projection = keras.layers.Dense(target_vocab_size, name="projection")
-        # Build every sublayer now: the decoder runs inside a while loop, where variables
-        # cannot be created.
-        self.source_embedding.build((None, None))
-        self.target_embedding.build((None, None))
-        self.encoder.build((None, None, embedding_dim))
-        self.bridge.build((None, units))
-        for i, c in enumerate(self.cells):
-            c.build((None, (embedding_dim + units) if i == 0 else units))
-        self.attention.build([(None, units), (None, None, units)])
-        self.combine.build((None, 2 * units))
-        self.projection.build((None, units))
-        self.fast_path = cell == "lstm" and attention == "bahdanau"
-        self.built = True
-
-    def get_config(self):
-        return {"name": self.name, **self._init_config}
-
-    # encoder ---------------------------------------------------------------
-    def encode(self, source_ids, training=False):
-        """-> (memory (B, T, units), mask (B, T) bool, initial decoder state)."""
-        mask = ops.not_equal(source_ids, PAD_ID)
-        # RecurrentStack applies `dropout` to its input and between its layers.
-        memory = self.encoder(self.source_embedding(source_ids), mask=mask, training=training)
-        lengths = ops.sum(ops.cast(mask, "int32"), axis=1)
-        last = ops.maximum(lengths - 1, 0)
-        last_out = ops.take_along_axis(memory, last[:, None, None], axis=1)[:, 0, :]
-        if self.bidirectional:
-            h = self.hidden_size
-            summary = ops.concatenate([last_out[:, :h], memory[:, 0, h:]], axis=-1)
-        else:
-            summary = last_out
-        parts = ops.split(self.bridge(summary), self.num_layers * self.state_parts, axis=-1)
-        feed = ops.zeros_like(summary)
-        return memory, mask, (tuple(parts), feed)
-
-    # one decoder step ------------------------------------------------------
-    def attention_keys(self, memory):
-        """Bahdanau keys of `memory`, computed once per source sentence and passed to the steps
-        as `keys=` (None for Luong attention, whose steps need none)."""
-        if isinstance(self.attention, BahdanauAttention):
-            return self.attention.project_values(memory)
-        return None
-
-    def step_weights(self):
-        """Loop-invariant weights of the fused decoder step (`fast_path`), sliced and stacked
-        once before a decoder loop and passed to the steps as `weights=` (None otherwise)."""
-        if not self.fast_path:
-            return None
-        e, first = self.embedding_dim, self.cells[0]
-        stacked = [ops.concatenate([first.kernel[e:], first.recurrent_kernel], axis=0)]
-        for c in self.cells[1:]:
-            stacked.append(ops.concatenate([c.kernel, c.recurrent_kernel], axis=0))
-        return {"input": first.kernel[:e], "stacked": stacked}
-
-    def _input_projection(self, x, weights):
-        """The embedding part of the first layer's gates, `x @ W[:E] + b` (any leading axes)."""
-        return ops.matmul(x, weights["input"]) + self.cells[0].bias
-
-    def _fast_step(self, x_proj, state, memory, mask, keys, weights):
-        flat, feed = state
-        below, new_flat = feed, []
-        for i, c in enumerate(self.cells):
-            h, cs = flat[2 * i], flat[2 * i + 1]
-            z = ops.matmul(ops.concatenate([below, h], axis=-1), weights["stacked"][i])
-            z = z + (x_proj if i == 0 else c.bias)
-            h, cs = _lstm_gates(z, cs)
-            new_flat += [h, cs]
-            below = h
-        context, attn = self.attention.attend(below, memory, keys, mask)
-        feed = self.combine(ops.concatenate([context, below], axis=-1))
-        return feed, (tuple(new_flat), feed), attn
-
-    def step_embedded(self, x, state, memory, mask, keys=None, weights=None):
-        """x (B, E) embedded token; state = (flat cell states, feed) -> (feed, state, weights).
-
-        `keys`: `attention_keys(memory)` and `weights`: `step_weights()`, hoisted out of the
-        decoder loop (both optional).
-        """
-        if self.fast_path:
-            if keys is None:
-                keys = self.attention_keys(memory)
-            if weights is None:
-                weights = self.step_weights()
-            return self._fast_step(
-                self._input_projection(x, weights), state, memory, mask, keys, weights
-            )
-        flat, feed = state
-        h = ops.concatenate([x, feed], axis=-1)
-        new_flat = []
-        for i, c in enumerate(self.cells):
-            st = list(flat[i * self.state_parts : (i + 1) * self.state_parts])
-            h, st = c(h, st)
-            new_flat.extend(st if isinstance(st, (list, tuple)) else [st])
-        if keys is not None:
-            context, weights = self.attention.attend(h, memory, keys, mask)
-        else:
-            context, weights = self.attention([h, memory], mask=[None, mask])
-        feed = self.combine(ops.concatenate([context, h], axis=-1))
-        return feed, (tuple(new_flat), feed), weights
-
-    def step_logits(self, tokens, state, memory, mask, keys=None, weights=None):
-        """One decoder step from token ids: `-> (logits (B, V), state, attention weights)`.
-
-        `keys`: `attention_keys(memory)`, `weights`: `step_weights()`, computed once before the
-        decoder loop (optional).
-        """
-        feed, state, attn = self.step_embedded(
-            self.target_embedding(tokens), state, memory, mask, keys, weights
-        )
-        return self.projection(feed), state, attn
-
-    def step_log_probs(self, tokens, state, memory, mask, keys=None, weights=None):
-        logits, state, attn = self.step_logits(tokens, state, memory, mask, keys, weights)
-        return tf.nn.log_softmax(logits), state, attn
-
-    # teacher forcing -------------------------------------------------------
-    def decode_teacher_forced(
-        self, memory, mask, state, target_in, training=False, return_weights=True
-    ):
-        """-> (attentional states (B, T, units), attention weights (B, T, Ts) or None when
-        `return_weights` is False)."""
-        emb = self.dropout(self.target_embedding(target_in), training=training)
-        keys = self.attention_keys(memory)  # once, not at every step
-        if self.fast_path:
-            weights = self.step_weights()
-            # the embedding part of the first layer's gates for every step: one matmul
-            x_proj = tf.transpose(self._input_projection(emb, weights), [1, 0, 2])
-
-            def fast(acc, x_t):
-                _, st, w = self._fast_step(x_t, acc[0], memory, mask, keys, weights)
-                return (st, w) if return_weights else (st,)
-
-            init = (state, tf.zeros([tf.shape(memory)[0], tf.shape(memory)[1]]))
-            out = tf.scan(fast, x_proj, initializer=init if return_weights else (state,))
-            feeds = tf.transpose(out[0][1], [1, 0, 2])
-            attn = tf.transpose(out[1], [1, 0, 2]) if return_weights else None
-            return feeds, attn
-        emb = tf.transpose(emb, [1, 0, 2])
-        batch = tf.shape(memory)[0]
-        init = (state, tf.zeros([batch, tf.shape(memory)[1]]))
-
-        def fn(acc, x_t):
-            st, _ = acc
-            _, st, w = self.step_embedded(x_t, st, memory, mask, keys)
-            return st, w
-
-        states, weights = tf.scan(fn, emb, initializer=init)
-        feeds = tf.transpose(states[1], [1, 0, 2])
-        return feeds, tf.transpose(weights, [1, 0, 2])
-
-    def call(self, inputs, training=False):
-        """`(source_ids, target_in) -> logits`: `(B, T, V)`; in training on the fast path,
-        `(tokens, V)` for the non-padding positions of `target_in` only (row-major order)."""
-        source_ids, target_in = inputs
-        memory, mask, state = self.encode(source_ids, training=training)
-        feeds, _ = self.decode_teacher_forced(
-            memory, mask, state, target_in, training=training, return_weights=False
-        )
-        if training and self.fast_path:
-            # a padded position's logits never reach the loss: skip its vocabulary projection
-            feeds = tf.boolean_mask(feeds, ops.not_equal(target_in, PAD_ID))
-        return self.projection(self.dropout(feeds, training=training))
-
-    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
-        """Token-level cross-entropy (optionally label-smoothed), averaged over non-pad tokens.
-
-        `y_pred` is `(B, T, V)` logits, or the `(tokens, V)` logits of the real positions of
-        `x[1]` (`target_in`) that `call` returns in training."""
-        if len(y_pred.shape) == 2:
-            y = tf.boolean_mask(y, ops.not_equal(x[1], PAD_ID))
-        mask = ops.cast(ops.not_equal(y, PAD_ID), "float32")
-        if self.label_smoothing:
-            v = self.target_vocab_size
-            target = ops.one_hot(y, v) * (1.0 - self.label_smoothing) + self.label_smoothing / v
-            ce = keras.losses.categorical_crossentropy(target, y_pred, from_logits=True)
-        else:
-            ce = keras.losses.sparse_categorical_crossentropy(y, y_pred, from_logits=True)
-        loss = ops.sum(ce * mask) / ops.maximum(ops.sum(mask), 1.0)
-        # As Keras's own losses do (see EntityTagger's model): divided by the replica count.
-        return scale_loss_for_distribution(loss)
+# The network moved to nlpkit.models.seq2seq; the old private name stays for code that used it.
+_Seq2Seq = Seq2Seq
 
 
 # --------------------------------------------------------------------------- the pipeline
@@ -891,9 +527,9 @@ class Translator(Pipeline):
             return self._pairs(validation_data, None, "validation_data", "validation_data")
         files = None
         if isinstance(validation_data, (tuple, list)) and len(validation_data) == 2:
-            files = _parallel_files(*validation_data, "validation_data")
+            files = parallel_files(*validation_data, "validation_data")
         if files is None:
-            files = _parallel_files(validation_data, None, "validation_data")
+            files = parallel_files(validation_data, None, "validation_data")
         if files is not None:
             from nlpkit.data.parallel import iter_parallel
 
@@ -935,7 +571,7 @@ class Translator(Pipeline):
                     yield a.decode("utf-8"), b.decode("utf-8")
 
             return raw_ds, (lambda sharded=True: ds)
-        files = _parallel_files(x, y, name)
+        files = parallel_files(x, y, name)
         if files is None:
             return None
         from nlpkit.data.parallel import iter_parallel
@@ -1119,8 +755,8 @@ class Translator(Pipeline):
         self._src_vocab = _Vocabulary(self.source_vocabulary_)
         self._tgt_vocab = _Vocabulary(self.target_vocabulary_)
 
-    def _build_model(self, compile: bool = True) -> _Seq2Seq:
-        model = _Seq2Seq(
+    def _build_model(self, compile: bool = True) -> Seq2Seq:
+        model = Seq2Seq(
             len(self.source_vocabulary_),
             len(self.target_vocabulary_),
             embedding_dim=self.embedding_dim,
@@ -1558,64 +1194,6 @@ class Translator(Pipeline):
         write_json(
             extra / "config.json", {"class": type(self).__name__, "config": self.get_config()}
         )
-
-
-# --------------------------------------------------------------------------- recipes
-def _files_or_none(x: Any, name: str) -> list[str] | None:
-    """The files `x` names (a path, a glob, or a list of `pathlib.Path`s), else None. A `str`
-    counts only when such a file exists or it is a glob that matches files (otherwise it is a
-    sentence, which the in-memory checks refuse with their own message)."""
-    if isinstance(x, str):
-        return expand_files(x, name) if _names_files(x) else None
-    if isinstance(x, os.PathLike) or (
-        isinstance(x, (list, tuple)) and x and all(isinstance(v, os.PathLike) for v in x)
-    ):
-        return expand_files(x, name)
-    return None
-
-
-def _names_files(text: str) -> bool:
-    """Whether a string is a data file's path, or a glob that matches files."""
-    import glob
-
-    path = Path(text).expanduser()
-    if path.is_file():
-        return True
-    return any(c in text for c in "*?[") and any(
-        Path(p).is_file() for p in glob.iglob(os.fspath(path), recursive=True)
-    )
-
-
-def _parallel_files(x: Any, y: Any, name: str) -> list[tuple[str, str | None]] | None:
-    """`[(source file, target file or None for TSV)]` when `x` (and `y`) name parallel text
-    files, else None (in-memory input)."""
-    if y is not None:
-        sources = _files_or_none(x, name)
-        targets = _files_or_none(y, "y" if name == "x" else name)
-        if sources is None or targets is None:
-            return None
-        if len(sources) != len(targets):
-            raise ValueError(
-                f"`{name}` names {len(sources)} source file(s) but the targets name "
-                f"{len(targets)}: source and target files are paired in order, one target file "
-                f"per source file. Received: {sources[:3]} and {targets[:3]}"
-            )
-        return list(zip(sources, targets, strict=True))
-    if (
-        isinstance(x, (list, tuple))
-        and x
-        and all(
-            isinstance(p, (list, tuple))
-            and len(p) == 2
-            and all(
-                isinstance(v, os.PathLike) or (isinstance(v, str) and Path(v).is_file()) for v in p
-            )
-            for p in x
-        )
-    ):
-        return [(os.fspath(src), os.fspath(tgt)) for src, tgt in x]
-    files = _files_or_none(x, name)
-    return None if files is None else [(f, None) for f in files]
 
 
 def run_recipe(recipe: dict, recipe_path: Path | None = None) -> dict:

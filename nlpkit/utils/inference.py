@@ -10,6 +10,8 @@ batches, so that a batch pads to the length of similar sentences.
   objects in `key` (the model, its vectorizer, ...) is no longer the same object, so a refit or
   a load can never serve stale weights through an old trace.
 - `length_sorted_batches(lengths, batch_size)`: index batches of similar lengths.
+- `with_spare_row(fn, strings)` and `after_checks(*tensors)`: graph helpers of the exported
+  generation signatures (an empty batch runs the same graph; inputs wait for their checks).
 
 Example:
     >>> length_sorted_batches([5, 1, 3, 2], 2)
@@ -21,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-__all__ = ["cached_function", "length_sorted_batches"]
+__all__ = ["cached_function", "length_sorted_batches", "with_spare_row", "after_checks"]
 
 
 def cached_function(owner: Any, name: str, key: Sequence[Any], build: Callable[[], Any]) -> Any:
@@ -78,3 +80,29 @@ def length_sorted_batches(lengths: Sequence[int], batch_size: int) -> list[list[
         raise ValueError(f"`batch_size` must be >= 1. Received: batch_size={batch_size!r}")
     order = sorted(range(len(lengths)), key=lambda i: lengths[i])
     return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+
+
+def with_spare_row(fn: Callable[[Any], dict], strings):
+    """`fn(strings)` with one spare row appended and cut off again, so that an empty batch runs
+    the same graph and gives empty outputs (the decoding loops need at least one row).
+
+    Example:
+        >>> import tensorflow as tf
+        >>> out = with_spare_row(lambda s: {"n": tf.strings.length(s)}, tf.constant([], tf.string))
+        >>> out["n"].shape.as_list()
+        [0]
+    """
+    import tensorflow as tf
+
+    out = fn(tf.concat([strings, tf.constant([""])], axis=0))
+    n = tf.shape(strings)[0]
+    return {key: value[:n] for key, value in out.items()}
+
+
+def after_checks(*tensors):
+    """`tf.identity` of each input, to be called under `tf.control_dependencies(checks)`: every
+    op that reads an input then waits for the checks (gating one input only lets ops on the
+    others, e.g. a `Fill` of `beam_width`, fail first with an unclear message)."""
+    import tensorflow as tf
+
+    return tuple(tf.identity(t) for t in tensors)

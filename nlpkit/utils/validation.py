@@ -18,6 +18,10 @@ __all__ = [
     "check_ordered",
     "check_same_length",
     "check_token_lists",
+    "generation_checks",
+    "valid_token",
+    "check_token",
+    "check_labels",
 ]
 
 
@@ -236,3 +240,97 @@ def check_same_length(name_a: str, a: Sequence, name_b: str, b: Sequence) -> Non
             f"`{name_a}` and `{name_b}` must have the same length. "
             f"Received len({name_a})={len(a)} and len({name_b})={len(b)}"
         )
+
+
+def valid_token(token: str) -> bool:
+    """Whether `token` can be one token of a tagged sentence: non-empty, without line breaks
+    (a CoNLL file holds one token a line).
+
+    Example:
+        >>> valid_token("Paris"), valid_token(""), valid_token("a\\nb")
+        (True, False, False)
+    """
+    return bool(token) and "\n" not in token and "\r" not in token
+
+
+def check_token(token: str, i: int) -> None:
+    """Raise `ValueError` naming sentence `i` unless `valid_token(token)`."""
+    if not valid_token(token):
+        raise ValueError(
+            f"Sentence {i}: tokens must be non-empty strings without line breaks. "
+            f"Received {token!r}"
+        )
+
+
+def check_labels(name: str, labels: Any) -> list:
+    """Class labels as a list of `str` or of `int` (bytes decoded, NumPy values converted).
+
+    Raises:
+        TypeError: `labels` is one string, holds something else than strings and integers,
+            or mixes the two.
+
+    Example:
+        >>> check_labels("y", [b"pos", "neg"])
+        ['pos', 'neg']
+    """
+    if isinstance(labels, (str, bytes)):
+        raise TypeError(f"`{name}` must be a list of labels, not a single string.")
+    if isinstance(labels, np.ndarray):
+        labels = labels.tolist()
+    labels = list(labels)
+    out = []
+    for i, v in enumerate(labels):
+        if isinstance(v, bytes):
+            v = v.decode("utf-8")
+        if isinstance(v, np.integer):
+            v = int(v)
+        if isinstance(v, bool) or not isinstance(v, (str, int)):
+            raise TypeError(
+                f"`{name}` must contain strings or integers. Received {type(v).__name__} at index {i}: {v!r:.60}"
+            )
+        out.append(v)
+    kinds = {type(v) for v in out}
+    if len(kinds) > 1:
+        raise TypeError(f"`{name}` mixes strings and integers; use one type for all labels.")
+    return out
+
+
+def generation_checks(max_length, temperature, seed, top_k=None, top_p=None) -> list:
+    """In-graph twins of the generators' argument checks (`CharGenerator.generate`): each
+    fails with `InvalidArgumentError` naming the argument.
+
+    Args:
+        max_length: Scalar int tensor, >= 1.
+        temperature: Scalar float tensor, finite and >= 0.
+        seed: Scalar int tensor, >= 0.
+        top_k: Scalar int tensor, >= 0 (None: not checked).
+        top_p: Scalar float tensor in (0, 1] (None: not checked).
+
+    Returns:
+        The check ops; run the generation under `tf.control_dependencies` on them (and read its
+        inputs through `nlpkit.utils.inference.after_checks`), so a bad value is reported
+        before it can reach the sampler.
+    """
+    import tensorflow as tf
+
+    checks = [
+        tf.debugging.assert_greater_equal(
+            max_length, 1, message="`max_length` must be >= 1 (Received a smaller value)"
+        ),
+        tf.debugging.assert_all_finite(temperature, "`temperature` must be finite, not NaN or inf"),
+        tf.debugging.assert_greater_equal(
+            temperature, 0.0, message="`temperature` must be >= 0 (0 means greedy)"
+        ),
+        tf.debugging.assert_greater_equal(seed, 0, message="`seed` must be >= 0"),
+    ]
+    if top_k is not None:
+        checks.append(
+            tf.debugging.assert_greater_equal(top_k, 0, message="`top_k` must be >= 0 (0 = off)")
+        )
+    if top_p is not None:
+        checks += [
+            tf.debugging.assert_all_finite(top_p, "`top_p` must be finite, not NaN or inf"),
+            tf.debugging.assert_greater(top_p, 0.0, message="`top_p` must be in (0, 1]"),
+            tf.debugging.assert_less_equal(top_p, 1.0, message="`top_p` must be in (0, 1]"),
+        ]
+    return checks

@@ -15,7 +15,7 @@ def _step_fn(table):
 
 
 def old_loop(table, start, max_length, temperature, seed, top_k=0, top_p=1.0):
-    """chargen's `_CharLM._generate` loop: draw step t with seed [seed, t], stop at EOS."""
+    """chargen's old generation loop (before `nlpkit.models.char_lm.CharLM` used `Sampling`): draw step t with seed [seed, t], stop at EOS."""
     log_table = tf.math.log(tf.constant(table, tf.float32))
     logits = tf.gather(log_table, start)
     finished = tf.zeros([len(start)], tf.bool)

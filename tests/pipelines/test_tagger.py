@@ -153,9 +153,9 @@ def test_export_tokens_and_tags_match_python(tagger, exported):
 def test_padding_never_reaches_the_encoder(tagger):
     """A sentence gets the same scores alone and padded in a batch with longer ones (the word
     mask reaches the BiLSTM and the CRF although the casing/char features carry no mask)."""
-    from nlpkit.pipelines.tagger import _scoring_parts
+    from nlpkit.models.sequence_tagger import scoring_parts
 
-    scorer, _ = _scoring_parts(tagger.model_)
+    scorer, _ = scoring_parts(tagger.model_)
     words, chars, casing = tagger._encode_batch([X[5]])
     alone = np.asarray(scorer([words, chars, casing]))
     batch = tagger._encode_batch([X[5], X[1]])
@@ -169,9 +169,9 @@ def _brute_force_span_probability(tagger, tokens, span, tags_internal):
     """Sum of p(path) over every allowed tag path giving `span` the tags `tags_internal`."""
     import itertools
 
-    from nlpkit.pipelines.tagger import _scoring_parts
+    from nlpkit.models.sequence_tagger import scoring_parts
 
-    scorer, crf = _scoring_parts(tagger.model_)
+    scorer, crf = scoring_parts(tagger.model_)
     pot = np.asarray(scorer(list(tagger._encode_batch([tokens]))), "float64")[0]
     k = pot.shape[-1]
     if crf is None:  # softmax: independent tokens
@@ -227,7 +227,7 @@ def test_entity_confidences_match_brute_force_and_export(tagger, exported):
 
 def test_export_tag_confidences_are_crf_marginals(tagger, exported):
     from nlpkit.layers.crf import CRF
-    from nlpkit.pipelines.tagger import _scoring_parts
+    from nlpkit.models.sequence_tagger import scoring_parts
 
     toks = [["Alice", "met", "Bob", "", ""], ["Acme", "Corp", "hired", "Maria", "."]]
     out = exported.signatures["tag_tokens_scored"](tokens=tf.constant(toks))
@@ -235,7 +235,7 @@ def test_export_tag_confidences_are_crf_marginals(tagger, exported):
     plain = exported.signatures["tag_tokens"](tokens=tf.constant(toks))
     assert set(plain) == {"tags"}  # unchanged outputs
     np.testing.assert_array_equal(plain["tags"].numpy(), out["tags"].numpy())
-    scorer, crf = _scoring_parts(tagger.model_)
+    scorer, crf = scoring_parts(tagger.model_)
     assert isinstance(crf, CRF)
     for r, sent in enumerate(toks):
         sent = [t for t in sent if t]

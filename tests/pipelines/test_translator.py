@@ -8,11 +8,11 @@ import pytest
 import tensorflow as tf
 
 from nlpkit.errors import DataFormatError
+from nlpkit.models.seq2seq import Seq2Seq
 from nlpkit.pipelines.translator import (
     BOS_ID,
     EOS_ID,
     Translator,
-    _Seq2Seq,
     beam_search,
     greedy_search,
     tile_beams,
@@ -410,7 +410,7 @@ def test_luong_gru_variant_trains_from_dataset():
 def test_teacher_forcing_equals_stepwise_decoding(cell):
     """Two-layer decoder: the scan used in training gives the same logits as step-by-step calls."""
     keras.utils.set_random_seed(3)
-    model = _Seq2Seq(
+    model = Seq2Seq(
         9,
         8,
         embedding_dim=5,
@@ -445,7 +445,7 @@ def test_attentional_state_is_linear_not_tanh_squashed():
     with the same tanh layer stalled the same way). The layer must stay linear in its input.
     """
     keras.utils.set_random_seed(4)
-    model = _Seq2Seq(
+    model = Seq2Seq(
         9,
         8,
         embedding_dim=5,
@@ -477,7 +477,7 @@ def test_attentional_state_is_linear_not_tanh_squashed():
 
 def test_label_smoothed_loss_matches_numpy():
     keras.utils.set_random_seed(2)
-    model = _Seq2Seq(
+    model = Seq2Seq(
         7,
         6,
         embedding_dim=4,
@@ -545,7 +545,7 @@ def test_fused_decoder_step_equals_the_keras_cells(num_layers):
     logits, loss and gradients from the same weights as the Keras cells step by step; in
     training it returns the logits of the real target positions only."""
     keras.utils.set_random_seed(5)
-    model = _Seq2Seq(
+    model = Seq2Seq(
         11,
         9,
         embedding_dim=6,
