@@ -22,12 +22,12 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 from keras import ops
-from keras.src.losses.loss import scale_loss_for_distribution
 
 from nlpkit.layers.bahdanau_attention import BahdanauAttention
 from nlpkit.layers.luong_attention import LuongAttention
 from nlpkit.layers.recurrent_stack import RecurrentStack
 from nlpkit.text.special_ids import PAD_ID
+from nlpkit.utils.replicas import scale_loss_for_replicas
 
 __all__ = ["Seq2Seq"]
 
@@ -312,4 +312,4 @@ class Seq2Seq(keras.Model):
             ce = keras.losses.sparse_categorical_crossentropy(y, y_pred, from_logits=True)
         loss = ops.sum(ce * mask) / ops.maximum(ops.sum(mask), 1.0)
         # As Keras's own losses do (see EntityTagger's model): divided by the replica count.
-        return scale_loss_for_distribution(loss)
+        return scale_loss_for_replicas(loss)

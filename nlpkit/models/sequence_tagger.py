@@ -32,7 +32,6 @@ import keras
 import numpy as np
 import tensorflow as tf
 from keras import ops
-from keras.src.losses.loss import scale_loss_for_distribution
 
 from nlpkit.layers.argmax_tags import ArgmaxTags
 from nlpkit.layers.char_encoder import CharEncoder
@@ -42,6 +41,7 @@ from nlpkit.layers.recurrent_stack import RecurrentStack
 from nlpkit.layers.unknown_word_dropout import UnknownWordDropout
 from nlpkit.text.tags import allowed_transitions
 from nlpkit.text.tokenizer import CASING_CLASSES
+from nlpkit.utils.replicas import scale_loss_for_replicas
 
 __all__ = ["build_sequence_tagger", "TaggerTrainer", "scoring_parts", "span_log_probs"]
 
@@ -230,4 +230,4 @@ class TaggerTrainer(keras.Model):
             loss = loss + ops.sum(self.losses)
         # As Keras's own losses do: each replica's loss is divided by the replica count, so that
         # the all-reduced (summed) gradients are the global batch's mean, not N times it.
-        return scale_loss_for_distribution(loss)
+        return scale_loss_for_replicas(loss)

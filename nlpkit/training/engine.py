@@ -311,7 +311,7 @@ class _CustomLoop:
     # ------------------------------------------------------------------ steps
     def _make_steps(self, element_spec):
         model, strategy = self.model, self.strategy
-        from keras.src.losses.loss import unscale_loss_for_distribution
+        from nlpkit.utils.replicas import unscale_loss_for_replicas
 
         def batch_size_of(x):
             return tf.cast(tf.shape(tf.nest.flatten(x)[0])[0], tf.float64)
@@ -340,7 +340,7 @@ class _CustomLoop:
                     tf.zeros_like(w) if g is None else tf.convert_to_tensor(g)
                     for g, w in zip(grads, weights, strict=True)
                 ]
-                return [tf.cast(unscale_loss_for_distribution(loss), tf.float64), *dense]
+                return [tf.cast(unscale_loss_for_replicas(loss), tf.float64), *dense]
 
             def empty():
                 return [tf.constant(0.0, tf.float64), *[tf.zeros_like(w) for w in weights]]
@@ -361,7 +361,7 @@ class _CustomLoop:
             model.optimizer.apply_gradients(zip(grads, model.trainable_weights, strict=True))
             model.compute_metrics(x, y, y_pred, sample_weight=sw)
             n = batch_size_of(x)
-            return tf.cast(unscale_loss_for_distribution(loss), tf.float64) * n, n
+            return tf.cast(unscale_loss_for_replicas(loss), tf.float64) * n, n
 
         def replica_test(batch):
             x, y, sw = keras.utils.unpack_x_y_sample_weight(batch)
@@ -373,7 +373,7 @@ class _CustomLoop:
                     x=x, y=y, y_pred=y_pred, sample_weight=sw, training=False
                 )
                 model.compute_metrics(x, y, y_pred, sample_weight=sw)
-                return tf.cast(unscale_loss_for_distribution(loss), tf.float64)
+                return tf.cast(unscale_loss_for_replicas(loss), tf.float64)
 
             if multi_worker:  # an empty batch (uneven input) is skipped, as in training
                 loss = tf.cond(n > 0, forward, lambda: tf.constant(0.0, tf.float64))
