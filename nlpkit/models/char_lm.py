@@ -33,6 +33,21 @@ __all__ = ["CharLM", "build_char_lm"]
 _NEG = -1e9
 
 
+#: The exported sampling signatures' inputs: `generate` takes the first four, `generate_filtered`
+#: and `generate_scored` all six.
+_SAMPLING_SPEC = [
+    tf.TensorSpec([None], tf.string, name="prompts"),
+    tf.TensorSpec([], tf.int32, name="max_length"),
+    tf.TensorSpec([], tf.float32, name="temperature"),
+    tf.TensorSpec([], tf.int32, name="seed"),
+]
+_FILTERED_SPEC = [
+    *_SAMPLING_SPEC,
+    tf.TensorSpec([], tf.int32, name="top_k"),
+    tf.TensorSpec([], tf.float32, name="top_p"),
+]
+
+
 def build_char_lm(
     vocab_size: int,
     *,
@@ -182,43 +197,18 @@ class CharLM(tf.Module):
         return tf.reshape(texts, [batch, width]), out.beam_scores
 
     # ---------------------------------------------------------------- exported signatures
-    @tf.function(
-        input_signature=[
-            tf.TensorSpec([None], tf.string, name="prompts"),
-            tf.TensorSpec([], tf.int32, name="max_length"),
-            tf.TensorSpec([], tf.float32, name="temperature"),
-            tf.TensorSpec([], tf.int32, name="seed"),
-        ]
-    )
+    @tf.function(input_signature=_SAMPLING_SPEC)
     def generate(self, prompts, max_length, temperature, seed):
         """Sample continuations of `prompts`; returns `{"text": prompt + generated}`."""
         return {"text": self._generate(prompts, max_length, temperature, seed, 0, 1.0)["text"]}
 
-    @tf.function(
-        input_signature=[
-            tf.TensorSpec([None], tf.string, name="prompts"),
-            tf.TensorSpec([], tf.int32, name="max_length"),
-            tf.TensorSpec([], tf.float32, name="temperature"),
-            tf.TensorSpec([], tf.int32, name="seed"),
-            tf.TensorSpec([], tf.int32, name="top_k"),
-            tf.TensorSpec([], tf.float32, name="top_p"),
-        ]
-    )
+    @tf.function(input_signature=_FILTERED_SPEC)
     def generate_filtered(self, prompts, max_length, temperature, seed, top_k, top_p):
         """`generate` with top-k (0 = off) and top-p (1.0 = off) filtering."""
         out = self._generate(prompts, max_length, temperature, seed, top_k, top_p)
         return {"text": out["text"]}
 
-    @tf.function(
-        input_signature=[
-            tf.TensorSpec([None], tf.string, name="prompts"),
-            tf.TensorSpec([], tf.int32, name="max_length"),
-            tf.TensorSpec([], tf.float32, name="temperature"),
-            tf.TensorSpec([], tf.int32, name="seed"),
-            tf.TensorSpec([], tf.int32, name="top_k"),
-            tf.TensorSpec([], tf.float32, name="top_p"),
-        ]
-    )
+    @tf.function(input_signature=_FILTERED_SPEC)
     def generate_scored(self, prompts, max_length, temperature, seed, top_k, top_p):
         """`generate_filtered` that also returns `token_log_probs` `(batch, steps)`: the model's
         log-probability of each generated character (before temperature and filtering; the end
