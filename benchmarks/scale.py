@@ -14,8 +14,8 @@ reviews) and NER (`EntityTagger` on CoNLL-2003) pipelines trained with
 - `workers-2`: `MultiWorkerMirroredStrategy`, two worker processes on loopback ports;
 
 each in its own fresh process(es), rounds interleaved (the order reversed every other round).
-Each run trains two epochs; examples/s is the second epoch's (no tracing, no vocabulary pass),
-timed by a Keras callback between `on_epoch_begin` and `on_epoch_end` (on the chief).
+Each run trains `--epochs` epochs (default 2); examples/s and CPU time per example are the
+median epoch's after the first (no tracing, no vocabulary pass), timed by a Keras callback between `on_epoch_begin` and `on_epoch_end` (on the chief).
 
 `--memory` (section `scale`): a generated text-classification corpus of about `--corpus-mb` MB
 (CSV shards in a temporary folder, deleted afterwards) of long documents (about `--doc-bytes`
@@ -50,6 +50,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -99,9 +101,9 @@ def read_imdb(n: int, seed: int = 0) -> tuple[list[str], list[str]]:
     return [t for t, _ in rows], [lab for _, lab in rows]
 
 
-def replicas_child(task: str, setup: str, n: int) -> None:
-    """Runs in a fresh process (one per worker for `workers-2`): fit 2 epochs, print a RESULT
-    line with the second epoch's examples/s."""
+def replicas_child(task: str, setup: str, n: int, epochs: int = 2) -> None:
+    """Runs in a fresh process (one per worker for `workers-2`): fit `epochs` epochs, print a
+    RESULT line with every epoch's wall and CPU seconds (the first includes tracing)."""
     if setup == "mirrored-2":
         import tensorflow as tf
 
@@ -166,7 +168,7 @@ def replicas_child(task: str, setup: str, n: int) -> None:
             embedding_dim=32, hidden_size=32, distribution=distribution, **engine, **common
         )
     timer = EpochTimer()
-    pipe.fit(x, y, epochs=2, callbacks=[timer])
+    pipe.fit(x, y, epochs=epochs, callbacks=[timer])
     if engine:
         shutil.rmtree(engine["checkpoint_dir"], ignore_errors=True)
     if cluster_info()["is_chief"]:
@@ -175,17 +177,18 @@ def replicas_child(task: str, setup: str, n: int) -> None:
             "setup": setup,
             "examples": len(x),
             "epoch_seconds": [round(s, 2) for s in timer.seconds],
-            "examples_per_s": round(len(x) / timer.seconds[-1], 1),
+            # Epochs after the first (which traces): the median epoch's rates.
+            "examples_per_s": round(len(x) / float(np.median(timer.seconds[1:])), 1),
             "epoch_cpu_seconds": [round(s, 2) for s in timer.cpu],
-            "cpu_ms_per_example": round(1000 * timer.cpu[-1] / len(x), 3),
+            "cpu_ms_per_example": round(1000 * float(np.median(timer.cpu[1:])) / len(x), 3),
             "loop": pipe.training_.loop,
             "loss": [round(v, 4) for v in pipe.history_["loss"]],
         }
         print("RESULT " + json.dumps(result), flush=True)
 
 
-def run_replicas(task: str, setup: str, n: int, timeout: float = 1200) -> dict:
-    cmd = [sys.executable, __file__, "--replicas-child", task, setup, str(n)]
+def run_replicas(task: str, setup: str, n: int, epochs: int = 2, timeout: float = 1200) -> dict:
+    cmd = [sys.executable, __file__, "--replicas-child", task, setup, str(n), str(epochs)]
     if setup != "workers-2":
         proc = subprocess.run(cmd, capture_output=True, text=True, env=_env(), timeout=timeout)
         result = _result(proc.stdout)
@@ -230,7 +233,7 @@ def replicas(args) -> None:
     t0 = time.perf_counter()
     for r in range(args.rounds):
         for task, setup in plan if r % 2 == 0 else plan[::-1]:
-            res = run_replicas(task, setup, sizes[task])
+            res = run_replicas(task, setup, sizes[task], args.epochs)
             res["round"] = r + 1
             rows.append(res)
             loads.append(load_average())
@@ -250,6 +253,7 @@ def replicas(args) -> None:
         "### Replicas side by side (`benchmarks/scale.py --replicas`)",
         "",
         f"Command: `python benchmarks/scale.py --replicas --rounds {args.rounds} "
+        f"--epochs {args.epochs} "
         f"--sentiment {args.sentiment} --ner {args.ner} --setups {args.setups}`. "
         f"{machine_line()}; "
         f"{minutes:.0f} minutes; load average (1, 5, 15 min) {loads[0]} at the start, "
@@ -257,8 +261,9 @@ def replicas(args) -> None:
         f"Sentiment: `TextClassifier(cell='gru', hidden_size=32, embedding_dim=32, max_length=128)` "
         f"on {args.sentiment:,} IMDB training reviews; NER: `EntityTagger(embedding_dim=32, "
         f"hidden_size=32)` (BiLSTM + char LSTM + CRF) on the first {args.ner:,} CoNLL-2003 training "
-        "sentences; global batch 32, 2 epochs, examples/s of the second epoch. Each set-up in "
-        "fresh processes, rounds interleaved. CPU ms/example: the second epoch's CPU time of the "
+        f"sentences; global batch 32, {args.epochs} epochs, examples/s of the median epoch after "
+        "the first. Each set-up in "
+        "fresh processes, rounds interleaved. CPU ms/example: the median later epoch's CPU time of the "
         "(chief) process (`time.process_time`, all its threads) per example, which other jobs "
         "on a shared machine disturb less than the wall clock; for `workers-2` it leaves out "
         "the second worker's CPU.",
@@ -560,6 +565,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--replicas", action="store_true", help="the replicas benchmark")
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument(
+        "--epochs", type=int, default=2, help="epochs per run (the median after the first counts)"
+    )
     parser.add_argument("--sentiment", type=int, default=2000, help="IMDB reviews")
     parser.add_argument("--ner", type=int, default=2000, help="CoNLL-2003 sentences")
     parser.add_argument("--setups", default=",".join(SETUPS), help="comma-separated set-ups")
@@ -576,13 +584,13 @@ def main() -> None:
         help="--memory: the TextClassifier on CSV shards, or MusicGenerator on JSB JSON shards",
     )
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
-    parser.add_argument("--replicas-child", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--replicas-child", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(*args.child)
     elif args.replicas_child:
-        task, setup, n = args.replicas_child
-        replicas_child(task, setup, int(n))
+        task, setup, n, epochs = args.replicas_child
+        replicas_child(task, setup, int(n), int(epochs))
     else:
         if not (args.replicas or args.memory):
             parser.error("choose --replicas, --memory or both")

@@ -412,6 +412,9 @@ def bench_chargen(args, tmp: Path) -> dict | None:
     if not path.exists():
         return None
     names = [n.strip() for n in path.read_text(encoding="utf-8").splitlines() if n.strip()]
+    # The training set repeated `--lm-copies` times, so that an epoch lasts long enough to time
+    # (one copy is 1-2 s): throughput does not depend on the repetition.
+    names = names * args.lm_copies
     gen = CharGenerator(seed=0, verbose=0, early_stopping=None)
     gen.fit(names, epochs=1)  # the vocabulary the twin shares
     xs, ys = gen._arrays(names, gen.vocabulary_)
@@ -430,7 +433,7 @@ def bench_chargen(args, tmp: Path) -> dict | None:
     )
     row = {
         "task": "char LM (CharGenerator, lines)",
-        "data": f"dinos.txt, {len(names)} names, {tokens} chars/epoch",
+        "data": f"dinos.txt x{args.lm_copies}, {len(names)} names, {tokens} chars/epoch",
         "train_pipe": tokens / t_pipe,
         "train_plain": tokens / t_plain,
     }
@@ -479,6 +482,7 @@ def bench_music(args, tmp: Path) -> dict | None:
     # the soprano and bass lines (highest and lowest sounding pitch) of each chorale as
     # quarter-note event tokens: two pieces per chorale, so that an epoch is long enough to time
     pieces = [[f"n{f(s)}:1" if s else "r:1" for s in ch] for f in (max, min) for ch in chorales]
+    pieces = pieces * args.lm_copies  # as for the char LM: epochs long enough to time
     gen = MusicGenerator(seed=0, verbose=0, early_stopping=None)
     gen.fit(pieces, epochs=1)  # the vocabulary the twin shares
     xw, yw = gen._windows(pieces)
@@ -498,7 +502,8 @@ def bench_music(args, tmp: Path) -> dict | None:
     )
     row = {
         "task": "music (MusicGenerator, tokens)",
-        "data": f"JSB soprano and bass lines, {len(pieces)} pieces, {tokens} events/epoch",
+        "data": f"JSB soprano and bass lines x{args.lm_copies}, {len(pieces)} pieces, "
+        f"{tokens} events/epoch",
         "train_pipe": tokens / t_pipe,
         "train_plain": tokens / t_plain,
     }
@@ -798,6 +803,13 @@ def main() -> None:
         type=int,
         default=3,
         help="epochs of each training timing (pipeline and twin alternate; the first is not counted)",
+    )
+    ap.add_argument(
+        "--lm-copies",
+        type=int,
+        default=4,
+        help="copies of the char LM's and music's training data per epoch (longer epochs time "
+        "more steadily)",
     )
     ap.add_argument("--latency-calls", type=int, default=100)
     ap.add_argument("--repeats", type=int, default=9)
