@@ -11,18 +11,22 @@ __all__ = ["EpochTimer", "alternating_epochs"]
 
 
 class EpochTimer(keras.callbacks.Callback):
-    """Seconds spent on the training batches of each epoch (validation excluded)."""
+    """Seconds spent on the training batches of each epoch (validation excluded): wall-clock
+    `times`, and `cpu`, the process's CPU seconds (all threads) over the same span."""
 
     def on_train_begin(self, logs=None):
         self.times = []
+        self.cpu = []
         self._t = None
 
     def on_epoch_begin(self, epoch, logs=None):
         self._t = time.perf_counter()
+        self._c = time.process_time()
 
     def _stop(self):
         if self._t is not None:
             self.times.append(time.perf_counter() - self._t)
+            self.cpu.append(time.process_time() - self._c)
             self._t = None
 
     def on_test_begin(self, logs=None):
@@ -76,14 +80,18 @@ class _Baton:
             self.cond.notify_all()
 
 
-def alternating_epochs(fits: dict, epochs: int) -> dict[str, list[float]]:
+def alternating_epochs(
+    fits: dict, epochs: int, *, cpu: bool = False
+) -> dict[str, list[float]] | tuple[dict[str, list[float]], dict[str, list[float]]]:
     """Run several `fit_fn(epochs, callbacks)` calls taking turns one epoch at a time.
 
     Each fit runs in its own thread, but only one of them works at any moment: the first
     takes its set-up and first epoch, then the second its set-up and first epoch, then the
     first its second epoch, and so on. Timings of the same epoch index are thus taken
     seconds apart, so a machine whose load drifts (a shared CI box) affects both sides of a
-    ratio alike. Returns the seconds of each epoch (training batches only) per name.
+    ratio alike. Returns the seconds of each epoch (training batches only) per name; with
+    `cpu=True`, also the process CPU seconds of each epoch per name (only one fit works at a
+    time, so they are that fit's, plus any background input threads of the others).
     """
     baton = _Baton(list(fits))
     errors: dict[str, BaseException] = {}
@@ -107,4 +115,7 @@ def alternating_epochs(fits: dict, epochs: int) -> dict[str, list[float]]:
     if errors:
         name, err = next(iter(errors.items()))
         raise RuntimeError(f"the timed fit {name!r} failed") from err
-    return {name: timer.times for name, timer in timers.items()}
+    times = {name: timer.times for name, timer in timers.items()}
+    if cpu:
+        return times, {name: timer.cpu for name, timer in timers.items()}
+    return times

@@ -39,6 +39,7 @@ so its figures are about memory and throughput, not accuracy.
 from __future__ import annotations
 
 import argparse
+import functools
 import gzip
 import itertools
 import json
@@ -101,21 +102,12 @@ def read_imdb(n: int, seed: int = 0) -> tuple[list[str], list[str]]:
     return [t for t, _ in rows], [lab for _, lab in rows]
 
 
-def replicas_child(task: str, setup: str, n: int, epochs: int = 2) -> None:
-    """Runs in a fresh process (one per worker for `workers-2`): fit `epochs` epochs, print a
-    RESULT line with every epoch's wall and CPU seconds (the first includes tracing)."""
-    if setup == "mirrored-2":
-        import tensorflow as tf
-
-        cpu = tf.config.list_physical_devices("CPU")[0]
-        tf.config.set_logical_device_configuration(
-            cpu, [tf.config.LogicalDeviceConfiguration(), tf.config.LogicalDeviceConfiguration()]
-        )
-    import keras
+def _pipeline(task: str, setup: str, n: int):
+    """`(pipeline, x, y, checkpoint folder or None)` for a replicas set-up (see the module
+    docstring): the sentiment or NER pipeline on `n` examples with that set-up's engine."""
     import tensorflow as tf
 
     from nlpkit import EntityTagger, TextClassifier
-    from nlpkit.training import cluster_info
 
     engine: dict = {}
     if setup == "fit":
@@ -132,21 +124,6 @@ def replicas_child(task: str, setup: str, n: int, epochs: int = 2) -> None:
         distribution = tf.distribute.MirroredStrategy(devices)
     else:
         distribution = "multi_worker"
-
-    class EpochTimer(keras.callbacks.Callback):
-        def __init__(self):
-            super().__init__()
-            self.seconds: list[float] = []
-
-            self.cpu: list[float] = []
-
-        def on_epoch_begin(self, epoch, logs=None):
-            self.t0, self.c0 = time.perf_counter(), time.process_time()
-
-        def on_epoch_end(self, epoch, logs=None):
-            self.seconds.append(time.perf_counter() - self.t0)
-            self.cpu.append(time.process_time() - self.c0)
-
     common = dict(batch_size=32, early_stopping=None, seed=0, verbose=0)
     if task == "sentiment":
         x, y = read_imdb(n)
@@ -167,18 +144,35 @@ def replicas_child(task: str, setup: str, n: int, epochs: int = 2) -> None:
         pipe = EntityTagger(
             embedding_dim=32, hidden_size=32, distribution=distribution, **engine, **common
         )
+    return pipe, x, y, engine.get("checkpoint_dir")
+
+
+def replicas_child(task: str, setup: str, n: int, epochs: int = 2) -> None:
+    """Runs in a fresh process (one per worker for `workers-2`): fit `epochs` epochs, print a
+    RESULT line with every epoch's wall and CPU seconds (the first includes tracing)."""
+    if setup == "mirrored-2":
+        import tensorflow as tf
+
+        cpu = tf.config.list_physical_devices("CPU")[0]
+        tf.config.set_logical_device_configuration(
+            cpu, [tf.config.LogicalDeviceConfiguration(), tf.config.LogicalDeviceConfiguration()]
+        )
+    from benchmarks._timing import EpochTimer
+    from nlpkit.training import cluster_info
+
+    pipe, x, y, ckpt = _pipeline(task, setup, n)
     timer = EpochTimer()
     pipe.fit(x, y, epochs=epochs, callbacks=[timer])
-    if engine:
-        shutil.rmtree(engine["checkpoint_dir"], ignore_errors=True)
+    if ckpt:
+        shutil.rmtree(ckpt, ignore_errors=True)
     if cluster_info()["is_chief"]:
         result = {
             "task": task,
             "setup": setup,
             "examples": len(x),
-            "epoch_seconds": [round(s, 2) for s in timer.seconds],
+            "epoch_seconds": [round(s, 2) for s in timer.times],
             # Epochs after the first (which traces): the median epoch's rates.
-            "examples_per_s": round(len(x) / float(np.median(timer.seconds[1:])), 1),
+            "examples_per_s": round(len(x) / float(np.median(timer.times[1:])), 1),
             "epoch_cpu_seconds": [round(s, 2) for s in timer.cpu],
             "cpu_ms_per_example": round(1000 * float(np.median(timer.cpu[1:])) / len(x), 3),
             "loop": pipe.training_.loop,
@@ -301,6 +295,64 @@ def replicas(args) -> None:
     print("\n".join(lines))
 
 
+def _fit_epochs(pipe, x, y, epochs, callbacks):
+    pipe.fit(x, y, epochs=epochs, callbacks=callbacks)
+
+
+def overhead(args) -> None:
+    """The custom loop against Keras `fit` on one device, in one process: `fit`, `custom-1` and
+    `custom-ckpt` pipelines train side by side taking turns one epoch at a time
+    (`benchmarks._timing.alternating_epochs`), so that load drift on a shared machine hits
+    all three alike; per epoch, the wall and process CPU seconds of the one that worked."""
+    from benchmarks._timing import alternating_epochs
+
+    sizes = {"sentiment": args.sentiment, "ner": args.ner}
+    setups = ("fit", "custom-1", "custom-ckpt")
+    load0, t0 = load_average(), time.perf_counter()
+    table, folders = {}, []
+    for task in TASKS:
+        fits = {}
+        for setup in setups:
+            pipe, x, y, ckpt = _pipeline(task, setup, sizes[task])
+            folders.append(ckpt)
+            fits[setup] = functools.partial(_fit_epochs, pipe, x, y)
+        times, cpu = alternating_epochs(fits, args.epochs, cpu=True)
+        table[task] = {s: (times[s][1:], cpu[s][1:], sizes[task]) for s in setups}
+        print(task, json.dumps({s: [times[s], cpu[s]] for s in setups}), flush=True)
+    for f in folders:
+        if f:
+            shutil.rmtree(f, ignore_errors=True)
+    minutes = (time.perf_counter() - t0) / 60
+    lines = [
+        "### The custom loop against `fit`, taking turns (`benchmarks/scale.py --overhead`)",
+        "",
+        f"Command: `python benchmarks/scale.py --overhead --epochs {args.epochs} --sentiment "
+        f"{args.sentiment} --ner {args.ner}`. {machine_line()}; {minutes:.0f} minutes; load "
+        f"average (1, 5, 15 min) {load0} at the start, {load_average()} at the end. The "
+        "sentiment and NER set-ups of `--replicas` (global batch 32), the three one-device "
+        "set-ups in one process, taking turns one epoch at a time; the medians of the epochs "
+        "after the first (tracing). CPU: the process's CPU seconds during the epoch (all "
+        "threads; only the fit whose turn it is works).",
+        "",
+        "| task | set-up | loop | median s/epoch | median CPU s/epoch | CPU ms/example "
+        "| wall vs fit | CPU vs fit | CPU vs fit, per epoch |",
+        "|---|---|---|---:|---:|---:|---:|---:|---|",
+    ]
+    for task, rows in table.items():
+        wall_fit = float(np.median(rows["fit"][0]))
+        cpu_fit = float(np.median(rows["fit"][1]))
+        for setup, (wall, cpu, n) in rows.items():
+            w, c = float(np.median(wall)), float(np.median(cpu))
+            per = ", ".join(f"{a / b:.2f}" for a, b in zip(cpu, rows["fit"][1], strict=True))
+            loop = "fit" if setup == "fit" else "custom"
+            lines.append(
+                f"| {task} | {setup} | {loop} | {w:.2f} | {c:.2f} | {1000 * c / n:.2f} "
+                f"| {w / wall_fit:.3f} | {c / cpu_fit:.3f} | {per} |"
+            )
+    write_section(args.section, "\n".join(lines))
+    print("\n".join(lines))
+
+
 # ---------------------------------------------------------------------- memory against size
 def write_corpus(
     folder: Path, target_mb: float, doc_bytes: int, shard_mb: float = 25.0, seed: int = 0
@@ -416,7 +468,16 @@ def child(folder: str, mode: str) -> None:
     thread = threading.Thread(target=sample, daemon=True)
     thread.start()
     start = time.perf_counter()
-    if mode == "stream":
+    steps = None
+    if mode == "data":
+        # The streamed music input alone, as `fit` builds it for an epoch (pieces parsed, windows
+        # cut, shuffle buffer, batches), iterated without a model: what the input costs.
+        from nlpkit.data.streaming import shuffled
+
+        _, windows = clf._stream(files, "x")
+        ds = shuffled(windows(), clf.shuffle_buffer, clf.seed, 0).batch(clf.batch_size)
+        steps = sum(1 for _ in ds.prefetch(tf.data.AUTOTUNE))
+    elif mode == "stream":
         clf.fit(files, epochs=1)
     else:
         from nlpkit.data.classification import read_csv
@@ -430,7 +491,12 @@ def child(folder: str, mode: str) -> None:
     seconds = time.perf_counter() - start
     stop.set()
     thread.join()
-    n = clf.card_["pieces"] if music else clf.card_["train_examples"]
+    if mode == "data":
+        n = sum(len(json.loads(Path(f).read_text())["train"]) for f in files)
+        loss = None
+    else:
+        n = clf.card_["pieces"] if music else clf.card_["train_examples"]
+        steps, loss = clf.training_.steps, round(clf.history_["loss"][-1], 4)
     print(
         "RESULT "
         + json.dumps(
@@ -441,8 +507,8 @@ def child(folder: str, mode: str) -> None:
                 "peak_rss_mb": round(peak[0], 1),
                 "fit_seconds": round(seconds, 1),
                 "examples_per_s": round(n / seconds, 1),
-                "loss": round(clf.history_["loss"][-1], 4),
-                "steps": clf.training_.steps,
+                "loss": loss,
+                "steps": steps,
             }
         ),
         flush=True,
@@ -477,8 +543,12 @@ def memory(args) -> None:
                 files = write_corpus(Path(tmp), size, args.doc_bytes, args.shard_mb)
             written = time.perf_counter() - t0
             mb = sum(f.stat().st_size for f in files) / 2**20
-            in_memory = args.in_memory and args.task == "classifier"
-            for mode in ("stream", "memory") if in_memory else ("stream",):
+            modes = ["stream"]
+            if args.in_memory and args.task == "classifier":
+                modes.append("memory")
+            if args.input_only and args.task == "music":
+                modes = ["data"]
+            for mode in modes:
                 load = load_average()
                 r = run_one(Path(tmp), mode)
                 r.update(
@@ -533,37 +603,43 @@ def write_memory(args, rows: list[dict]) -> None:
 
 def write_music_memory(args, rows: list[dict]) -> None:
     (Path(tempfile.gettempdir()) / "nlpkit-scale-music.json").write_text(json.dumps(rows))
-    first = rows[0]["peak_rss_mb"]
+    first = {r["mode"]: r["peak_rss_mb"] for r in reversed(rows)}
     settings = {k: MUSIC_MODEL[k] for k in ("hidden_size", "sequence_length", "batch_size")}
     lines = [
         "### Streamed music: memory against corpus size (`benchmarks/scale.py --memory "
         "--task music`)",
         "",
         f"Command: `python benchmarks/scale.py --memory --task music --corpus-mb {args.corpus_mb} "
-        f"--shard-mb {args.shard_mb:g}`. {machine_line()}. One epoch of a small piano-roll "
+        f"--shard-mb {args.shard_mb:g}{' --input-only' if args.input_only else ''}`. "
+        f"{machine_line()}. One epoch of a small piano-roll "
         f"`MusicGenerator` ({json.dumps(settings)}, default transpositions and `shuffle_buffer`) "
         "streaming a generated JSB-Chorales-layout JSON corpus (random four-voice chorales of "
         "32-192 steps, in shards); each size in a fresh process, RSS sampled every 20 ms during "
         "`fit` (the piece-counting pass and the epoch). Peak vs first: peak RSS divided by the "
-        "smallest corpus's.",
+        "smallest corpus's. Mode `data` (`--input-only`): the same streamed input (pieces "
+        "parsed, windows cut, shuffle buffer, batches) iterated for one epoch without a model.",
         "",
-        "| corpus MB | pieces | files | steps | RSS before fit MB | peak RSS in fit MB "
+        "| mode | corpus MB | pieces | files | steps | RSS before fit MB | peak RSS in fit MB "
         "| peak vs first | pieces/s | fit s | load at start / end |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in rows:
         lines.append(
-            f"| {r['corpus_mb']} | {r['examples']:,} | {r['files']} | {r['steps']:,} "
-            f"| {r['rss_before_mb']} | {r['peak_rss_mb']} | {r['peak_rss_mb'] / first:.2f} "
+            f"| {r['mode']} | {r['corpus_mb']} | {r['examples']:,} | {r['files']} | {r['steps']:,} "
+            f"| {r['rss_before_mb']} | {r['peak_rss_mb']} "
+            f"| {r['peak_rss_mb'] / first[r['mode']]:.2f} "
             f"| {r['examples_per_s']} | {r['fit_seconds']} | {r['load_start']} / {r['load_end']} |"
         )
-    write_section("scale-music", "\n".join(lines))
+    write_section("scale-music-input" if args.input_only else "scale-music", "\n".join(lines))
     print("\n".join(lines))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--replicas", action="store_true", help="the replicas benchmark")
+    parser.add_argument(
+        "--overhead", action="store_true", help="custom loop against fit, in one process"
+    )
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument(
         "--epochs", type=int, default=2, help="epochs per run (the median after the first counts)"
@@ -577,6 +653,11 @@ def main() -> None:
     parser.add_argument("--doc-bytes", type=int, default=3000, help="mean document size")
     parser.add_argument("--shard-mb", type=float, default=25.0, help="MB per CSV shard")
     parser.add_argument("--in-memory", action="store_true", help="also fit from Python lists")
+    parser.add_argument(
+        "--input-only",
+        action="store_true",
+        help="--task music: iterate the streamed input for an epoch without a model",
+    )
     parser.add_argument(
         "--task",
         choices=("classifier", "music"),
@@ -592,8 +673,12 @@ def main() -> None:
         task, setup, n, epochs = args.replicas_child
         replicas_child(task, setup, int(n), int(epochs))
     else:
-        if not (args.replicas or args.memory):
-            parser.error("choose --replicas, --memory or both")
+        if not (args.replicas or args.memory or args.overhead):
+            parser.error("choose --replicas, --overhead, --memory or some of them")
+        if args.overhead:
+            if args.section == "scale-replicas":
+                args.section = "scale-overhead"
+            overhead(args)
         if args.replicas:
             replicas(args)
         if args.memory:

@@ -58,3 +58,27 @@ def test_a_failing_fit_does_not_hang_the_other_and_is_reported():
         )
     assert isinstance(info.value.__cause__, ValueError)
     assert log[-1] == ("b", "after")  # b ran to the end on its own
+
+
+def test_cpu_seconds_are_counted_per_epoch_for_the_fit_that_works():
+    import time
+
+    def busy_fit(seconds):
+        def fit(epochs, callbacks):
+            for cb in callbacks:
+                cb.on_train_begin()
+            for e in range(epochs):
+                for cb in callbacks:
+                    cb.on_epoch_begin(e)
+                end = time.process_time() + seconds
+                while time.process_time() < end:  # CPU work, not sleep
+                    pass
+                for cb in callbacks:
+                    cb.on_epoch_end(e)
+
+        return fit
+
+    times, cpu = alternating_epochs({"a": busy_fit(0.05), "b": busy_fit(0.2)}, epochs=2, cpu=True)
+    assert [len(c) for c in cpu.values()] == [2, 2]
+    assert all(0.04 <= c < 0.15 for c in cpu["a"])
+    assert all(0.19 <= c < 0.4 for c in cpu["b"])
