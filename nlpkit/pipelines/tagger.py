@@ -54,6 +54,7 @@ from nlpkit.models.sequence_tagger import (
     build_sequence_tagger,
     scoring_parts,
     span_log_probs,
+    use_fast_inference,
 )
 from nlpkit.pipelines.base import LAYOUT, Pipeline, check_rows
 from nlpkit.text.tags import (
@@ -1047,7 +1048,7 @@ class EntityTagger(Pipeline):
         )
 
     def _load_state(self, directory: Path) -> None:
-        self.model_ = load_keras_model(directory / "model.keras", compile=False)
+        self.model_ = use_fast_inference(load_keras_model(directory / "model.keras", compile=False))
         if getattr(self, "_layout", LAYOUT) >= 2:
             read = read_vocabulary
         else:  # nlpkit 0.1: joined with newlines, no final newline, unescaped
