@@ -239,14 +239,16 @@ def fused_lstm(inputs, lengths, cells, *, return_sequences: bool):
     right-padded `inputs` `(batch, time, features)` with `lengths` real steps per row, as Keras's
     `LSTM` / `Bidirectional(LSTM)` compute it in inference, in one `tf.while_loop`.
 
-    The input projection `x @ kernel + bias` of all steps and both directions is one matrix
-    multiply before the loop; the backward direction reads each row's real steps reversed
+    The input projection `x @ kernel` of all steps is one matrix multiply per direction before
+    the loop; the backward direction reads each row's real steps reversed
     (`tf.reverse_sequence`), so both directions start at step 0 and no step needs a mask: steps
     past a row's length compute values that are zeroed (sequences) or never read (last state).
-    The per-step recurrent products of the directions are one `BatchMatMul` `(n, batch, units)
-    x (n, units, 4 units)`: besides halving the ops, a batched product runs each direction on one
-    thread, where a lone `(1, units) x (units, 4 units)` `MatMul` is split over the intra-op
-    threads and then waits for them (most of a one-sentence call on a busy 2-core machine).
+    Both directions advance in the same loop as one `(n, batch, units)` state. Their recurrent
+    products are, for one row, a single `BatchMatMul` `(n, 1, units) x (n, units, 4 units)`:
+    a lone `(1, units) x (units, 4 units)` `MatMul` is split over the intra-op threads and waits
+    for them (measured: about 10x slower per step on the 2-core machine when busy). For several
+    rows, where the `MatMul` kernel is the faster one (and `BatchMatMul` slower than two
+    `MatMul`s), one `MatMul` per direction.
 
     Returns:
         `(batch, time, n * units)` with zeros at padded steps (as `Bidirectional` returns; a
@@ -258,25 +260,38 @@ def fused_lstm(inputs, lengths, cells, *, return_sequences: bool):
     dtype = inputs.dtype
     shape = tf.shape(inputs)
     batch, steps = shape[0], shape[1]
-    kernel = tf.concat([tf.convert_to_tensor(c.kernel) for c in cells], axis=1)
-    bias = tf.concat([tf.convert_to_tensor(c.bias) for c in cells], axis=0)
-    recurrent = tf.stack([tf.convert_to_tensor(c.recurrent_kernel) for c in cells])  # n, u, 4u
-    x = tf.reshape(inputs, [-1, inputs.shape[-1]])
-    proj = tf.reshape(tf.matmul(x, kernel) + bias, [batch, steps, n, 4 * units])
-    proj = tf.transpose(proj, [1, 2, 0, 3])  # time, n, batch, 4u
-    if n == 2:
-        backward = tf.reverse_sequence(proj[:, 1], lengths, seq_axis=0, batch_axis=1)
-        proj = tf.stack([proj[:, 0], backward], axis=1)
-    zeros = tf.zeros([n, batch, units], dtype)
-    outputs = tf.TensorArray(dtype, size=steps)
+    x = tf.transpose(inputs, [1, 0, 2])  # time, batch, features
+    projs = []
+    for d, cell in enumerate(cells):
+        xd = tf.reverse_sequence(x, lengths, seq_axis=0, batch_axis=1) if d == 1 else x
+        proj = tf.matmul(tf.reshape(xd, [-1, inputs.shape[-1]]), tf.convert_to_tensor(cell.kernel))
+        projs.append(tf.reshape(proj, [steps, batch, 4 * units]))
+    # The bias is added after the recurrent product, in the order Keras's cell adds them.
+    bias = tf.stack([tf.convert_to_tensor(c.bias) for c in cells])[:, None, :]  # n, 1, 4u
+    kernels = [tf.convert_to_tensor(c.recurrent_kernel) for c in cells]
+    one_row = tf.equal(batch, 1)
+    # (n, u, 4u), for one row only (a copy of the weights, not made for several rows)
+    stacked = tf.cond(
+        one_row, lambda: tf.stack(kernels), lambda: tf.zeros([n, 0, 4 * units], dtype)
+    )
+
+    def pre_activations(t, h):
+        def batched():  # one row: one BatchMatMul for all directions
+            return tf.stack([p[t] for p in projs]) + tf.matmul(h, stacked)
+
+        def per_direction():  # several rows: one MatMul per direction
+            return tf.stack([projs[d][t] + tf.matmul(h[d], kernels[d]) for d in range(n)])
+
+        return tf.cond(one_row, batched, per_direction) + bias
 
     def body(t, h, c, outputs):
-        z = proj[t] + tf.matmul(h, recurrent)
-        i, f, g, o = tf.split(z, 4, axis=-1)
+        i, f, g, o = tf.split(pre_activations(t, h), 4, axis=-1)
         c = tf.sigmoid(f) * c + tf.sigmoid(i) * tf.tanh(g)
         h = tf.sigmoid(o) * tf.tanh(c)
         return t + 1, h, c, outputs.write(t, h)
 
+    zeros = tf.zeros([n, batch, units], dtype)
+    outputs = tf.TensorArray(dtype, size=steps)
     _, _, _, outputs = tf.while_loop(
         lambda t, *_: t < steps, body, (tf.constant(0), zeros, zeros, outputs)
     )
