@@ -269,20 +269,20 @@ def fused_lstm(inputs, lengths, cells, *, return_sequences: bool):
     # The bias is added after the recurrent product, in the order Keras's cell adds them.
     bias = tf.stack([tf.convert_to_tensor(c.bias) for c in cells])[:, None, :]  # n, 1, 4u
     kernels = [tf.convert_to_tensor(c.recurrent_kernel) for c in cells]
+    stacked = tf.stack(kernels)  # n, u, 4u
+    # The rows each product takes: all rows by one of the two, none by the other (a product
+    # over zero rows costs next to nothing). A `tf.cond` inside the loop would do the same but
+    # makes TensorFlow's graph type inference warn.
     one_row = tf.equal(batch, 1)
-    # (n, u, 4u), for one row only (a copy of the weights, not made for several rows)
-    stacked = tf.cond(
-        one_row, lambda: tf.stack(kernels), lambda: tf.zeros([n, 0, 4 * units], dtype)
-    )
+    batched_rows = tf.where(one_row, batch, 0)
+    split_rows = batch - batched_rows
 
     def pre_activations(t, h):
-        def batched():  # one row: one BatchMatMul for all directions
-            return tf.stack([p[t] for p in projs]) + tf.matmul(h, stacked)
-
-        def per_direction():  # several rows: one MatMul per direction
-            return tf.stack([projs[d][t] + tf.matmul(h[d], kernels[d]) for d in range(n)])
-
-        return tf.cond(one_row, batched, per_direction) + bias
+        # one row: one BatchMatMul for all directions; several rows: one MatMul per direction
+        batched = tf.matmul(h[:, :batched_rows], stacked)
+        split = tf.stack([tf.matmul(h[d, :split_rows], kernels[d]) for d in range(n)])
+        products = tf.concat([batched, split], axis=1)
+        return tf.stack([p[t] for p in projs]) + products + bias
 
     def body(t, h, c, outputs):
         i, f, g, o = tf.split(pre_activations(t, h), 4, axis=-1)
