@@ -103,10 +103,14 @@ def recurrent_flops(stack, input_dim: int, batch: int, steps: int) -> float:
     return total
 
 
-def recurrent_gflops(stack, input_dim: int, batch: int, steps: int, repeats: int = 5):
+def recurrent_gflops(
+    stack, input_dim: int, batch: int, steps: int, repeats: int = 5, train_mode: bool = False
+):
     """(forward GFLOP/s, forward+backward GFLOP/s, matmul GFLOP/s) of `stack` timed alone on
     random inputs; the matmul rate is measured just before and after (the better of the two),
-    so that the fraction compares figures taken under the same load."""
+    so that the fraction compares figures taken under the same load. `train_mode`: time the
+    forward+backward pass with `training=True`, the path `fit` takes (for a stack whose
+    inference takes another one, `RecurrentStack.fast_inference`)."""
     x = tf.random.normal((batch, steps, input_dim))
     mask = tf.ones((batch, steps), tf.bool)
     fwd = tf.function(lambda x: tf.reduce_sum(stack(x, mask=mask, training=False)))
@@ -114,7 +118,7 @@ def recurrent_gflops(stack, input_dim: int, batch: int, steps: int, repeats: int
     @tf.function
     def train(x):
         with tf.GradientTape() as tape:
-            loss = tf.reduce_sum(stack(x, mask=mask, training=False))
+            loss = tf.reduce_sum(stack(x, mask=mask, training=train_mode))
         return tape.gradient(loss, stack.trainable_variables)
 
     flops = recurrent_flops(stack, input_dim, batch, steps)
@@ -395,8 +399,10 @@ def bench_ner(args, tmp: Path) -> dict | None:
     )
     stack = tagger.model_.get_layer("encoder")
     d_in = tagger.embedding_dim + 8 + 2 * tagger.char_hidden_size
+    # forward: the inference path (the fused loop); training pass: the path `fit` takes (its
+    # single layer has no dropout, so training=True computes the same values)
     row["rec_fwd"], row["rec_train"], row["peak"] = recurrent_gflops(
-        stack, d_in, tagger.batch_size, 25
+        stack, d_in, tagger.batch_size, 25, train_mode=True
     )
     row["rec_shape"] = f"B={tagger.batch_size}, T=25 (word BiLSTM)"
     row["targets"] = True

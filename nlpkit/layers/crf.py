@@ -132,38 +132,46 @@ def crf_forward_backward(
         `(log_alpha, log_beta, log_z)`: two float tensors `(batch, time, num_tags)` (values at
         padded steps are meaningless) and `(batch,)`.
     """
-    potentials = ops.convert_to_tensor(potentials)
-    mask = _mask_or_ones(potentials, mask)
+    potentials = tf.convert_to_tensor(potentials)
+    mask = tf.cast(_mask_or_ones(potentials, mask), tf.bool)
     transitions, start, end = _with_penalties(
         potentials, transitions, start_transitions, end_transitions, penalties
     )
+    # One loop computes both recursions. The backward one runs over each sentence's real steps
+    # reversed (`tf.reverse_sequence`), carrying g_t = beta_t + emit_t, which then follows the
+    # forward recursion's form with the transposed transitions:
+    #   alpha_t = logsumexp_i(alpha_{t-1}(i) + trans[i, j]) + emit_t(j)
+    #   g_t     = logsumexp_j(g_{t+1}(j) + trans[i, j]) + emit_t(i)
+    # so that the two advance together as one `(2, batch, tags)` state.
+    lengths = tf.reduce_sum(tf.cast(mask, tf.int32), axis=1)
+    steps = tf.shape(potentials)[1]
+    emit = tf.transpose(potentials, [1, 0, 2])  # time, batch, tags
+    emit_rev = tf.reverse_sequence(emit, lengths, seq_axis=0, batch_axis=1)
+    emits = tf.stack([emit, emit_rev], axis=1)  # time, 2, batch, tags
+    trans2 = tf.stack([transitions, tf.transpose(transitions)])[:, None]  # 2, 1, tags, tags
+    first = tf.stack([start[None, :] + emit[0], end[None, :] + emit_rev[0]])
+    states = tf.TensorArray(potentials.dtype, size=steps).write(0, first)
 
-    def forward(alpha, inputs):
-        emit_t, mask_t, first_t = inputs
-        rec = ops.logsumexp(alpha[:, :, None] + transitions[None], axis=1) + emit_t
-        nxt = ops.where(first_t, start[None, :] + emit_t, rec)
-        return ops.where(ops.logical_or(mask_t, first_t)[:, None], nxt, alpha)
+    def body(t, x, states):
+        cand = x[:, :, :, None] + trans2
+        top = tf.reduce_max(cand, axis=2)
+        x = top + tf.math.log(tf.reduce_sum(tf.exp(cand - top[:, :, None, :]), axis=2)) + emits[t]
+        return t + 1, x, states.write(t, x)
 
-    alphas = tf.scan(
-        forward, _steps(potentials, mask), initializer=ops.zeros_like(potentials[:, 0])
-    )
-    log_z = ops.logsumexp(alphas[-1] + end[None, :], axis=1)
-
-    # beta_t(i) = logsumexp_j(trans[i, j] + emit_{t+1}(j) + beta_{t+1}(j)) while step t + 1 is
-    # real; at the last real step (and through the padding after it) beta is the end score.
-    next_emit = ops.concatenate([potentials[:, 1:], ops.zeros_like(potentials[:, :1])], axis=1)
-    next_mask = ops.concatenate([mask[:, 1:], ops.zeros_like(mask[:, :1])], axis=1)
-
-    def backward(beta, inputs):
-        emit_n, mask_n = inputs
-        rec = ops.logsumexp(transitions[None] + (emit_n + beta)[:, None, :], axis=2)
-        return ops.where(mask_n[:, None], rec, beta)
-
-    init = ops.broadcast_to(end[None, :], ops.shape(potentials[:, 0]))
-    betas = tf.scan(
-        backward, (_time_major(next_emit), _time_major(next_mask)), initializer=init, reverse=True
-    )
-    return _time_major(alphas), _time_major(betas), log_z
+    _, _, states = tf.while_loop(lambda t, *_: t < steps, body, (tf.constant(1), first, states))
+    states = states.stack()  # time, 2, batch, tags
+    alphas = tf.transpose(states[:, 0], [1, 0, 2])
+    g = tf.reverse_sequence(states[:, 1], lengths, seq_axis=0, batch_axis=1)
+    betas = tf.transpose(g, [1, 0, 2]) - potentials
+    last = tf.maximum(lengths - 1, 0)
+    alpha_last = tf.gather(alphas, last, axis=1, batch_dims=1)  # batch, tags
+    log_z = tf.reduce_logsumexp(alpha_last + end[None, :], axis=1)
+    # Padded steps (and rows without a real step) hold the last real step's alpha and the end
+    # scores as beta, finite values whatever the padding's potentials.
+    real = mask[:, :, None]
+    alphas = tf.where(real, alphas, alpha_last[:, None, :])
+    betas = tf.where(real, betas, tf.broadcast_to(end[None, None, :], tf.shape(betas)))
+    return alphas, betas, log_z
 
 
 def crf_marginals(
@@ -270,43 +278,42 @@ def viterbi_decode(
         `(tags, scores)`: int32 `(batch, time)` best tags (0 at padded positions) and the float
         `(batch,)` score of each best path.
     """
-    potentials = ops.convert_to_tensor(potentials)
-    dtype = potentials.dtype
-    mask = _mask_or_ones(potentials, mask)
-    transitions = ops.cast(transitions, dtype)
-    start = ops.cast(start_transitions, dtype)
-    end = ops.cast(end_transitions, dtype)
-    if penalties is not None:
-        transitions = transitions + ops.cast(penalties[0], dtype)
-        start = start + ops.cast(penalties[1], dtype)
-        end = end + ops.cast(penalties[2], dtype)
-    num_tags = ops.shape(potentials)[-1]
-    identity = ops.arange(num_tags, dtype="int32")
+    potentials = tf.convert_to_tensor(potentials)
+    mask = tf.cast(_mask_or_ones(potentials, mask), tf.bool)
+    transitions, start, end = _with_penalties(
+        potentials, transitions, start_transitions, end_transitions, penalties
+    )
+    # One loop, no backtracking pass: `paths[b, j]` is the best path (tags of steps 0..t) that
+    # ends in tag j; each step gathers the paths of the best predecessors and writes tag j at
+    # step t. A padded step changes neither scores nor paths, and its tag is set to 0 below.
+    shape = tf.shape(potentials)
+    steps, num_tags = shape[1], shape[2]
+    emit = tf.transpose(potentials, [1, 0, 2])  # time, batch, tags
+    real = tf.transpose(mask)[:, :, None]  # time, batch, 1
+    tag_ids = tf.range(num_tags, dtype=tf.int32)[None, :, None]  # 1, tags, 1
+    times = tf.range(steps)[None, None, :]  # 1, 1, time
+    score = start[None, :] + emit[0]
+    paths = tf.where(
+        tf.equal(times, 0), tag_ids, tf.zeros([shape[0], num_tags, steps], tf.int32)
+    )  # batch, tags, time
 
-    def forward(carry, inputs):
-        score, _ = carry
-        emit_t, mask_t, first_t = inputs
-        cand = score[:, :, None] + transitions[None]  # (batch, prev, cur)
-        best_prev = ops.cast(ops.argmax(cand, axis=1), "int32")
-        nxt = ops.where(first_t, start[None, :] + emit_t, ops.max(cand, axis=1) + emit_t)
-        score = ops.where(ops.logical_or(mask_t, first_t)[:, None], nxt, score)
-        pointers = ops.where(mask_t[:, None], best_prev, identity[None, :])
-        return score, pointers
+    def body(t, score, paths):
+        cand = score[:, :, None] + transitions[None]  # batch, previous tag, tag
+        best_prev = tf.argmax(cand, axis=1, output_type=tf.int32)
+        real_t = real[t]
+        new_paths = tf.where(
+            tf.equal(times, t), tag_ids, tf.gather(paths, best_prev, axis=1, batch_dims=1)
+        )
+        paths = tf.where(real_t[:, :, None], new_paths, paths)
+        score = tf.where(real_t, tf.reduce_max(cand, axis=1) + emit[t], score)
+        return t + 1, score, paths
 
-    init = (ops.zeros_like(potentials[:, 0]), ops.zeros_like(potentials[:, 0], dtype="int32"))
-    scores, pointers = tf.scan(forward, _steps(potentials, mask), initializer=init)
-    final = scores[-1] + end[None, :]
-    best_last = ops.cast(ops.argmax(final, axis=1), "int32")
-    best_score = ops.max(final, axis=1)
-
-    def backward(tag, pointer_t):
-        # pointer_t[b, tag at t] is the best tag at t - 1.
-        return ops.take_along_axis(pointer_t, tag[:, None], axis=1)[:, 0]
-
-    previous = tf.scan(backward, pointers, initializer=best_last, reverse=True)  # [t] = tag t-1
-    tags = ops.concatenate([ops.transpose(previous[1:], (1, 0)), best_last[:, None]], axis=1)
-    tags = ops.where(mask, tags, ops.zeros_like(tags))
-    return tags, best_score
+    _, score, paths = tf.while_loop(lambda t, *_: t < steps, body, (tf.constant(1), score, paths))
+    final = score + end[None, :]
+    best_last = tf.argmax(final, axis=1, output_type=tf.int32)
+    tags = tf.gather(paths, best_last, axis=1, batch_dims=1)
+    tags = tf.where(mask, tags, tf.zeros_like(tags))
+    return tags, tf.reduce_max(final, axis=1)
 
 
 @keras.saving.register_keras_serializable(package="nlpkit")

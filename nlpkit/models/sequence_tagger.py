@@ -12,6 +12,8 @@ pretrained) word embedding, a casing feature and a character encoding (`CharEnco
   (or masked softmax cross-entropy).
 - `scoring_parts(model)`, `span_log_probs(...)`: the potentials and CRF of a saved model, and
   the log-probability of entity spans (the confidences of `EntityTagger.predict`).
+- `use_fast_inference(model)`: switch the sentence encoder of a built or loaded model to
+  `RecurrentStack.fast_inference` (the character LSTM always has it; see `CharEncoder`).
 
 Example:
     >>> import numpy as np
@@ -43,7 +45,13 @@ from nlpkit.text.tags import allowed_transitions
 from nlpkit.text.tokenizer import CASING_CLASSES
 from nlpkit.utils.replicas import scale_loss_for_replicas
 
-__all__ = ["build_sequence_tagger", "TaggerTrainer", "scoring_parts", "span_log_probs"]
+__all__ = [
+    "build_sequence_tagger",
+    "TaggerTrainer",
+    "scoring_parts",
+    "span_log_probs",
+    "use_fast_inference",
+]
 
 
 def build_sequence_tagger(
@@ -180,7 +188,21 @@ def build_sequence_tagger(
     else:
         tags = ArgmaxTags(name="decode")(potentials)
     model = keras.Model(inputs, tags, name="ner_tagger")
+    use_fast_inference(model)
     return model, network, crf
+
+
+def use_fast_inference(model: keras.Model) -> keras.Model:
+    """Switch on `RecurrentStack.fast_inference` for the sentence encoder of a tagging model.
+
+    The switch is not saved with the model, so a loaded model needs this call again (the
+    pipeline makes it). It changes inference only, and only by float rounding: the sentence
+    encoder's masks come from the word ids, right-padded as the switch needs.
+    """
+    for layer in model.layers:
+        if isinstance(layer, RecurrentStack):
+            layer.fast_inference = True
+    return model
 
 
 def span_log_probs(crf, potentials, ids, mask, segments):

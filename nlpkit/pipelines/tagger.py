@@ -54,6 +54,7 @@ from nlpkit.models.sequence_tagger import (
     build_sequence_tagger,
     scoring_parts,
     span_log_probs,
+    use_fast_inference,
 )
 from nlpkit.pipelines.base import LAYOUT, Pipeline, check_rows
 from nlpkit.text.tags import (
@@ -1047,7 +1048,7 @@ class EntityTagger(Pipeline):
         )
 
     def _load_state(self, directory: Path) -> None:
-        self.model_ = load_keras_model(directory / "model.keras", compile=False)
+        self.model_ = use_fast_inference(load_keras_model(directory / "model.keras", compile=False))
         if getattr(self, "_layout", LAYOUT) >= 2:
             read = read_vocabulary
         else:  # nlpkit 0.1: joined with newlines, no final newline, unescaped
@@ -1140,12 +1141,20 @@ class _NERServing(tf.Module):
 
     def _tag_ids(self, tokens):
         """tokens: [B, T] strings padded with ''; returns int32 [B, T] tag ids, the mask, and the
-        potentials [B, T + 1, tags] with their mask [B, T + 1] (one padded step more, so that
-        the forward-backward never scans an empty sequence)."""
+        potentials [max(B, 1), max(T, 1), tags] with their mask (a padding row or step only
+        where there was none, so that the CRF loops never run over an empty sequence)."""
         n_rows, n_time = tf.shape(tokens)[0], tf.shape(tokens)[1]
         # At least one row and one step: an empty batch (or batch of empty sentences) then
-        # runs the same graph, and the padding row/step is cut off below.
-        tokens1 = tf.pad(tokens, [[0, 1], [0, 1]], constant_values="")
+        # runs the same graph, and the padding row/step is cut off below. Only then: one
+        # sentence stays one row, which the fused LSTM loop runs fastest.
+        tokens1 = tf.pad(
+            tokens,
+            [
+                [0, tf.cast(tf.equal(n_rows, 0), tf.int32)],
+                [0, tf.cast(tf.equal(n_time, 0), tf.int32)],
+            ],
+            constant_values="",
+        )
         keys = tf.strings.lower(tokens1, encoding="utf-8") if self.lowercase else tokens1
         words = self.word_table.lookup(keys)
         words = tf.where(tf.equal(tokens1, ""), 0, words)

@@ -28,6 +28,16 @@ def test_shapes_and_padding(mode, dim):
     np.testing.assert_allclose(alone[0, 0], y[0, 1], atol=1e-6)
 
 
+def test_lstm_inference_takes_the_fused_loop_with_the_keras_values():
+    keras.utils.set_random_seed(0)
+    enc = CharEncoder(8, 4, mode="lstm", hidden_size=3)
+    assert enc.rnn.fast_inference
+    fused = np.asarray(enc(X))
+    enc.rnn.fast_inference = False
+    np.testing.assert_allclose(fused, np.asarray(enc(X)), atol=1e-6)
+    np.testing.assert_array_equal(fused[0, 2], 0.0)
+
+
 def test_cnn_matches_numpy():
     keras.utils.set_random_seed(1)
     enc = CharEncoder(8, 3, mode="cnn", hidden_size=5, kernel_size=3)

@@ -100,3 +100,42 @@ def test_step_errors():
     stack.build((None, None, 3))
     with pytest.raises(ValueError, match="must hold 4 tensors.*Received: 2"):
         stack.step(np.zeros((1, 3), "float32"), stack.initial_state(1)[:2])
+
+
+@pytest.mark.parametrize("bidirectional", [True, False])
+@pytest.mark.parametrize("num_layers", [1, 2])
+@pytest.mark.parametrize("return_sequences", [True, False])
+def test_fast_inference_equals_the_keras_loop(bidirectional, num_layers, return_sequences):
+    """The fused LSTM loop gives the Keras layers' outputs (rows of every length, an empty one
+    included; padded steps as Keras returns them), eagerly and traced, with and without a mask."""
+    import tensorflow as tf
+
+    keras.utils.set_random_seed(0)
+    stack = RecurrentStack(
+        "lstm",
+        5,
+        num_layers=num_layers,
+        bidirectional=bidirectional,
+        return_sequences=return_sequences,
+    )
+    x = np.random.RandomState(0).rand(4, 6, 3).astype("float32")
+    mask = np.arange(6)[None] < np.array([6, 3, 1, 0])[:, None]
+    keras_masked, keras_full = np.asarray(stack(x, mask=mask)), np.asarray(stack(x))
+    stack.fast_inference = True
+    traced = tf.function(lambda x, m: stack(x, mask=m))
+    for out in (stack(x, mask=mask), traced(x, mask)):
+        np.testing.assert_allclose(out, keras_masked, atol=1e-6)
+    np.testing.assert_allclose(stack(x), keras_full, atol=1e-6)
+    # training keeps the Keras path: dropout-free here, so the same values
+    np.testing.assert_allclose(stack(x, mask=mask, training=True), keras_masked, atol=1e-6)
+    assert "fast_inference" not in stack.get_config()
+
+
+def test_fast_inference_rejects_a_mask_with_a_gap():
+    import tensorflow as tf
+
+    stack = RecurrentStack("lstm", 3, bidirectional=True)
+    stack.fast_inference = True
+    x = np.zeros((1, 4, 2), "float32")
+    with pytest.raises(tf.errors.InvalidArgumentError, match="right-padded"):
+        stack(x, mask=np.array([[True, False, True, False]]))

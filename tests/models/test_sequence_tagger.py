@@ -11,6 +11,7 @@ from nlpkit.models.sequence_tagger import (
     build_sequence_tagger,
     scoring_parts,
     span_log_probs,
+    use_fast_inference,
 )
 
 TAGS = ["O", "B-PER", "I-PER", "E-PER", "S-PER"]
@@ -73,3 +74,24 @@ def test_trainer_loss_falls_on_a_tiny_batch():
     for _ in range(30):
         last = trainer.train_on_batch(x, y)
     assert last < 0.5 * first
+
+
+def test_fast_inference_is_on_and_gives_the_keras_loop_s_tags_and_potentials(tmp_path):
+    """Built and reloaded models run inference through the fused LSTM loop (the switch is not
+    saved, `use_fast_inference` sets it again); tags and potentials equal the Keras loop's."""
+    keras.utils.set_random_seed(0)
+    model, network, _ = build_sequence_tagger(
+        7, 4, TAGS, embedding_dim=3, hidden_size=4, char_embedding_dim=3, char_hidden_size=3
+    )
+    encoder = model.get_layer("encoder")
+    assert encoder.fast_inference
+    x = _inputs()
+    fast_tags, fast_pot = np.asarray(model(x)), np.asarray(network(x))
+    encoder.fast_inference = False
+    np.testing.assert_array_equal(np.asarray(model(x)), fast_tags)
+    np.testing.assert_allclose(np.asarray(network(x)), fast_pot, atol=1e-6)
+    model.save(tmp_path / "m.keras")
+    loaded = keras.saving.load_model(tmp_path / "m.keras")
+    assert not loaded.get_layer("encoder").fast_inference
+    assert use_fast_inference(loaded).get_layer("encoder").fast_inference
+    np.testing.assert_array_equal(np.asarray(loaded(x)), fast_tags)
