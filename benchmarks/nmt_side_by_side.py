@@ -73,17 +73,28 @@ def _bleu(hyps: list[str], refs: list[str]) -> float:
 
 
 # ----------------------------------------------------------------------------- the two runs
-def run_joey(minutes: float, work: Path) -> dict:
+def run_joey(minutes: float, work: Path, threads: int = 0) -> dict:
     out = work / "joey.json"
     env = dict(os.environ, WORK=str(work / "joey"), PEERS=str(PEERS))
+    if threads:
+        # nmt_peer.sh does not pass --threads on: the same call, with it
+        cmd = [
+            str(PEERS / "joeynmt" / "venv" / "bin" / "python"),
+            str(PEER_SCRIPTS / "nmt_peer.py"),
+            *(
+                "--data-dir",
+                str(MULTI30K),
+                "--config",
+                str(PEER_SCRIPTS / "joey_multi30k_rnn.yaml"),
+            ),
+            *("--work", str(work / "joey"), "--minutes", str(minutes), "--out", str(out)),
+            *("--limit", "0", "--threads", str(threads)),
+        ]
+    else:
+        cmd = ["bash", str(PEER_SCRIPTS / "nmt_peer.sh"), str(minutes), str(out)]
     load_before = _load()
     t = time.perf_counter()
-    proc = subprocess.run(
-        ["bash", str(PEER_SCRIPTS / "nmt_peer.sh"), str(minutes), str(out)],
-        env=env,
-        capture_output=True,
-        text=True,
-    )
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
     if proc.returncode != 0:
         raise RuntimeError(f"nmt_peer.sh failed ({proc.returncode}): {proc.stderr[-2000:]}")
     r = json.loads(out.read_text(encoding="utf-8"))
@@ -106,11 +117,12 @@ def run_joey(minutes: float, work: Path) -> dict:
     }
 
 
-def run_ours(epochs: int, work: Path, save: str | None = None) -> dict:
+def run_ours(epochs: int, work: Path, save: str | None = None, threads: int = 0) -> dict:
     out = work / "ours.json"
     load_before = _load()
     t = time.perf_counter()
     cmd = [sys.executable, __file__, "--child", str(out), "--epochs", str(epochs)]
+    cmd += ["--threads", str(threads)]
     if save:
         cmd += ["--save-model", save]
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
@@ -121,10 +133,15 @@ def run_ours(epochs: int, work: Path, save: str | None = None) -> dict:
     return r
 
 
-def child(out: Path, epochs: int, save: str | None = None) -> None:
+def child(out: Path, epochs: int, save: str | None = None, threads: int = 0) -> None:
     """nlpkit's run (in its own process, as Joey's): train, then beam 5 on the validation set."""
     import keras
     import numpy as np
+    import tensorflow as tf
+
+    if threads:
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(threads)
 
     from benchmarks._timing import EpochTimer
     from nlpkit import Translator
@@ -160,7 +177,8 @@ def child(out: Path, epochs: int, save: str | None = None) -> None:
         "who": "nlpkit Translator",
         "train_tokens_per_s": round(tokens * len(timer.times) / sum(timer.times), 1),
         "train_tokens_per_s_last_epoch": round(per_epoch[-1], 1),
-        "train_detail": f"{len(timer.times)} epochs of {tokens} target tokens in "
+        "train_detail": f"{len(timer.times)} epoch{'s' * (len(timer.times) != 1)} of {tokens} "
+        "target tokens in "
         + " + ".join(f"{s:.1f}" for s in timer.times)
         + f" s (fit {fit_s:.1f} s with vocabularies and model building)",
         "beam5_sentences_per_s": round(len(val_src) / decode_s, 2),
@@ -182,14 +200,17 @@ def render(runs: list[dict], args, joey: bool) -> str:
         "## Translator vs Joey NMT, side by side (`benchmarks/nmt_side_by_side.py`, issue 14)",
         "",
         f"{machine_line()}. Command: `python benchmarks/nmt_side_by_side.py --rounds "
-        f"{args.rounds} --minutes {args.minutes} --epochs {args.epochs}`. Runs in the order "
+        f"{args.rounds} --minutes {args.minutes} --epochs {args.epochs}"
+        + (f" --threads {args.threads}" if args.threads else "")
+        + "`. Runs in the order "
         "listed, one at a time, each in its own process; load average (1, 5, 15 min) from "
         "`os.getloadavg()` before and after each run.",
         "",
         "Same data and protocol: Multi30k en->de, word level, lowercased, min count 2, batches "
         "of 64 sentences, Adam 1e-3; training target tokens/s with validation excluded (Joey "
-        f"over a {args.minutes}-minute budget; nlpkit over {args.epochs} epochs, the first "
-        "including tracing, last epoch alone in brackets); beam 5, alpha 1.0, batch 64 on the "
+        f"over a {args.minutes}-minute budget; nlpkit over {args.epochs} "
+        f"epoch{'s' * (args.epochs != 1)}, the first including tracing, last epoch alone in "
+        "brackets); beam 5, alpha 1.0, batch 64 on the "
         "1,014 validation sentences with the model just trained (nlpkit after one warm-up call "
         "that traces the decoder), BLEU = sacreBLEU 13a against the lowercased references.",
         "",
@@ -212,7 +233,9 @@ def render(runs: list[dict], args, joey: bool) -> str:
     lines.append("")
     if not joey:
         lines.append(
-            f"Joey NMT was not run: no venv at {PEERS}/joeynmt/venv (`bash "
+            "Joey NMT was not run (`--only ours`)."
+            if args.only == "ours"
+            else f"Joey NMT was not run: no venv at {PEERS}/joeynmt/venv (`bash "
             "../shared/peers/setup_nmt.sh` builds it)."
         )
         return "\n".join(lines)
@@ -240,13 +263,22 @@ def main() -> None:
     ap.add_argument("--minutes", type=float, default=3.0, help="Joey's training budget")
     ap.add_argument("--epochs", type=int, default=2, help="nlpkit's training epochs")
     ap.add_argument("--only", choices=("joey", "ours"), help="run one side only")
+    ap.add_argument(
+        "--threads",
+        type=int,
+        default=0,
+        help="threads of both sides (torch.set_num_threads; TensorFlow intra- and inter-op); "
+        "0: their defaults. On a busy machine torch's OpenMP threads spin-wait for each other "
+        "(a 64x512 @ 512x1024 matmul took 22 ms with 2 threads, 1.2 ms with 1): 1 keeps "
+        "that out of the comparison",
+    )
     ap.add_argument("--json", help="also write every run's figures to this file")
     ap.add_argument("--no-write", action="store_true", help="do not write RESULTS.md")
     ap.add_argument("--save-model", help="save nlpkit's last trained Translator here")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        child(Path(args.child), args.epochs, args.save_model)
+        child(Path(args.child), args.epochs, args.save_model, args.threads)
         return
     if not (MULTI30K / "train.en.gz").exists():
         print(f"SKIP: {MULTI30K} not found (set NLPKIT_DATA to the shared data folder).")
@@ -260,10 +292,10 @@ def main() -> None:
             work = Path(tmp) / f"round{r}"
             work.mkdir()
             if joey:
-                runs.append(run_joey(args.minutes, work))
+                runs.append(run_joey(args.minutes, work, args.threads))
                 print(json.dumps(runs[-1]), flush=True)
             if args.only != "joey":
-                runs.append(run_ours(args.epochs, work, args.save_model))
+                runs.append(run_ours(args.epochs, work, args.save_model, args.threads))
                 print(json.dumps(runs[-1]), flush=True)
     if args.json:
         Path(args.json).write_text(json.dumps(runs, indent=2), encoding="utf-8")
