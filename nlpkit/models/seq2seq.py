@@ -240,6 +240,10 @@ class Seq2Seq(keras.Model):
     takes both that form and the full `(batch, steps, vocab)` logits of inference.
     `fast_path = False` runs the Keras cells step by step and projects every position (the
     code path before issue 14; the translator row of benchmarks/speed.py compares the two).
+    In training with one layer, the fast path's teacher-forced loop has a hand-written
+    backward pass (`_teacher_forced_bptt`: the same forward steps; weight gradients as one
+    matmul over all steps after the backward loop); `manual_backward = False` lets
+    TensorFlow differentiate the loop instead (the same gradients up to float rounding).
     """
 
     def __init__(
