@@ -577,6 +577,17 @@ def bench_translator(args, tmp: Path) -> dict | None:
         with gzip.open(base / name, "rt", encoding="utf-8") as fh:
             return [line.rstrip("\n") for line in fh]
 
+    joey = None
+    if args.joey_minutes > 0:
+        # Joey NMT measured here, before nlpkit's timings, when its venv exists (issue 14)
+        from benchmarks import nmt_side_by_side as sbs
+
+        if sbs.joey_available():
+            work = tmp / "joey"
+            work.mkdir(exist_ok=True)
+            joey = sbs.run_joey(args.joey_minutes, work)
+        else:
+            print(f"Joey NMT not run: no venv at {sbs.PEERS}/joeynmt/venv.")
     src, tgt = read("train.en.gz"), read("train.de.gz")
     val = read("val.en.gz")[: args.translator_val]
     options = dict(level="word", lowercase=True, min_count=2, embedding_dim=256, hidden_size=128)
@@ -651,6 +662,8 @@ def bench_translator(args, tmp: Path) -> dict | None:
             "score_diff": score_diff,
             "mean_len": mean_len,
             "model": args.translator_model or f"trained {args.translator_fit_steps} steps here",
+            "joey": joey,
+            "joey_minutes": args.joey_minutes,
         },
     }
     served = export(dec, tmp, "translator").signatures["translate"]
@@ -685,7 +698,13 @@ def translator_notes(r: dict) -> list[str]:
     t = r["translator"]
     tr, bm = t["train"], t["beam5"]
     met = lambda v, goal: "met" if v >= goal else f"missed by {100 * (1 - v / goal):.0f}%"  # noqa: E731
-    ratio_train, ratio_beam = tr["new"] / JOEY["train"], bm["new"] / JOEY["beam5"]
+    joey = t.get("joey")
+    peer = (
+        JOEY
+        if joey is None
+        else {"train": joey["train_tokens_per_s"], "beam5": joey["beam5_sentences_per_s"]}
+    )
+    ratio_train, ratio_beam = tr["new"] / peer["train"], bm["new"] / peer["beam5"]
     return [
         f"translator, network of issue 14 ({t['params']:,} parameters, vocabularies "
         f"{t['vocab'][0]:,} / {t['vocab'][1]:,}): training target tokens/s on the same batches, "
@@ -698,9 +717,18 @@ def translator_notes(r: dict) -> list[str]:
         f"{' -> '.join(t['beam_loads'])}): **{bm['new']:.1f}** sentences/s now, "
         f"{bm['old']:.1f} before ({bm['new'] / bm['old']:.2f}x); identical translations "
         f"{t['identical']}/{t['val']}, largest score difference {t['score_diff']:.1e}.",
-        f"translator vs Joey NMT's published figures ({JOEY['train']:,.0f} target tokens/s, "
-        f"{JOEY['beam5']} beam-5 sentences/s; 2 quiet cores, 2026-12-02; Joey not rerun here): "
-        f"training {ratio_train:.2f}x (target >= 3x: {met(ratio_train, 3.0)}), decoding "
+        (
+            f"translator vs Joey NMT's published figures ({JOEY['train']:,.0f} target tokens/s, "
+            f"{JOEY['beam5']} beam-5 sentences/s; 2 quiet cores, 2026-12-02; Joey not rerun "
+            "here (`--joey-minutes`, or `benchmarks/nmt_side_by_side.py`, measures it)): "
+            if joey is None
+            else f"translator vs Joey NMT measured in this run just before (`nmt_peer.sh "
+            f"{t['joey_minutes']}`; load {joey['load_before']} -> {joey['load_after']}; "
+            f"{peer['train']:,.0f} target tokens/s, {peer['beam5']} beam-5 sentences/s with its "
+            f"{t['joey_minutes']}-minute model, BLEU {joey['bleu']}, "
+            f"{joey['mean_output_tokens']} tokens per output): "
+        )
+        + f"training {ratio_train:.2f}x (target >= 3x: {met(ratio_train, 3.0)}), decoding "
         f"{ratio_beam:.2f}x (target >= 2x: {met(ratio_beam, 2.0)}), with this run's load.",
     ]
 
@@ -796,6 +824,13 @@ def main() -> None:
         default=None,
         help="a saved Translator (Multi30k, the same options) to decode with; default: the "
         "model trained for --translator-fit-steps steps here (its outputs run longer)",
+    )
+    ap.add_argument(
+        "--joey-minutes",
+        type=float,
+        default=0.0,
+        help="also run Joey NMT (../shared/peers/nmt_peer.sh) for this training budget before "
+        "the translator row, when its venv exists, and compare with it (0: quote JOEY)",
     )
     ap.add_argument(
         "--epochs",

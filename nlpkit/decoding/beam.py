@@ -263,15 +263,27 @@ class BeamSearch(Decoder):
             logits, new_state, _ = _split_step_output(step_fn(tokens, state, i))
             log_probs = tf.nn.log_softmax(logits, axis=-1)
             vocab = tf.shape(log_probs)[-1]
-            log_probs = tf.reshape(log_probs, [batch_size, k, vocab])
-            done_row = tf.one_hot(pad_id, vocab, on_value=0.0, off_value=_NEG)
-            log_probs = tf.where(finished[:, :, None], done_row[None, None, :], log_probs)
-            totals = sums[:, :, None] + log_probs
+            # A sentence's k best continuations are among the k best tokens of each of its
+            # hypotheses (the ranking below is monotonic in a row's log-probability): rank
+            # those k * k candidates, not all k * vocab (each pass over `(rows, vocab)` costs
+            # about as much as the vocabulary projection; issue 14). The candidates' values are
+            # computed as over the whole vocabulary, so the scores are the same.
+            per_row = tf.minimum(k, vocab)
+            cand_lp, cand_tok = tf.math.top_k(log_probs, k=per_row)
+            # a finished hypothesis continues only with `pad_id` (score 0); its other
+            # candidates are the lowest other ids at _NEG, as over the whole vocabulary
+            done_lp, done_tok = tf.math.top_k(
+                tf.one_hot(pad_id, vocab, on_value=0.0, off_value=_NEG), k=per_row
+            )
+            done = tf.reshape(finished, [-1])[:, None]
+            cand_lp = tf.reshape(tf.where(done, done_lp, cand_lp), [batch_size, k, per_row])
+            cand_tok = tf.reshape(tf.where(done, done_tok, cand_tok), [batch_size, -1])
+            totals = sums[:, :, None] + cand_lp
             new_lengths = lengths + tf.where(finished, 0.0, 1.0)
             ranking = totals / penalty(new_lengths)[:, :, None]
             _, top = tf.math.top_k(tf.reshape(ranking, [batch_size, -1]), k=k)
-            beam = top // vocab
-            token = top % vocab
+            beam = top // per_row
+            token = tf.gather(cand_tok, top, batch_dims=1)
             sums = tf.gather(tf.reshape(totals, [batch_size, -1]), top, batch_dims=1)
             lengths = tf.gather(new_lengths, beam, batch_dims=1)
             finished = tf.gather(finished, beam, batch_dims=1)

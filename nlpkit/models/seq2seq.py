@@ -46,6 +46,187 @@ def _lstm_gates(z, c):
     return tf.sigmoid(o) * tf.tanh(c), c
 
 
+def _teacher_forced_bptt(x_proj, h0, c0, feed0, memory, keys, mask, w):
+    """The teacher-forced one-layer LSTM decoder with Bahdanau attention and input feeding,
+    with a hand-written backward pass (backpropagation through time).
+
+    The forward loop is `Seq2Seq._fast_step` op for op (the same results). The gradient
+    differs from TensorFlow's automatic one of the same loop in where the work happens, not
+    in what it computes (float rounding aside): the loop runs backwards carrying only the
+    recurrent gradients (`dh`, `dc`, `d feed`); each weight's gradient is one matrix multiply
+    over every step after it (`[feed; h]^T @ dz` over `steps * batch` rows, and so on)
+    instead of a small product plus an accumulation at each step, and the gradients of the
+    encoder memory are one batched matmul over the stacked attention weights.
+
+    Args:
+        x_proj: `(steps, B, 4U)` embedding part of the gates, bias included (time-major).
+        h0, c0, feed0: `(B, U)` initial state and fed-back attentional state.
+        memory: `(B, S, D)` encoder states; `keys`: `(B, S, A)` their Bahdanau keys.
+        mask: `(B, S)` bool, False on padded source positions (no gradient).
+        w: `dict` of tensors: `stacked` `(2U, 4U)` (`[W[E:]; U]`), `query` `(U, A)`,
+            `bias` `(A,)`, `score` `(A,)`, `combine` `(D + U, U)`.
+
+    Returns:
+        `(steps, B, U)` attentional states (time-major).
+    """
+    mask_f = tf.cast(mask, memory.dtype)
+
+    @tf.custom_gradient
+    def run(x_proj, h0, c0, feed0, memory, keys, ws, wq, att_bias, score_v, wc):
+        steps = tf.shape(x_proj)[0]
+        units = h0.shape[-1] if h0.shape[-1] is not None else tf.shape(h0)[-1]
+        depth = memory.shape[-1] if memory.shape[-1] is not None else tf.shape(memory)[-1]
+        xs = tf.TensorArray(x_proj.dtype, size=steps).unstack(x_proj)
+
+        def ta():
+            return tf.TensorArray(x_proj.dtype, size=steps)
+
+        names = ("feed", "zin", "c", "acts", "tc", "hidden", "weights", "cin")
+        init = {k: ta() for k in names}
+
+        def body(t, h, c, feed, arrays):
+            zin = tf.concat([feed, h], axis=-1)
+            z = tf.matmul(zin, ws) + xs.read(t)
+            i, f, g, o = tf.split(z, 4, axis=-1)
+            si, sf, sg, so = tf.sigmoid(i), tf.sigmoid(f), tf.tanh(g), tf.sigmoid(o)
+            c_new = sf * c + si * sg
+            tc = tf.tanh(c_new)
+            h_new = so * tc
+            qp = tf.matmul(h_new, wq)
+            hidden = tf.tanh(qp[:, None, :] + keys + att_bias)
+            scores = tf.reduce_sum(hidden * score_v, axis=-1)
+            weights = tf.nn.softmax(tf.where(mask, scores, -1e9), axis=-1) * mask_f
+            context = tf.matmul(weights[:, None, :], memory)[:, 0, :]
+            cin = tf.concat([context, h_new], axis=-1)
+            feed_new = tf.matmul(cin, wc)
+            values = {
+                "feed": feed_new,
+                "zin": zin,
+                "c": c,
+                "acts": tf.concat([si, sf, sg, so], axis=-1),
+                "tc": tc,
+                "hidden": hidden,
+                "weights": weights,
+                "cin": cin,
+            }
+            arrays = {k: arrays[k].write(t, values[k]) for k in names}
+            return t + 1, h_new, c_new, feed_new, arrays
+
+        _, _, _, _, saved = tf.while_loop(
+            lambda t, *_: t < steps, body, (tf.constant(0), h0, c0, feed0, init)
+        )
+        # the arrays the backward loop reads step by step stay arrays (no stacked copy)
+        in_loop = {k: saved.pop(k) for k in ("c", "acts", "tc", "hidden")}
+        saved = {k: v.stack() for k, v in saved.items()}
+        saved["hidden"] = in_loop["hidden"].stack()
+        feeds = saved["feed"]
+
+        def grad(d_feeds):
+            d_feeds = tf.convert_to_tensor(d_feeds)
+            acts_ta = in_loop["acts"]
+            arrays = {
+                "c": in_loop["c"],
+                "tc": in_loop["tc"],
+                "hidden": in_loop["hidden"],
+                "weights": tf.TensorArray(x_proj.dtype, size=steps).unstack(saved["weights"]),
+            }
+            d_in = tf.TensorArray(x_proj.dtype, size=steps).unstack(d_feeds)
+            # transposed once: a matmul with `transpose_b=True` is about 2x slower on the CPU
+            ws_t, wq_t, wc_t = tf.transpose(ws), tf.transpose(wq), tf.transpose(wc)
+            memory_t = tf.transpose(memory, [0, 2, 1])
+            out_names = ("dz", "dqp", "dfeed", "dctx", "dscores")
+            outs = {k: ta() for k in out_names}
+
+            def back(t, dh, dc, dfeed, dkeys, outs):
+                d_f = d_in.read(t) + dfeed
+                dcin = tf.matmul(d_f, wc_t)
+                dctx, dh_c = dcin[:, :depth], dcin[:, depth:]
+                weights = arrays["weights"].read(t)
+                dw = tf.matmul(dctx[:, None, :], memory_t)[:, 0, :]
+                dscores = weights * (dw - tf.reduce_sum(weights * dw, axis=-1, keepdims=True))
+                hidden = arrays["hidden"].read(t)
+                dpre = tf.raw_ops.TanhGrad(y=hidden, dy=dscores[:, :, None] * score_v)
+                dqp = tf.reduce_sum(dpre, axis=1)
+                dh_new = dh_c + tf.matmul(dqp, wq_t) + dh
+                acts = acts_ta.read(t)
+                si, sf, sg, so = tf.split(acts, 4, axis=-1)
+                tc = arrays["tc"].read(t)
+                dc_new = tf.raw_ops.TanhGrad(y=tc, dy=dh_new * so) + dc
+                dz = tf.concat(
+                    [
+                        tf.raw_ops.SigmoidGrad(y=si, dy=dc_new * sg),
+                        tf.raw_ops.SigmoidGrad(y=sf, dy=dc_new * arrays["c"].read(t)),
+                        tf.raw_ops.TanhGrad(y=sg, dy=dc_new * si),
+                        tf.raw_ops.SigmoidGrad(y=so, dy=dh_new * tc),
+                    ],
+                    axis=-1,
+                )
+                dzin = tf.matmul(dz, ws_t)
+                values = {"dz": dz, "dqp": dqp, "dfeed": d_f, "dctx": dctx, "dscores": dscores}
+                outs = {k: outs[k].write(t, values[k]) for k in out_names}
+                return (
+                    t - 1,
+                    dzin[:, units:],
+                    dc_new * sf,
+                    dzin[:, :units],
+                    dkeys + dpre,
+                    outs,
+                )
+
+            zeros = tf.zeros_like(h0)
+            _, dh, dc, dfeed, dkeys, outs = tf.while_loop(
+                lambda t, *_: t >= 0,
+                back,
+                (
+                    steps - 1,
+                    zeros,
+                    tf.zeros_like(c0),
+                    tf.zeros_like(feed0),
+                    tf.zeros_like(keys),
+                    outs,
+                ),
+            )
+            outs = {k: v.stack() for k, v in outs.items()}
+
+            def rows(x):  # (steps, B, n) -> (steps * B, n)
+                return tf.reshape(x, [-1, tf.shape(x)[-1]])
+
+            dz = outs["dz"]
+            d_ws = tf.matmul(rows(saved["zin"]), rows(dz), transpose_a=True)
+            d_wc = tf.matmul(rows(saved["cin"]), rows(outs["dfeed"]), transpose_a=True)
+            d_wq = tf.matmul(rows(saved["cin"][:, :, depth:]), rows(outs["dqp"]), transpose_a=True)
+            hidden = saved["hidden"]
+            d_score = tf.reshape(
+                tf.matmul(
+                    tf.reshape(outs["dscores"], [1, -1]),
+                    tf.reshape(hidden, [-1, tf.shape(hidden)[-1]]),
+                ),
+                [-1],
+            )
+            d_bias = tf.reduce_sum(dkeys, axis=[0, 1])
+            # sum over steps of weights_t (B, S)^T x dctx_t (B, D): (B, S, steps) @ (B, steps, D)
+            d_memory = tf.matmul(
+                tf.transpose(saved["weights"], [1, 2, 0]), tf.transpose(outs["dctx"], [1, 0, 2])
+            )
+            return dz, dh, dc, dfeed, d_memory, dkeys, d_ws, d_wq, d_bias, d_score, d_wc
+
+        return feeds, grad
+
+    return run(
+        x_proj,
+        h0,
+        c0,
+        feed0,
+        memory,
+        keys,
+        w["stacked"],
+        w["query"],
+        w["bias"],
+        w["score"],
+        w["combine"],
+    )
+
+
 class Seq2Seq(keras.Model):
     """Encoder-decoder with attention and input feeding (trained by `nlpkit.Translator`).
 
@@ -59,6 +240,10 @@ class Seq2Seq(keras.Model):
     takes both that form and the full `(batch, steps, vocab)` logits of inference.
     `fast_path = False` runs the Keras cells step by step and projects every position (the
     code path before issue 14; the translator row of benchmarks/speed.py compares the two).
+    In training with one layer, the fast path's teacher-forced loop has a hand-written
+    backward pass (`_teacher_forced_bptt`: the same forward steps; weight gradients as one
+    matmul over all steps after the backward loop); `manual_backward = False` lets
+    TensorFlow differentiate the loop instead (the same gradients up to float rounding).
     """
 
     def __init__(
@@ -145,6 +330,8 @@ class Seq2Seq(keras.Model):
         self.combine.build((None, 2 * units))
         self.projection.build((None, units))
         self.fast_path = cell == "lstm" and attention == "bahdanau"
+        # the fast path's training with the hand-written backward pass (`_teacher_forced_bptt`)
+        self.manual_backward = True
         self.built = True
 
     def get_config(self):
@@ -260,6 +447,20 @@ class Seq2Seq(keras.Model):
             weights = self.step_weights()
             # the embedding part of the first layer's gates for every step: one matmul
             x_proj = tf.transpose(self._input_projection(emb, weights), [1, 0, 2])
+            if training and not return_weights and self.num_layers == 1 and self.manual_backward:
+                # training: the same forward steps, with a hand-written backward pass
+                (h0, c0), feed0 = state
+                att = self.attention
+                # values read here (tensors): the custom gradient must not see variables
+                w = {
+                    "stacked": weights["stacked"][0],
+                    "query": tf.convert_to_tensor(att.query_kernel.value),
+                    "bias": tf.convert_to_tensor(att.bias.value),
+                    "score": tf.convert_to_tensor(att.score_vector.value),
+                    "combine": tf.convert_to_tensor(self.combine.kernel.value),
+                }
+                feeds = _teacher_forced_bptt(x_proj, h0, c0, feed0, memory, keys, mask, w)
+                return tf.transpose(feeds, [1, 0, 2]), None
 
             def fast(acc, x_t):
                 _, st, w = self._fast_step(x_t, acc[0], memory, mask, keys, weights)
