@@ -9,6 +9,7 @@ from __future__ import annotations
 import concurrent.futures
 import json
 
+import numpy as np
 import pytest
 
 httpx = pytest.importorskip("httpx")
@@ -142,7 +143,23 @@ def test_batched_requests_equal_single_requests(server):
         together = list(
             pool.map(lambda s: predict(client, "ner", {"instances": [s]}).json(), sentences)
         )
-    assert together == alone
+
+    # Batched and single calls run different kernels for the recurrent product (one row: one
+    # BatchMatMul for both directions; several rows: a MatMul per direction), so the CRF's
+    # marginal confidences may differ by float rounding; everything else is exact.
+    def split(answers):
+        exact, conf = [], []
+        for a in answers:
+            preds = [dict(p) for p in a["predictions"]]
+            conf.append([p.pop("entity_confidences") for p in preds])
+            exact.append(preds)
+        return exact, conf
+
+    (exact_t, conf_t), (exact_a, conf_a) = split(together), split(alone)
+    assert exact_t == exact_a
+    for t, a in zip(conf_t, conf_a, strict=True):
+        for ct, ca in zip(t, a, strict=True):
+            np.testing.assert_allclose(ct, ca, atol=1e-4)
     stats = srv.batchers[("ner", "serving_default")].stats
     assert stats.batches - before < len(sentences)  # some requests shared a model call
     assert stats.largest > 1
