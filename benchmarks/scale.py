@@ -1,6 +1,6 @@
 """Training at scale (issue 11): replicas side by side, and memory against corpus size.
 
-Two benchmarks, each writing its own section of `benchmarks/RESULTS.md`:
+Three benchmarks, each writing its own section of `benchmarks/RESULTS.md`:
 
 `--replicas` (section `scale-replicas`): examples/s of the sentiment (`TextClassifier` on IMDB
 reviews) and NER (`EntityTagger` on CoNLL-2003) pipelines trained with
@@ -17,6 +17,10 @@ each in its own fresh process(es), rounds interleaved (the order reversed every 
 Each run trains `--epochs` epochs (default 2); examples/s and CPU time per example are the
 median epoch's after the first (no tracing, no vocabulary pass), timed by a Keras callback between `on_epoch_begin` and `on_epoch_end` (on the chief).
 
+`--overhead` (section `scale-overhead`): `fit`, `custom-1` and `custom-ckpt` in one process,
+taking turns one epoch at a time (`benchmarks._timing.alternating_epochs`): wall and CPU seconds
+per epoch, the custom loop's overhead against `fit` on one device.
+
 `--memory` (section `scale`): a generated text-classification corpus of about `--corpus-mb` MB
 (CSV shards in a temporary folder, deleted afterwards) of long documents (about `--doc-bytes`
 bytes each, like long reviews, truncated by the classifier's `max_length`); one streamed epoch
@@ -25,7 +29,8 @@ size (RSS, `/proc/self/status`) every 20 ms during `fit`: peak RSS, RSS before `
 With `--in-memory` the corpora are also read into lists and fitted from memory, for contrast
 (only for small corpora).
 
-`--memory --task music` (section `scale-music`): the same for a small piano-roll
+`--memory --task music` (section `scale-music`; with `--input-only`, section
+`scale-music-input`, the streamed input alone without a model): the same for a small piano-roll
 `MusicGenerator` streaming generated JSB-Chorales-layout JSON shards (random chorales).
 
     python benchmarks/scale.py --replicas --rounds 2 --sentiment 2000 --ner 2000
@@ -290,8 +295,9 @@ def replicas(args) -> None:
             f"examples/s, {100 * over_cpu:+.1f}% by CPU time per example (positive: the custom "
             "loop is slower; target within 5%)."
         )
-    write_section(args.section, "\n".join(lines))
-    (Path(tempfile.gettempdir()) / f"nlpkit-{args.section}.json").write_text(json.dumps(rows))
+    section = args.section or "scale-replicas"
+    write_section(section, "\n".join(lines))
+    (Path(tempfile.gettempdir()) / f"nlpkit-{section}.json").write_text(json.dumps(rows))
     print("\n".join(lines))
 
 
@@ -349,7 +355,7 @@ def overhead(args) -> None:
                 f"| {task} | {setup} | {loop} | {w:.2f} | {c:.2f} | {1000 * c / n:.2f} "
                 f"| {w / wall_fit:.3f} | {c / cpu_fit:.3f} | {per} |"
             )
-    write_section(args.section, "\n".join(lines))
+    write_section(args.section or "scale-overhead", "\n".join(lines))
     print("\n".join(lines))
 
 
@@ -647,7 +653,11 @@ def main() -> None:
     parser.add_argument("--sentiment", type=int, default=2000, help="IMDB reviews")
     parser.add_argument("--ner", type=int, default=2000, help="CoNLL-2003 sentences")
     parser.add_argument("--setups", default=",".join(SETUPS), help="comma-separated set-ups")
-    parser.add_argument("--section", default="scale-replicas", help="RESULTS.md section")
+    parser.add_argument(
+        "--section",
+        default=None,
+        help="RESULTS.md section (default: scale-replicas, or scale-overhead with --overhead)",
+    )
     parser.add_argument("--memory", action="store_true", help="the memory benchmark")
     parser.add_argument("--corpus-mb", default="100,1000", help="corpus sizes in MB")
     parser.add_argument("--doc-bytes", type=int, default=3000, help="mean document size")
@@ -676,8 +686,6 @@ def main() -> None:
         if not (args.replicas or args.memory or args.overhead):
             parser.error("choose --replicas, --overhead, --memory or some of them")
         if args.overhead:
-            if args.section == "scale-replicas":
-                args.section = "scale-overhead"
             overhead(args)
         if args.replicas:
             replicas(args)

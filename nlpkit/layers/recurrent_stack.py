@@ -277,12 +277,14 @@ def fused_lstm(inputs, lengths, cells, *, return_sequences: bool):
     batched_rows = tf.where(one_row, batch, 0)
     split_rows = batch - batched_rows
 
+    projs = tf.stack(projs, axis=1)  # time, n, batch, 4u
+
     def pre_activations(t, h):
         # one row: one BatchMatMul for all directions; several rows: one MatMul per direction
         batched = tf.matmul(h[:, :batched_rows], stacked)
         split = tf.stack([tf.matmul(h[d, :split_rows], kernels[d]) for d in range(n)])
         products = tf.concat([batched, split], axis=1)
-        return tf.stack([p[t] for p in projs]) + products + bias
+        return projs[t] + products + bias
 
     def body(t, h, c, outputs):
         i, f, g, o = tf.split(pre_activations(t, h), 4, axis=-1)
@@ -300,7 +302,7 @@ def fused_lstm(inputs, lengths, cells, *, return_sequences: bool):
         parts = [out[:, 0]]
         if n == 2:
             parts.append(tf.reverse_sequence(out[:, 1], lengths, seq_axis=0, batch_axis=1))
-        seq = tf.transpose(tf.concat(parts, axis=-1) if n == 2 else parts[0], [1, 0, 2])
+        seq = tf.transpose(tf.concat(parts, axis=-1), [1, 0, 2])
         real = tf.sequence_mask(lengths, steps)[:, :, None]
         if n == 2:
             return tf.where(real, seq, tf.zeros_like(seq))

@@ -79,6 +79,22 @@ def small():
     )
 
 
+def _seq2seq(source_vocab, target_vocab, **kwargs):
+    """A tiny `Seq2Seq` for the network tests: one bidirectional LSTM layer with Bahdanau
+    attention, no dropout or label smoothing, unless `kwargs` say otherwise."""
+    options = dict(
+        num_layers=1,
+        cell="lstm",
+        bidirectional=True,
+        attention="bahdanau",
+        attention_score="general",
+        dropout=0.0,
+        label_smoothing=0.0,
+        name="seq2seq",
+    )
+    return Seq2Seq(source_vocab, target_vocab, **{**options, **kwargs})
+
+
 def _translated(tr, x):
     texts, scores = tr.predict(x, return_scores=True)
     return list(zip(texts, [float(v) for v in scores], strict=True))
@@ -410,19 +426,15 @@ def test_luong_gru_variant_trains_from_dataset():
 def test_teacher_forcing_equals_stepwise_decoding(cell):
     """Two-layer decoder: the scan used in training gives the same logits as step-by-step calls."""
     keras.utils.set_random_seed(3)
-    model = Seq2Seq(
+    model = _seq2seq(
         9,
         8,
         embedding_dim=5,
         hidden_size=3,
         num_layers=2,
         cell=cell,
-        bidirectional=True,
         attention="luong",
         attention_score="concat",
-        dropout=0.0,
-        label_smoothing=0.0,
-        name="seq2seq",
     )
     source = np.array([[4, 5, 6, 7], [5, 8, 0, 0]])
     target_in = np.array([[2, 4, 5], [2, 6, 7]])
@@ -445,20 +457,7 @@ def test_attentional_state_is_linear_not_tanh_squashed():
     with the same tanh layer stalled the same way). The layer must stay linear in its input.
     """
     keras.utils.set_random_seed(4)
-    model = Seq2Seq(
-        9,
-        8,
-        embedding_dim=5,
-        hidden_size=3,
-        num_layers=1,
-        cell="lstm",
-        bidirectional=True,
-        attention="bahdanau",
-        attention_score="general",
-        dropout=0.0,
-        label_smoothing=0.0,
-        name="seq2seq",
-    )
+    model = _seq2seq(9, 8, embedding_dim=5, hidden_size=3)
     z = np.random.default_rng(0).normal(size=(4, 2 * model.units)).astype("float32") * 50.0
     out = model.combine(z).numpy()
     np.testing.assert_allclose(out, z @ model.combine.kernel.numpy(), rtol=1e-4, atol=1e-3)
@@ -477,20 +476,7 @@ def test_attentional_state_is_linear_not_tanh_squashed():
 
 def test_label_smoothed_loss_matches_numpy():
     keras.utils.set_random_seed(2)
-    model = Seq2Seq(
-        7,
-        6,
-        embedding_dim=4,
-        hidden_size=4,
-        num_layers=1,
-        cell="lstm",
-        bidirectional=True,
-        attention="bahdanau",
-        attention_score="general",
-        dropout=0.0,
-        label_smoothing=0.2,
-        name="seq2seq",
-    )
+    model = _seq2seq(7, 6, embedding_dim=4, hidden_size=4, label_smoothing=0.2)
     y = np.array([[4, 5, 3, 0]])
     logits = np.random.default_rng(0).normal(size=(1, 4, 6)).astype("float32")
     loss = float(model.compute_loss(y=y, y_pred=logits))
@@ -545,20 +531,7 @@ def test_fused_decoder_step_equals_the_keras_cells(num_layers):
     logits, loss and gradients from the same weights as the Keras cells step by step; in
     training it returns the logits of the real target positions only."""
     keras.utils.set_random_seed(5)
-    model = Seq2Seq(
-        11,
-        9,
-        embedding_dim=6,
-        hidden_size=5,
-        num_layers=num_layers,
-        cell="lstm",
-        bidirectional=True,
-        attention="bahdanau",
-        attention_score="general",
-        dropout=0.0,
-        label_smoothing=0.0,
-        name="seq2seq",
-    )
+    model = _seq2seq(11, 9, embedding_dim=6, hidden_size=5, num_layers=num_layers)
     assert model.fast_path
     source = np.array([[4, 5, 6, 7], [5, 8, 0, 0]])
     target_in = np.array([[2, 4, 5, 6], [2, 6, 7, 0]])
@@ -595,19 +568,7 @@ def test_hand_written_backward_pass_equals_automatic_differentiation():
     gradients TensorFlow derives from the same loop, and the same loss: padded target steps,
     a source row that is all padding and one padded in the middle of the batch included."""
     keras.utils.set_random_seed(0)
-    model = Seq2Seq(
-        11,
-        13,
-        embedding_dim=5,
-        hidden_size=4,
-        num_layers=1,
-        cell="lstm",
-        bidirectional=True,
-        attention="bahdanau",
-        attention_score="general",
-        dropout=0.0,
-        label_smoothing=0.1,
-    )
+    model = _seq2seq(11, 13, embedding_dim=5, hidden_size=4, label_smoothing=0.1)
     source = np.array([[4, 5, 6, 7, 8], [5, 8, 0, 0, 0], [0, 0, 0, 0, 0], [9, 10, 4, 0, 0]])
     target_in = np.array([[2, 4, 5, 6], [2, 6, 7, 0], [2, 8, 0, 0], [2, 9, 10, 11]])
     y = np.array([[4, 5, 6, 3], [6, 7, 3, 0], [8, 3, 0, 0], [9, 10, 11, 3]])
